@@ -1,0 +1,341 @@
+package loader
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/litbook/litbook/model"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// Extensions are the goldmark extensions of litbook's Markdown: GitHub
+// Flavored Markdown (tables, strikethrough, task lists, autolinks) and
+// footnotes. The site renders with the same set.
+func Extensions() []goldmark.Extender {
+	return []goldmark.Extender{extension.GFM, extension.Footnote}
+}
+
+// newMarkdown returns the parser litbook reads chapters with.
+func newMarkdown() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(Extensions()...),
+		goldmark.WithParserOptions(
+			parser.WithAutoHeadingID(),
+			parser.WithASTTransformers(util.Prioritized(blockTransformer{}, 100)),
+		),
+	)
+}
+
+var stateKey = parser.NewContextKey()
+
+// chapterState is what the transformer needs about the chapter it works on
+// and what it found there.
+type chapterState struct {
+	ch    *model.Chapter
+	lines lineIndex
+	errs  model.ErrorList
+	// blocks found, in source order
+	programs []*programBlockSpec
+	runs     []*model.Run
+}
+
+type programBlockSpec struct {
+	node  *ProgramBlock
+	name  string
+	file  string
+	pos   model.Pos
+	code  []byte
+	lines []int
+}
+
+// lineIndex maps byte offsets of a source to 1-based line numbers.
+type lineIndex []int // offsets at which lines start
+
+func newLineIndex(src []byte) lineIndex {
+	idx := lineIndex{0}
+	for i, c := range src {
+		if c == '\n' {
+			idx = append(idx, i+1)
+		}
+	}
+	return idx
+}
+
+// line returns the 1-based line of offset off.
+func (idx lineIndex) line(off int) int {
+	return sort.Search(len(idx), func(i int) bool { return idx[i] > off })
+}
+
+// col returns the 1-based column (in bytes) of offset off.
+func (idx lineIndex) col(off int) int {
+	return off - idx[idx.line(off)-1] + 1
+}
+
+// blockTransformer replaces the fenced blocks that carry litbook attributes
+// with ProgramBlock and RunBlock nodes, and reports unclosed fences.
+type blockTransformer struct{}
+
+var (
+	programNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	fileNameRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\.go$`)
+	runNameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+)
+
+// Transform implements parser.ASTTransformer.
+func (blockTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	st, _ := pc.Get(stateKey).(*chapterState)
+	if st == nil {
+		return
+	}
+	src := reader.Source()
+	var fences []*ast.FencedCodeBlock
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if f, ok := n.(*ast.FencedCodeBlock); ok && entering {
+			fences = append(fences, f)
+		}
+		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 && st.ch.Title == "" {
+			st.ch.Title = plainText(h, src)
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, f := range fences {
+		st.fence(f, src)
+	}
+}
+
+// fence handles one fenced code block.
+func (st *chapterState) fence(f *ast.FencedCodeBlock, src []byte) {
+	path := st.ch.Path
+	// The fence line: where the info string is, or the line before the
+	// first content line.
+	var open model.Pos
+	infoText, infoCol := "", 0
+	switch {
+	case f.Info != nil:
+		seg := f.Info.Segment
+		open = model.Pos{File: path, Line: st.lines.line(seg.Start)}
+		infoText, infoCol = string(seg.Value(src)), st.lines.col(seg.Start)
+	case f.Lines().Len() > 0:
+		open = model.Pos{File: path, Line: st.lines.line(f.Lines().At(0).Start) - 1}
+	default:
+		return // an empty, unlabelled fence: nothing to check or own
+	}
+	if unclosed(f, src) {
+		st.errs.Add(open, "code fence is never closed: it runs to the end of the file")
+		return
+	}
+	in, err := parseInfo(infoText, infoCol)
+	if err != nil {
+		ie := err.(*infoError)
+		st.errs.Add(model.Pos{File: path, Line: open.Line, Col: ie.Col}, "%s", ie.Msg)
+		return
+	}
+	var code bytes.Buffer
+	var lines []int
+	for i := 0; i < f.Lines().Len(); i++ {
+		seg := f.Lines().At(i)
+		code.WriteString(strings.Repeat(" ", seg.Padding))
+		code.Write(seg.Value(src))
+		lines = append(lines, st.lines.line(seg.Start))
+	}
+	at := func(a attr) model.Pos { return model.Pos{File: path, Line: open.Line, Col: a.Col} }
+	switch {
+	case in.has("run"):
+		st.runBlock(f, in, open, at, code.Bytes(), lines)
+	case in.has("program"):
+		st.programBlock(f, in, open, at, code.Bytes(), lines)
+	case in.Lang == "go" || in.Lang == "console":
+		// A plain block in one of our languages: attributes are most
+		// likely a misspelt program= or run=.
+		for _, a := range in.Attrs {
+			st.errs.Add(at(a), "unknown attribute %q on a %s block%s", a.Key, in.Lang, suggest(a.Key, []string{"program", "run"}))
+		}
+	}
+}
+
+// unclosed reports whether f has no closing fence: its content runs to the
+// end of the source with nothing after it.
+func unclosed(f *ast.FencedCodeBlock, src []byte) bool {
+	end := 0
+	if n := f.Lines().Len(); n > 0 {
+		end = f.Lines().At(n - 1).Stop
+	} else {
+		end = f.Info.Segment.Stop
+		if nl := bytes.IndexByte(src[end:], '\n'); nl >= 0 {
+			end += nl + 1
+		} else {
+			end = len(src)
+		}
+	}
+	return len(bytes.TrimSpace(src[end:])) == 0
+}
+
+func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, code []byte, lines []int) {
+	spec := &programBlockSpec{file: "main.go", pos: open, code: code, lines: lines}
+	ok := true
+	if in.Lang != "go" {
+		st.errs.Add(open, "program blocks hold Go code: the info string must start with go, not %q", in.Lang)
+		ok = false
+	}
+	for _, a := range in.Attrs {
+		switch a.Key {
+		case "program":
+			if !programNameRE.MatchString(a.Value) {
+				st.errs.Add(at(a), "program name %q must be a command name: letters, digits, '.', '_' and '-'", a.Value)
+				ok = false
+			}
+			spec.name = a.Value
+		case "file":
+			if !fileNameRE.MatchString(a.Value) || strings.HasSuffix(a.Value, "_test.go") {
+				st.errs.Add(at(a), "file name %q must be a plain .go file name (no directories, not _test.go)", a.Value)
+				ok = false
+			}
+			spec.file = a.Value
+		default:
+			st.errs.Add(at(a), "unknown attribute %q on a program block (known: program, file)%s", a.Key, suggest(a.Key, []string{"program", "file"}))
+			ok = false
+		}
+	}
+	if !ok {
+		return
+	}
+	node := &ProgramBlock{Code: code}
+	node.SetLines(f.Lines())
+	f.Parent().ReplaceChild(f.Parent(), f, node)
+	spec.node = node
+	st.programs = append(st.programs, spec)
+}
+
+func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, code []byte, lines []int) {
+	r := &model.Run{Chapter: st.ch, Pos: open}
+	ok := true
+	for _, a := range in.Attrs {
+		switch a.Key {
+		case "run":
+			if a.HasValue && !runNameRE.MatchString(a.Value) {
+				st.errs.Add(at(a), "run name %q must be letters, digits, '_' and '-'", a.Value)
+				ok = false
+			}
+			r.Name = a.Value
+		case "timeout":
+			d, err := time.ParseDuration(a.Value)
+			if err != nil || d <= 0 {
+				st.errs.Add(at(a), "timeout=%q is not a positive duration (examples: 90s, 2m)", a.Value)
+				ok = false
+			}
+			r.Timeout = d
+		case "exit":
+			n, err := strconv.Atoi(a.Value)
+			if err != nil || n < 0 || n > 255 {
+				st.errs.Add(at(a), "exit=%q is not an exit status (0 to 255)", a.Value)
+				ok = false
+			}
+			r.Exit = n
+		case "exclusive":
+			if a.HasValue {
+				st.errs.Add(at(a), "exclusive takes no value")
+				ok = false
+			}
+			r.Exclusive = true
+		default:
+			st.errs.Add(at(a), "unknown attribute %q on a run block (known: run, timeout, exit, exclusive)%s", a.Key, suggest(a.Key, []string{"run", "timeout", "exit", "exclusive"}))
+			ok = false
+		}
+	}
+	if in.Lang == "go" {
+		st.errs.Add(open, "a run block is a shell transcript, not Go code: use program= to define a program")
+		ok = false
+	}
+	tl := make([]transcriptLine, 0, len(lines))
+	for i, l := range strings.SplitAfter(string(code), "\n") {
+		if i < len(lines) {
+			tl = append(tl, transcriptLine{Text: l, Line: lines[i]})
+		}
+	}
+	n := len(st.errs)
+	r.Commands = parseTranscript(st.ch.Path, tl, &st.errs)
+	if len(st.errs) > n {
+		ok = false
+	}
+	if ok && len(r.Commands) == 0 {
+		st.errs.Add(open, "run block has no commands (write them as \"$ command\")")
+		ok = false
+	}
+	if !ok {
+		return
+	}
+	for _, c := range r.Commands {
+		for _, w := range commandWords(c.Text) {
+			r.Calls = append(r.Calls, model.Call{Name: w, Pos: c.Pos})
+		}
+	}
+	node := &RunBlock{Run: r}
+	node.SetLines(f.Lines())
+	f.Parent().ReplaceChild(f.Parent(), f, node)
+	st.runs = append(st.runs, r)
+}
+
+// plainText returns the text of a heading without markup.
+func plainText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch t := c.(type) {
+		case *ast.Text:
+			b.Write(t.Segment.Value(src))
+			if t.SoftLineBreak() || t.HardLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(t.Value)
+		case *ast.CodeSpan:
+			for cc := t.FirstChild(); cc != nil; cc = cc.NextSibling() {
+				if tt, ok := cc.(*ast.Text); ok {
+					b.Write(tt.Segment.Value(src))
+				}
+			}
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.TrimSpace(b.String())
+}
+
+// parseChapter parses one chapter's source and fills ch; programs are
+// assembled across the book by the caller.
+func parseChapter(md goldmark.Markdown, ch *model.Chapter) (ast.Node, *chapterState) {
+	st := &chapterState{ch: ch, lines: newLineIndex(ch.Source)}
+	pc := parser.NewContext()
+	pc.Set(stateKey, st)
+	doc := md.Parser().Parse(text.NewReader(ch.Source), parser.WithContext(pc))
+	// Name the unnamed runs after their place in the chapter.
+	seen := map[string]model.Pos{}
+	for i, r := range st.runs {
+		if r.Name == "" {
+			r.Name = fmt.Sprintf("run-%d", i+1)
+		}
+		if prev, dup := seen[r.Name]; dup {
+			st.errs.Add(r.Pos, "run %q is already defined at line %d", r.Name, prev.Line)
+			continue
+		}
+		seen[r.Name] = r.Pos
+		r.ID = ch.Slug + "/" + r.Name
+		ch.Runs = append(ch.Runs, r)
+	}
+	if ch.Title == "" {
+		ch.Title = ch.Slug
+	}
+	return doc, st
+}

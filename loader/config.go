@@ -1,0 +1,177 @@
+package loader
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/litbook/litbook/model"
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
+)
+
+// ConfigFile is the name of a book's configuration file.
+const ConfigFile = "book.toml"
+
+// Defaults for keys that book.toml leaves out.
+const (
+	DefaultBuildDir    = "book"
+	DefaultTimeout     = 60 * time.Second
+	DefaultOutputLimit = 1 << 20
+)
+
+// tomlConfig mirrors book.toml; unknown keys are errors.
+type tomlConfig struct {
+	Book struct {
+		Title       string   `toml:"title"`
+		Authors     []string `toml:"authors"`
+		Language    string   `toml:"language"`
+		Description string   `toml:"description"`
+		Chapters    []string `toml:"chapters"`
+	} `toml:"book"`
+	Build struct {
+		BuildDir    string `toml:"build-dir"`
+		GoMod       string `toml:"go-mod"`
+		Timeout     string `toml:"timeout"`
+		OutputLimit *int64 `toml:"output-limit"`
+	} `toml:"build"`
+}
+
+// config is the decoded book.toml plus the chapter list with the position
+// of each entry, for errors about a listed chapter.
+type config struct {
+	model.Config
+	chapters   []string
+	chapterPos []model.Pos // parallel to chapters; zero when globbed
+}
+
+// loadConfig reads and validates root/book.toml. A nil config means the file
+// could not be read or decoded; otherwise the config is usable (with
+// defaults in place of bad values) and err lists the bad values.
+func loadConfig(root string) (*config, error) {
+	data, err := os.ReadFile(filepath.Join(root, ConfigFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, model.Errorf(model.Pos{File: ConfigFile}, "no such file: %s is not a litbook book (run litbook in the directory that holds book.toml, or name that directory)", root)
+	}
+	if err != nil {
+		return nil, &model.Error{Pos: model.Pos{File: ConfigFile}, Msg: err.Error(), Err: err}
+	}
+	var tc tomlConfig
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tc); err != nil {
+		return nil, tomlError(err)
+	}
+	pos := valuePositions(data)
+	var errs model.ErrorList
+	c := &config{Config: model.Config{
+		Title:       tc.Book.Title,
+		Authors:     tc.Book.Authors,
+		Language:    tc.Book.Language,
+		Description: tc.Book.Description,
+		BuildDir:    tc.Build.BuildDir,
+		GoMod:       tc.Build.GoMod,
+		Timeout:     DefaultTimeout,
+		OutputLimit: DefaultOutputLimit,
+	}}
+	if c.Title == "" {
+		c.Title = filepath.Base(root)
+	}
+	if c.Language == "" {
+		c.Language = "en"
+	}
+	if c.BuildDir == "" {
+		c.BuildDir = DefaultBuildDir
+	}
+	if tc.Build.Timeout != "" {
+		d, err := time.ParseDuration(tc.Build.Timeout)
+		if err != nil || d <= 0 {
+			errs.Add(pos["build.timeout"], "timeout %q is not a positive duration (examples: 90s, 2m)", tc.Build.Timeout)
+		} else {
+			c.Timeout = d
+		}
+	}
+	if tc.Build.OutputLimit != nil {
+		if *tc.Build.OutputLimit <= 0 {
+			errs.Add(pos["build.output-limit"], "output-limit must be a positive number of bytes, not %d", *tc.Build.OutputLimit)
+		} else {
+			c.OutputLimit = *tc.Build.OutputLimit
+		}
+	}
+	if filepath.IsAbs(c.GoMod) {
+		errs.Add(pos["build.go-mod"], "go-mod must be relative to the book directory, not %q", c.GoMod)
+	}
+	for i, ch := range tc.Book.Chapters {
+		c.chapters = append(c.chapters, ch)
+		c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("book.chapters[%d]", i)])
+	}
+	return c, errs.Err()
+}
+
+// tomlError turns a go-toml error into one positioned at book.toml:LINE:COL.
+func tomlError(err error) error {
+	// A StrictMissingError also matches *DecodeError through Unwrap, so it
+	// must be tested first.
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) {
+		var errs model.ErrorList
+		for i := range strict.Errors {
+			e := &strict.Errors[i]
+			line, col := e.Position()
+			errs.Add(model.Pos{File: ConfigFile, Line: line, Col: col}, "unknown key %q", strings.Join(e.Key(), "."))
+		}
+		return errs.Err()
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, col := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		return &model.Error{Pos: model.Pos{File: ConfigFile, Line: line, Col: col}, Msg: msg, Err: err}
+	}
+	return &model.Error{Pos: model.Pos{File: ConfigFile}, Msg: err.Error(), Err: err}
+}
+
+// valuePositions maps dotted keys ("build.timeout", "book.chapters[2]") to
+// the position of their values in a document that has already decoded
+// without error.
+func valuePositions(data []byte) map[string]model.Pos {
+	out := map[string]model.Pos{}
+	var p unstable.Parser
+	p.Reset(data)
+	var table []string
+	at := func(n *unstable.Node) model.Pos {
+		s := p.Shape(n.Raw)
+		return model.Pos{File: ConfigFile, Line: s.Start.Line, Col: s.Start.Column}
+	}
+	keyOf := func(n *unstable.Node) []string {
+		var parts []string
+		for it := n.Key(); it.Next(); {
+			parts = append(parts, string(it.Node().Data))
+		}
+		return parts
+	}
+	for p.NextExpression() {
+		e := p.Expression()
+		switch e.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			table = keyOf(e)
+		case unstable.KeyValue:
+			key := strings.Join(append(append([]string{}, table...), keyOf(e)...), ".")
+			v := e.Value()
+			if v.Raw.Length > 0 {
+				out[key] = at(v)
+			}
+			if v.Kind == unstable.Array {
+				i := 0
+				for it := v.Children(); it.Next(); i++ {
+					out[fmt.Sprintf("%s[%d]", key, i)] = at(it.Node())
+				}
+			}
+		}
+	}
+	return out
+}

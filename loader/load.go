@@ -1,0 +1,163 @@
+package loader
+
+import (
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/litbook/litbook/model"
+	"github.com/yuin/goldmark/ast"
+)
+
+// Book is a loaded book: the model, plus each chapter's parsed Markdown for
+// the site to render.
+type Book struct {
+	*model.Book
+	Docs []ast.Node // parallel to Chapters
+}
+
+// Load reads the book whose book.toml is in dir. On error it returns a
+// model.ErrorList with every independent problem it found.
+func Load(dir string) (*Book, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var errs model.ErrorList
+	cfg, err := loadConfig(root)
+	if cfg == nil {
+		return nil, err
+	}
+	errs.Append(err)
+	b := &Book{Book: &model.Book{Root: root, Config: cfg.Config}}
+	paths, positions := chapterPaths(root, cfg, &errs)
+	md := newMarkdown()
+	slugs := map[string]string{}
+	owner := map[string]*programBlockSpec{}
+	programs := map[string]*model.Program{}
+	for i, p := range paths {
+		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				errs.Add(positions[i], "chapter %q does not exist", p)
+			} else {
+				errs.Add(positions[i], "chapter %q: %v", p, err)
+			}
+			continue
+		}
+		ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
+		if other, dup := slugs[ch.Slug]; dup {
+			errs.Add(positions[i], "chapter %q has the same file name as %q: both would be %s.html", p, other, ch.Slug)
+			continue
+		}
+		slugs[ch.Slug] = p
+		doc, st := parseChapter(md, ch)
+		errs = append(errs, st.errs...)
+		// Assemble programs: blocks with the same name in this chapter
+		// are one program; the same name in another chapter is an error.
+		for _, spec := range st.programs {
+			prog := programs[spec.name]
+			if prog != nil && prog.Chapter != ch {
+				errs.Add(spec.pos, "program %q is already defined at %s", spec.name, owner[spec.name].pos)
+				continue
+			}
+			if prog == nil {
+				prog = &model.Program{Name: spec.name, Chapter: ch, Pos: spec.pos}
+				programs[spec.name] = prog
+				owner[spec.name] = spec
+				ch.Programs = append(ch.Programs, prog)
+				b.Programs = append(b.Programs, prog)
+			}
+			var f *model.File
+			for _, g := range prog.Files {
+				if g.Name == spec.file {
+					f = g
+				}
+			}
+			if f == nil {
+				f = &model.File{Name: spec.file}
+				prog.Files = append(prog.Files, f)
+			}
+			f.Source = append(f.Source, spec.code...)
+			f.Lines = append(f.Lines, spec.lines...)
+			spec.node.Program, spec.node.File = prog, f
+		}
+		b.Chapters = append(b.Chapters, ch)
+		b.Docs = append(b.Docs, doc)
+		b.Runs = append(b.Runs, ch.Runs...)
+	}
+	for _, r := range b.Runs {
+		seen := map[string]bool{}
+		for _, c := range r.Calls {
+			if p := programs[c.Name]; p != nil && !seen[c.Name] {
+				seen[c.Name] = true
+				r.Programs = append(r.Programs, p)
+			}
+		}
+		sort.Slice(r.Programs, func(i, j int) bool { return r.Programs[i].Name < r.Programs[j].Name })
+	}
+	if len(paths) == 0 && len(errs) == 0 {
+		errs.Add(model.Pos{File: ConfigFile}, "the book has no chapters: list them in [book] chapters, or put .md files in chapters/")
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// chapterPaths returns the chapters in reading order, slash-separated and
+// relative to root, each with the position that named it. Paths that escape
+// the book directory are reported and dropped.
+func chapterPaths(root string, cfg *config, errs *model.ErrorList) ([]string, []model.Pos) {
+	if cfg.chapters == nil {
+		matches, _ := filepath.Glob(filepath.Join(root, "chapters", "*.md"))
+		sort.Strings(matches)
+		var paths []string
+		var pos []model.Pos
+		for _, m := range matches {
+			p := "chapters/" + filepath.Base(m)
+			paths = append(paths, p)
+			pos = append(pos, model.Pos{File: p})
+		}
+		return paths, pos
+	}
+	var paths []string
+	var pos []model.Pos
+	seen := map[string]bool{}
+	for i, p := range cfg.chapters {
+		at := cfg.chapterPos[i]
+		clean := path.Clean(filepath.ToSlash(p))
+		switch {
+		case p == "":
+			errs.Add(at, "empty chapter path")
+			continue
+		case filepath.IsAbs(p) || path.IsAbs(clean):
+			errs.Add(at, "chapter path %q must be relative to the book directory", p)
+			continue
+		case clean == ".." || strings.HasPrefix(clean, "../"):
+			errs.Add(at, "chapter path %q escapes the book directory", p)
+			continue
+		case path.Ext(clean) != ".md":
+			errs.Add(at, "chapter path %q is not a Markdown (.md) file", p)
+			continue
+		case seen[clean]:
+			errs.Add(at, "chapter %q is listed twice", p)
+			continue
+		}
+		// A symlink inside the book may still point out of it.
+		if real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(clean))); err == nil {
+			realRoot, _ := filepath.EvalSymlinks(root)
+			if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				errs.Add(at, "chapter path %q escapes the book directory (it resolves to %s)", p, real)
+				continue
+			}
+		}
+		seen[clean] = true
+		paths = append(paths, clean)
+		pos = append(pos, at)
+	}
+	return paths, pos
+}

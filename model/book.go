@@ -1,0 +1,106 @@
+package model
+
+import "time"
+
+// Book is a loaded book: its configuration and its chapters in reading
+// order. Programs and Runs are the book's programs and run blocks across all
+// chapters, in chapter order, so that runners can work on flat lists.
+type Book struct {
+	Root     string // absolute path of the directory that holds book.toml
+	Config   Config
+	Chapters []*Chapter
+	Programs []*Program
+	Runs     []*Run
+}
+
+// Config is book.toml. Keys follow mdBook's where they overlap.
+type Config struct {
+	Title       string
+	Authors     []string
+	Language    string
+	Description string
+	BuildDir    string // relative to Root unless absolute; default "book"
+	// GoMod is the go.mod (with its go.sum beside it) whose requirements the
+	// book's programs are built with, relative to Root. Default: Root's
+	// go.mod if there is one; otherwise programs may import only the
+	// standard library.
+	GoMod string
+	// Timeout is the default time limit of a run; a run block's timeout=
+	// overrides it. Default 60 s.
+	Timeout time.Duration
+	// OutputLimit caps each captured stream of each command, in bytes.
+	// Default 1 MiB.
+	OutputLimit int64
+}
+
+// Chapter is one Markdown file of the book.
+type Chapter struct {
+	Path   string // relative to the book root, slash-separated: chapters/02-append.md
+	Slug   string // file name without extension: 02-append; the page is Slug + ".html"
+	Title  string // text of the first level-1 heading, or Slug
+	Source []byte
+	// Programs and Runs defined in this chapter, in source order.
+	Programs []*Program
+	Runs     []*Run
+}
+
+// Program is a Go main package assembled from one or more fenced go blocks
+// that carry the same program= name.
+type Program struct {
+	Name    string // the command name on PATH during runs; unique in the book
+	Chapter *Chapter
+	Pos     Pos     // the first block's fence line
+	Files   []*File // in order of first appearance
+}
+
+// File is one Go source file of a program. Several blocks naming the same
+// file are concatenated in order; Lines maps each line of the assembled file
+// back to the chapter line it came from.
+type File struct {
+	Name   string // e.g. main.go
+	Source []byte
+	Lines  []int // Lines[i] is the chapter line of file line i+1
+}
+
+// ChapterLine returns the chapter position of line n (1-based) of f, or the
+// program's position if n is out of range.
+func (p *Program) ChapterLine(f *File, n int) Pos {
+	if n >= 1 && n <= len(f.Lines) {
+		return Pos{File: p.Chapter.Path, Line: f.Lines[n-1]}
+	}
+	return p.Pos
+}
+
+// Run is a run block: a shell transcript whose commands are executed by
+// /bin/sh in a fresh directory with the book's programs on PATH.
+type Run struct {
+	ID      string // unique in the book: "<chapter slug>/<name>"
+	Name    string // from run=NAME, or "run-N" for the chapter's N-th unnamed run
+	Chapter *Chapter
+	Pos     Pos // the fence line
+	// Commands in transcript order.
+	Commands []*Command
+	// Options from the info string.
+	Timeout   time.Duration // 0: the book's default
+	Exit      int           // expected exit status of the last foreground command
+	Exclusive bool          // run alone: nothing else runs at the same time
+	// Calls are the command names the transcript invokes, found by a
+	// shallow scan of each command (see loader); the runner checks that each
+	// is a program of the book or a command on the run's PATH.
+	Calls []Call
+	// Programs lists the book programs among Calls, sorted by name.
+	Programs []*Program
+}
+
+// Call is a command name invoked by a transcript, at the line that calls it.
+type Call struct {
+	Name string
+	Pos  Pos
+}
+
+// Command is one `$ ` line of a transcript (with its continuation lines).
+type Command struct {
+	Text       string // the command as written, without "$ " and without a trailing "&"
+	Pos        Pos    // the line of the "$ "
+	Background bool   // written with a trailing "&": runs while later commands do
+}

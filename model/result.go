@@ -1,0 +1,63 @@
+package model
+
+import "time"
+
+// Result is what one execution of a Run produced.
+type Result struct {
+	Run      *Run
+	Commands []CommandResult // parallel to Run.Commands
+	// Shell holds what /bin/sh itself printed outside any command, such as
+	// a syntax error in the transcript.
+	Shell    Output
+	Exit     int           // exit status of /bin/sh, -1 if it was killed
+	TimedOut bool          // killed at its time limit
+	Start    time.Time     // when the run started (UTC)
+	Duration time.Duration // wall time of the whole run
+	Files    []FileInfo    // every file left in the run directory, sorted by name
+	// FilesOmitted counts files left beyond the recorded limit.
+	FilesOmitted int
+	Machine      Machine
+	// Err is why the run failed, positioned at the run or at the failing
+	// command; nil if it ran as declared.
+	Err *Error
+}
+
+// CommandResult is what one command of a transcript did.
+type CommandResult struct {
+	Ran      bool          // the shell reached this command
+	Exit     int           // exit status; meaningful only when Done
+	Done     bool          // the command finished and reported its status
+	Duration time.Duration // from start to exit, as seen by litbook (ms precision)
+	Stdout   Output
+	Stderr   Output
+}
+
+// Output is a captured stream: the first Limit bytes, and how many were
+// written in all.
+type Output struct {
+	Data  []byte
+	Total int64 // bytes written to the stream, including those not kept
+}
+
+// Truncated reports whether bytes were dropped.
+func (o Output) Truncated() bool { return o.Total > int64(len(o.Data)) }
+
+// FileInfo describes a file left in a run directory.
+type FileInfo struct {
+	Name string // slash-separated, relative to the run directory
+	Size int64
+	Mode string // "file", "dir", "symlink" or "other"
+}
+
+// Machine is where a result was measured. Together these fields are the
+// machine fingerprint that a result's validity depends on.
+type Machine struct {
+	OS         string // runtime.GOOS: linux
+	Kernel     string // uname release: 6.18.44-fc-v769
+	Arch       string // runtime.GOARCH: amd64
+	CPUs       int    // usable CPUs
+	FS         string // filesystem type of the run directory: ext4, tmpfs, ...
+	GoVersion  string // of the toolchain that built the programs: go1.26.8
+	Hostname   string // shown, not part of the fingerprint
+	RunDirRoot string // where run directories were made, e.g. /tmp
+}

@@ -1,0 +1,192 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/litbook/litbook/model"
+)
+
+// programsModule is the module path of the generated module that holds the
+// book's programs.
+const programsModule = "litbook.local/programs"
+
+// Programs is the outcome of a successful Build.
+type Programs struct {
+	BinDir    string // absolute; holds one executable per program
+	GoVersion string // e.g. go1.26.8
+}
+
+// goVersion asks the toolchain for its version.
+func (r *Runner) goVersion(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION").Output()
+	if err != nil {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("the Go toolchain is needed to build the book's programs: %w", err)
+		}
+		return "", fmt.Errorf("go env GOVERSION: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Build writes every program of b into a generated module under WorkDir and
+// compiles them all with one go build. Compile errors come back as a
+// model.ErrorList positioned at chapter lines.
+func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
+	gover, err := r.goVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	work := r.workDir(b)
+	src := filepath.Join(work, "src")
+	bin := filepath.Join(work, "bin")
+	// Start from scratch so that renamed or deleted programs leave nothing
+	// behind; the go build cache keeps this cheap.
+	for _, d := range []string{src, bin} {
+		if err := os.RemoveAll(d); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeModule(b, src, gover); err != nil {
+		return nil, err
+	}
+	progs := &Programs{BinDir: bin, GoVersion: gover}
+	if len(b.Programs) == 0 {
+		return progs, nil
+	}
+	r.progress(Event{Kind: Compiling, Total: len(b.Programs)})
+	args := []string{"build", "-o", bin + string(filepath.Separator)}
+	for _, p := range b.Programs {
+		if err := writeProgram(src, p); err != nil {
+			return nil, err
+		}
+		args = append(args, "./"+p.Name)
+	}
+	cmd := exec.CommandContext(ctx, r.goCmd(), args...)
+	cmd.Dir = src
+	// The book's programs are built as their own module, whatever
+	// workspace surrounds the book.
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	r.progress(Event{Kind: Compiled, Total: len(b.Programs)})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, compileErrors(b, out, err)
+	}
+	return progs, nil
+}
+
+// writeModule writes go.mod and go.sum for the programs: a copy of the
+// book's go.mod (so programs can import what it requires, such as
+// golang.org/x/sys) with the module line replaced, or a minimal one.
+func writeModule(b *model.Book, src, gover string) error {
+	gomod := b.Config.GoMod
+	if gomod == "" {
+		gomod = "go.mod"
+	}
+	modPath := filepath.Join(b.Root, filepath.FromSlash(gomod))
+	data, err := os.ReadFile(modPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && b.Config.GoMod == "":
+		v := strings.TrimPrefix(gover, "go")
+		if parts := strings.SplitN(v, ".", 3); len(parts) >= 2 {
+			v = parts[0] + "." + parts[1]
+		}
+		data = []byte("go " + v + "\n")
+	case err != nil:
+		return &model.Error{Pos: model.Pos{File: "book.toml"}, Msg: fmt.Sprintf("go-mod: %v", err), Err: err}
+	default:
+		if sum, err := os.ReadFile(filepath.Join(filepath.Dir(modPath), "go.sum")); err == nil {
+			if err := os.WriteFile(filepath.Join(src, "go.sum"), sum, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	var mod bytes.Buffer
+	fmt.Fprintf(&mod, "module %s\n", programsModule)
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "module" {
+			continue
+		}
+		mod.WriteString(line)
+	}
+	return os.WriteFile(filepath.Join(src, "go.mod"), mod.Bytes(), 0o644)
+}
+
+func writeProgram(src string, p *model.Program) error {
+	dir := filepath.Join(src, p.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range p.Files {
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Source, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compilerLineRE matches "prog/file.go:12:5: message" as printed by go build
+// run in the module directory.
+var compilerLineRE = regexp.MustCompile(`^(?:\./)?([^/\s]+)/([^/\s:]+\.go):(\d+)(?::\d+)?: (.*)$`)
+
+// compileErrors maps go build's output to chapter positions. Lines that
+// name no program file are attached to the program whose "# pkg" header
+// precedes them, or reported without a position.
+func compileErrors(b *model.Book, out []byte, runErr error) error {
+	byName := map[string]*model.Program{}
+	for _, p := range b.Programs {
+		byName[p.Name] = p
+	}
+	var errs model.ErrorList
+	var current *model.Program
+	var unplaced []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if name, ok := strings.CutPrefix(line, "# "+programsModule+"/"); ok {
+			current = byName[name]
+			continue
+		}
+		if m := compilerLineRE.FindStringSubmatch(line); m != nil {
+			if p := byName[m[1]]; p != nil {
+				n, _ := strconv.Atoi(m[3])
+				pos := p.Pos
+				for _, f := range p.Files {
+					if f.Name == m[2] {
+						pos = p.ChapterLine(f, n)
+					}
+				}
+				errs = append(errs, &model.Error{Pos: pos, Msg: m[4]})
+				continue
+			}
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if current != nil {
+			errs = append(errs, &model.Error{Pos: current.Pos, Msg: fmt.Sprintf("program %s: %s", current.Name, strings.TrimSpace(line))})
+			continue
+		}
+		unplaced = append(unplaced, line)
+	}
+	if len(unplaced) > 0 || len(errs) == 0 {
+		errs = append(errs, &model.Error{Msg: "go build failed: " + runErr.Error(), Detail: strings.Join(unplaced, "\n")})
+	}
+	return errs
+}

@@ -1,0 +1,28 @@
+// Package runner builds a book's programs and executes its run blocks.
+//
+//	rn := runner.Runner{Jobs: 4}
+//	bin, err := rn.Build(ctx, book)             // one `go build` for every program
+//	results, err := rn.Run(ctx, book, bin)      // results[i] is book.Runs[i]
+//
+// Build writes the programs into a generated module under WorkDir (the
+// book's .litbook directory) and compiles all of them with a single
+// `go build -o DIR pkg...`, so the go command shares work between them and
+// uses the user's build cache. Compile errors are mapped back to the chapter
+// line of the offending program line.
+//
+// Every run gets a fresh directory and a small fixed environment, and is
+// executed as one /bin/sh script so that background commands (`cmd &`) and
+// `wait` work across lines. Each command's stdout and stderr go to their own
+// FIFO, drained by litbook and capped at OutputLimit bytes; the script
+// reports when each command starts and ends on a control pipe (fd 3), which
+// gives per-command exit statuses and durations without extra processes.
+//
+// A run ends when its shell exits, its time limit passes, or the context is
+// cancelled; then everything it started is killed: its process group, and
+// every process that carries the run's LITBOOK_RUN token in its environment
+// (descendants that left the group with setsid or a double fork). The run
+// directory is removed after the sizes of the files left in it are recorded.
+//
+// Runs execute concurrently, at most Jobs at a time; an exclusive run waits
+// until nothing else runs and runs alone.
+package runner

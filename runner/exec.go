@@ -1,0 +1,451 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/litbook/litbook/model"
+	"golang.org/x/sys/unix"
+)
+
+// maxFilesLeft bounds how many entries of a run directory a result records.
+const maxFilesLeft = 1000
+
+// drainGrace is how long captured streams may keep delivering data after a
+// run's processes were killed, before litbook stops reading them.
+const drainGrace = 2 * time.Second
+
+// execEnv is what every run of one Run call shares.
+type execEnv struct {
+	binDir      string
+	tempDir     string
+	machine     model.Machine
+	timeout     time.Duration
+	outputLimit int64
+	path        string
+}
+
+// sandboxPath is PATH inside a run: the book's programs first, then the
+// usual system directories.
+func sandboxPath(bin string) string {
+	return bin + ":/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+}
+
+// capture keeps the first limit bytes written to it and counts the rest.
+type capture struct {
+	limit int64
+	data  []byte
+	total int64
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.total += int64(len(p))
+	if room := c.limit - int64(len(c.data)); room > 0 {
+		c.data = append(c.data, p[:min(room, int64(len(p)))]...)
+	}
+	return len(p), nil
+}
+
+func (c *capture) output() model.Output { return model.Output{Data: c.data, Total: c.total} }
+
+// stream is a pipe or FIFO that litbook drains into a capture.
+type stream struct {
+	r     *os.File
+	hold  *os.File // litbook's own write end of a FIFO, so that reads do not see EOF before the shell opens it
+	cap   capture
+	done  chan struct{}
+	start sync.Once
+}
+
+func (s *stream) drain() {
+	defer close(s.done)
+	buf := make([]byte, 32<<10)
+	_, _ = io.CopyBuffer(&s.cap, s.r, buf)
+}
+
+// finish releases litbook's write end and waits for the stream to end, at
+// most until deadline; then it stops reading.
+func (s *stream) finish(deadline time.Time) {
+	if s.hold != nil {
+		s.hold.Close()
+	}
+	_ = s.r.SetReadDeadline(deadline)
+	<-s.done
+	s.r.Close()
+}
+
+// newFIFO makes a FIFO at path and opens it for reading without blocking.
+func newFIFO(path string, limit int64) (*stream, error) {
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		return nil, &os.PathError{Op: "mkfifo", Path: path, Err: err}
+	}
+	r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return &stream{r: r, hold: w, cap: capture{limit: limit}, done: make(chan struct{})}, nil
+}
+
+// script returns the shell script for run. Each command runs in a brace
+// group (so cd and variables carry over to later commands) with its output
+// sent to its own FIFOs, and reports its start and exit status on fd 3.
+func script(run *model.Run, iodir string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# litbook: %s (%s)\n", run.ID, run.Pos)
+	for i, c := range run.Commands {
+		out := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".out"))
+		errf := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".err"))
+		fmt.Fprintf(&b, "printf 'B %d\\n' >&3\n", i)
+		if c.Background {
+			fmt.Fprintf(&b, "{ { %s\n} >%s 2>%s 3>&-; printf 'E %d %%d\\n' $? >&3; } &\n", c.Text, out, errf, i)
+		} else {
+			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\nprintf 'E %d %%d\\n' $? >&3\n", c.Text, out, errf, i)
+		}
+	}
+	return b.Bytes()
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// execute runs one run block in a fresh directory and returns its result;
+// failures are in the result's Err.
+func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *model.Result {
+	res := &model.Result{
+		Run:      run,
+		Commands: make([]model.CommandResult, len(run.Commands)),
+		Exit:     -1,
+		Machine:  env.machine,
+		Start:    time.Now().UTC(),
+	}
+	fail := func(err error) *model.Result {
+		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
+		return res
+	}
+	base, err := os.MkdirTemp(env.tempDir, "litbook-run-")
+	if err != nil {
+		return fail(err)
+	}
+	defer removeAll(base)
+	work, iodir, tmp := filepath.Join(base, "work"), filepath.Join(base, "io"), filepath.Join(base, "tmp")
+	for _, d := range []string{work, iodir, tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return fail(err)
+		}
+	}
+	token := newToken()
+
+	var streams []*stream
+	defer func() {
+		for _, s := range streams {
+			s.hold.Close()
+			s.r.Close()
+		}
+	}()
+	for i := range run.Commands {
+		for _, ext := range []string{".out", ".err"} {
+			s, err := newFIFO(filepath.Join(iodir, strconv.Itoa(i)+ext), env.outputLimit)
+			if err != nil {
+				return fail(err)
+			}
+			streams = append(streams, s)
+		}
+	}
+	scriptPath := filepath.Join(iodir, "script.sh")
+	if err := os.WriteFile(scriptPath, script(run, iodir), 0o644); err != nil {
+		return fail(err)
+	}
+	shOut, err := newPipe(env.outputLimit)
+	if err != nil {
+		return fail(err)
+	}
+	shErr, err := newPipe(env.outputLimit)
+	if err != nil {
+		return fail(err)
+	}
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
+		return fail(err)
+	}
+	defer ctlR.Close()
+
+	timeout := env.timeout
+	if run.Timeout > 0 {
+		timeout = run.Timeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.Command("/bin/sh", scriptPath)
+	cmd.Dir = work
+	cmd.Env = []string{
+		"PATH=" + env.path,
+		"HOME=" + work,
+		"TMPDIR=" + tmp,
+		"LANG=C.UTF-8",
+		"TZ=UTC",
+		"TERM=dumb",
+		"LITBOOK_RUN=" + token,
+	}
+	cmd.Stdout, cmd.Stderr = shOut.w, shErr.w
+	cmd.ExtraFiles = []*os.File{ctlW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	for _, s := range streams {
+		go s.drain()
+	}
+	go shOut.s.drain()
+	go shErr.s.drain()
+	type ctlEvent struct {
+		begin bool
+		i     int
+		exit  int
+		at    time.Time
+	}
+	events := make(chan ctlEvent, 2*len(run.Commands)+1)
+	ctlDone := make(chan struct{})
+	go func() {
+		defer close(ctlDone)
+		sc := bufio.NewScanner(ctlR)
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) < 2 {
+				continue
+			}
+			i, err := strconv.Atoi(f[1])
+			if err != nil || i < 0 || i >= len(run.Commands) {
+				continue
+			}
+			e := ctlEvent{begin: f[0] == "B", i: i, at: time.Now()}
+			if !e.begin && len(f) == 3 {
+				e.exit, _ = strconv.Atoi(f[2])
+			}
+			select {
+			case events <- e:
+			default: // more events than commands: a program wrote to fd 3 of its own accord
+			}
+		}
+	}()
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		ctlW.Close()
+		shOut.w.Close()
+		shErr.w.Close()
+		return fail(err)
+	}
+	ctlW.Close()
+	shOut.w.Close()
+	shErr.w.Close()
+	pgid := cmd.Process.Pid
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- cmd.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-waitDone:
+	case <-rctx.Done():
+		_ = unix.Kill(-pgid, unix.SIGKILL)
+		waitErr = <-waitDone
+	}
+	res.Duration = time.Since(start)
+	// The transcript is over: nothing it started may outlive it.
+	killRun(pgid, token)
+	deadline := time.Now().Add(drainGrace)
+	for _, s := range streams {
+		s.finish(deadline)
+	}
+	shOut.s.finish(deadline)
+	shErr.s.finish(deadline)
+	_ = ctlR.SetReadDeadline(deadline)
+	<-ctlDone
+	close(events)
+
+	begun := make([]time.Time, len(run.Commands))
+	for e := range events {
+		c := &res.Commands[e.i]
+		if e.begin {
+			c.Ran, begun[e.i] = true, e.at
+		} else {
+			c.Done, c.Exit = true, e.exit
+			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
+		}
+	}
+	for i := range res.Commands {
+		res.Commands[i].Stdout = streams[2*i].cap.output()
+		res.Commands[i].Stderr = streams[2*i+1].cap.output()
+	}
+	res.Shell = model.Output{
+		Data:  append(shOut.s.cap.data, shErr.s.cap.data...),
+		Total: shOut.s.cap.total + shErr.s.cap.total,
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case waitErr == nil:
+		res.Exit = 0
+	case errors.As(waitErr, &exitErr):
+		res.Exit = exitErr.ExitCode() // -1 if killed by a signal
+	}
+	res.Files, res.FilesOmitted = filesLeft(work)
+	switch {
+	case ctx.Err() != nil:
+		res.Err = &model.Error{Pos: run.Pos, Msg: "interrupted", Err: ErrInterrupted}
+	case rctx.Err() != nil:
+		res.TimedOut = true
+		res.Err = timeoutError(run, res, timeout)
+	default:
+		res.Err = judge(run, res)
+	}
+	return res
+}
+
+// pipe is an os.Pipe whose read end litbook drains.
+type pipe struct {
+	w *os.File
+	s *stream
+}
+
+func newPipe(limit int64) (*pipe, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	return &pipe{w: w, s: &stream{r: r, cap: capture{limit: limit}, done: make(chan struct{})}}, nil
+}
+
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// timeoutError reports a run killed at its limit, at the command that was
+// running then.
+func timeoutError(run *model.Run, res *model.Result, limit time.Duration) *model.Error {
+	pos, detail := run.Pos, ""
+	for i := len(res.Commands) - 1; i >= 0; i-- {
+		if c := res.Commands[i]; c.Ran && !c.Done {
+			pos, detail = run.Commands[i].Pos, tail(c)
+			break
+		}
+	}
+	return &model.Error{Pos: pos, Msg: fmt.Sprintf("timed out after %s (set timeout= on the run block to allow longer)", limit), Detail: detail, Err: ErrTimeout}
+}
+
+// judge checks a finished run against its declaration: every foreground
+// command exits 0, except the last, which exits with the declared status.
+// Background commands may fail; their statuses are recorded and shown.
+func judge(run *model.Run, res *model.Result) *model.Error {
+	last := -1
+	for i, c := range run.Commands {
+		if !c.Background {
+			last = i
+		}
+	}
+	for i, c := range run.Commands {
+		if c.Background {
+			continue
+		}
+		cr := res.Commands[i]
+		want := 0
+		if i == last {
+			want = run.Exit
+		}
+		switch {
+		case !cr.Ran || !cr.Done:
+			detail := string(res.Shell.Data)
+			if cr.Ran {
+				detail = tail(cr)
+			}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command did not finish: the shell exited with status %d", res.Exit), Detail: detail}
+		case cr.Exit != want && i == last && run.Exit != 0:
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d, but the run declares exit=%d", cr.Exit, run.Exit), Detail: tail(cr)}
+		case cr.Exit != want && i == last:
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (add exit=%d to the run block if that is intended)", cr.Exit, cr.Exit), Detail: tail(cr)}
+		case cr.Exit != want:
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (only the last command of a run may fail, with exit=N)", cr.Exit), Detail: tail(cr)}
+		}
+	}
+	return nil
+}
+
+// tail returns the last lines of a command's stderr, or of its stdout if
+// stderr is empty.
+func tail(c model.CommandResult) string {
+	data := c.Stderr.Data
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = c.Stdout.Data
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > 10 {
+		lines = lines[len(lines)-10:]
+	}
+	return strings.ToValidUTF8(strings.Join(lines, "\n"), "\uFFFD")
+}
+
+// filesLeft lists what a run left in its directory.
+func filesLeft(dir string) ([]model.FileInfo, int) {
+	var files []model.FileInfo
+	omitted := 0
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return nil
+		}
+		if len(files) >= maxFilesLeft {
+			omitted++
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fi := model.FileInfo{Name: filepath.ToSlash(rel)}
+		switch t := d.Type(); {
+		case t.IsDir():
+			fi.Mode = "dir"
+		case t&fs.ModeSymlink != 0:
+			fi.Mode = "symlink"
+		case t.IsRegular():
+			fi.Mode = "file"
+			if info, err := d.Info(); err == nil {
+				fi.Size = info.Size()
+			}
+		default:
+			fi.Mode = "other"
+		}
+		files = append(files, fi)
+		return nil
+	})
+	return files, omitted
+}
+
+// removeAll removes a run's base directory, making directories that a
+// program made unwritable writable first.
+func removeAll(dir string) {
+	if os.RemoveAll(dir) == nil {
+		return
+	}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	_ = os.RemoveAll(dir)
+}
