@@ -86,9 +86,10 @@ func (idx lineIndex) col(off int) int {
 type blockTransformer struct{}
 
 var (
-	programNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	fileNameRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\.go$`)
-	runNameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	programNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	fileNameRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\.go$`)
+	runNameRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	majorVersionRE = regexp.MustCompile(`^v[0-9]+$`)
 )
 
 // Transform implements parser.ASTTransformer.
@@ -190,8 +191,17 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 	for _, a := range in.Attrs {
 		switch a.Key {
 		case "program":
-			if !programNameRE.MatchString(a.Value) {
+			switch {
+			case !programNameRE.MatchString(a.Value):
 				st.errs.Add(at(a), "program name %q must be a command name: letters, digits, '.', '_' and '-'", a.Value)
+				ok = false
+			case shellBuiltins[a.Value] || shellKeywords[a.Value]:
+				st.errs.Add(at(a), "program name %q is a shell builtin: /bin/sh would run its own %s, never the program", a.Value, a.Value)
+				ok = false
+			case majorVersionRE.MatchString(a.Value):
+				// go build -o DIR names a binary after the element before a
+				// major-version suffix, so v2 would not be called v2.
+				st.errs.Add(at(a), "program name %q looks like a module major version; choose another name", a.Value)
 				ok = false
 			}
 			spec.name = a.Value

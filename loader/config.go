@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -112,6 +113,8 @@ func loadConfig(root string) (*config, error) {
 	return c, errs.Err()
 }
 
+var typeErrorRE = regexp.MustCompile(`^cannot decode TOML (\w+) into .* of type (\S+)$`)
+
 // tomlError turns a go-toml error into one positioned at book.toml:LINE:COL.
 func tomlError(err error) error {
 	// A StrictMissingError also matches *DecodeError through Unwrap, so it
@@ -130,6 +133,14 @@ func tomlError(err error) error {
 	if errors.As(err, &de) {
 		line, col := de.Position()
 		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		// go-toml names the Go type of the field; say what book.toml wants.
+		if m := typeErrorRE.FindStringSubmatch(msg); m != nil {
+			want := map[string]string{"[]string": "an array of strings", "string": "a string", "*int64": "an integer"}[m[2]]
+			if want == "" {
+				want = m[2]
+			}
+			msg = fmt.Sprintf("%s must be %s, not a TOML %s", strings.Join(de.Key(), "."), want, m[1])
+		}
 		return &model.Error{Pos: model.Pos{File: ConfigFile, Line: line, Col: col}, Msg: msg, Err: err}
 	}
 	return &model.Error{Pos: model.Pos{File: ConfigFile}, Msg: err.Error(), Err: err}

@@ -41,11 +41,7 @@ func Load(dir string) (*Book, error) {
 	for i, p := range paths {
 		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
 		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				errs.Add(positions[i], "chapter %q does not exist", p)
-			} else {
-				errs.Add(positions[i], "chapter %q: %v", p, err)
-			}
+			errs.Add(positions[i], "chapter %q: %v", p, err)
 			continue
 		}
 		ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
@@ -55,13 +51,13 @@ func Load(dir string) (*Book, error) {
 		}
 		slugs[ch.Slug] = p
 		doc, st := parseChapter(md, ch)
-		errs = append(errs, st.errs...)
+		chErrs := st.errs
 		// Assemble programs: blocks with the same name in this chapter
 		// are one program; the same name in another chapter is an error.
 		for _, spec := range st.programs {
 			prog := programs[spec.name]
 			if prog != nil && prog.Chapter != ch {
-				errs.Add(spec.pos, "program %q is already defined at %s", spec.name, owner[spec.name].pos)
+				chErrs.Add(spec.pos, "program %q is already defined at %s", spec.name, owner[spec.name].pos)
 				continue
 			}
 			if prog == nil {
@@ -85,6 +81,8 @@ func Load(dir string) (*Book, error) {
 			f.Lines = append(f.Lines, spec.lines...)
 			spec.node.Program, spec.node.File = prog, f
 		}
+		chErrs.Sort()
+		errs = append(errs, chErrs...)
 		b.Chapters = append(b.Chapters, ch)
 		b.Docs = append(b.Docs, doc)
 		b.Runs = append(b.Runs, ch.Runs...)
@@ -154,6 +152,10 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) ([]string, []
 				errs.Add(at, "chapter path %q escapes the book directory (it resolves to %s)", p, real)
 				continue
 			}
+		}
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(clean))); errors.Is(err, os.ErrNotExist) {
+			errs.Add(at, "chapter %q does not exist", p)
+			continue
 		}
 		seen[clean] = true
 		paths = append(paths, clean)

@@ -84,6 +84,7 @@ var shellBuiltins = map[string]bool{
 // run uses.
 func commandWords(cmd string) []string {
 	var words []string
+	cmd = strings.ReplaceAll(cmd, "\\\n", " ")
 	for _, seg := range splitCommands(cmd) {
 		fields := strings.Fields(seg)
 		for len(fields) > 0 {

@@ -12,8 +12,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/litbook/litbook/model"
+	"golang.org/x/sys/unix"
 )
 
 // programsModule is the module path of the generated module that holds the
@@ -80,6 +83,10 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	// The book's programs are built as their own module, whatever
 	// workspace surrounds the book.
 	cmd.Env = append(os.Environ(), "GOWORK=off")
+	// Cancelling kills go build and the compilers it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	r.progress(Event{Kind: Compiled, Total: len(b.Programs)})
 	if ctx.Err() != nil {

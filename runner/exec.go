@@ -119,9 +119,11 @@ func script(run *model.Run, iodir string) []byte {
 		if c.Background {
 			fmt.Fprintf(&b, "{ { %s\n} >%s 2>%s 3>&-; printf 'E %d %%d\\n' $? >&3; } &\n", c.Text, out, errf, i)
 		} else {
-			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\nprintf 'E %d %%d\\n' $? >&3\n", c.Text, out, errf, i)
+			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\nlitbook_status=$?\nprintf 'E %d %%d\\n' $litbook_status >&3\n", c.Text, out, errf, i)
 		}
 	}
+	// The shell's status is the last foreground command's.
+	b.WriteString("exit ${litbook_status:-0}\n")
 	return b.Bytes()
 }
 

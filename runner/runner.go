@@ -120,42 +120,51 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 	// exclusive run starts when no other run is executing, and none starts
 	// while it does.
 	var excl sync.RWMutex
-	sem := make(chan struct{}, jobs)
-	var mu sync.Mutex
-	done, running := 0, 0
-	var wg sync.WaitGroup
-	for i, run := range b.Runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	queue := make(chan int)
+	go func() {
+		defer close(queue)
+		for i := range b.Runs {
 			select {
-			case sem <- struct{}{}:
+			case queue <- i:
 			case <-ctx.Done():
 				return
 			}
-			defer func() { <-sem }()
-			if run.Exclusive {
-				excl.Lock()
-				defer excl.Unlock()
-			} else {
-				excl.RLock()
-				defer excl.RUnlock()
+		}
+	}()
+	var mu sync.Mutex
+	done, running := 0, 0
+	var wg sync.WaitGroup
+	// Workers take runs in book order, so runs start in the order a
+	// reader meets them.
+	for range min(jobs, len(b.Runs)) {
+		wg.Go(func() {
+			for i := range queue {
+				run := b.Runs[i]
+				if run.Exclusive {
+					excl.Lock()
+				} else {
+					excl.RLock()
+				}
+				if ctx.Err() == nil {
+					mu.Lock()
+					running++
+					r.progress(Event{Kind: RunStarted, Run: run, Done: done, Total: len(b.Runs), Running: running})
+					mu.Unlock()
+					res := r.execute(ctx, run, &env)
+					results[i] = res
+					mu.Lock()
+					running--
+					done++
+					r.progress(Event{Kind: RunFinished, Run: run, Result: res, Done: done, Total: len(b.Runs), Running: running})
+					mu.Unlock()
+				}
+				if run.Exclusive {
+					excl.Unlock()
+				} else {
+					excl.RUnlock()
+				}
 			}
-			if ctx.Err() != nil {
-				return
-			}
-			mu.Lock()
-			running++
-			r.progress(Event{Kind: RunStarted, Run: run, Done: done, Total: len(b.Runs), Running: running})
-			mu.Unlock()
-			res := r.execute(ctx, run, &env)
-			results[i] = res
-			mu.Lock()
-			running--
-			done++
-			r.progress(Event{Kind: RunFinished, Run: run, Result: res, Done: done, Total: len(b.Runs), Running: running})
-			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	return results, ctx.Err()

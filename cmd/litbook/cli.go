@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/litbook/litbook/model"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the book failed to build, compile or run
+	exitUsage = 2
+)
+
+// command is one litbook subcommand, in the manner of cmd/go's base.Command.
+type command struct {
+	Name      string
+	UsageLine string // "build [-d dir] [-j n] [book]"
+	Short     string
+	Long      string
+	// Flags declares the command's flags on fs and returns what Run reads.
+	Flags func(fs *flag.FlagSet) *options
+	Run   func(ctx context.Context, env *env, opts *options, bookDir string) error
+}
+
+// options are the flags commands share; each command declares those it has.
+type options struct {
+	buildDir string
+	jobs     int
+}
+
+// env is what a command talks to.
+type env struct {
+	stdout, stderr io.Writer
+	// display turns a book-relative position into one relative to the
+	// current directory, so that editors can jump to it.
+	bookArg string
+}
+
+var commands = []*command{cmdBuild, cmdTest, cmdClean}
+
+func jobsFlag(fs *flag.FlagSet, o *options) {
+	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "run at most `n` runs at once")
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// errFailed means the errors were already printed.
+var errFailed = errors.New("failed")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		mainUsage(stderr)
+		return exitUsage
+	}
+	name, args := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) == 0 {
+			mainUsage(stdout)
+			return exitOK
+		}
+		if c := lookup(args[0]); c != nil {
+			commandUsage(stdout, c, nil)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "litbook help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "litbook: unknown command %q\nRun 'litbook help' for usage.\n", name)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	opts := c.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(stdout, c, fs)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "litbook %s: %v\n", c.Name, err)
+		commandUsage(stderr, c, fs)
+		return exitUsage
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "litbook %s: too many arguments: %s\n", c.Name, strings.Join(fs.Args(), " "))
+		commandUsage(stderr, c, fs)
+		return exitUsage
+	}
+	if opts.jobs < 1 {
+		fmt.Fprintf(stderr, "litbook %s: -j must be at least 1\n", c.Name)
+		return exitUsage
+	}
+	bookDir := "."
+	if fs.NArg() == 1 {
+		bookDir = fs.Arg(0)
+	}
+	e := &env{stdout: stdout, stderr: stderr, bookArg: bookDir}
+	err := c.Run(ctx, e, opts, bookDir)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "litbook %s: %s\n", c.Name, ue.msg)
+		return exitUsage
+	case errors.Is(err, errFailed):
+		return exitFail
+	}
+	e.report(err)
+	return exitFail
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// report prints err: every error of a list on its own line, positions made
+// relative to the current directory.
+func (e *env) report(err error) {
+	var list model.ErrorList
+	if !errors.As(err, &list) {
+		var one *model.Error
+		if errors.As(err, &one) {
+			list = model.ErrorList{one}
+		} else {
+			fmt.Fprintf(e.stderr, "litbook: %v\n", err)
+			return
+		}
+	}
+	for _, x := range list {
+		x := *x
+		if x.Pos.File != "" && e.bookArg != "." {
+			x.Pos.File = filepath.ToSlash(filepath.Join(e.bookArg, x.Pos.File))
+		}
+		fmt.Fprintln(e.stderr, x.Error())
+	}
+	if len(list) > 1 {
+		fmt.Fprintf(e.stderr, "%d errors\n", len(list))
+	}
+}
+
+func mainUsage(w io.Writer) {
+	fmt.Fprintf(w, "litbook builds books whose code really runs.\n\nUsage:\n\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "\tlitbook %-36s %s\n", c.UsageLine, c.Short)
+	}
+	fmt.Fprintf(w, "\nThe book is the directory holding book.toml (default: the current directory).\nRun 'litbook help <command>' or 'litbook <command> -h' for details.\n")
+}
+
+func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: litbook %s\n\n%s\n", c.UsageLine, strings.TrimSpace(c.Long))
+	if fs == nil {
+		fs = flag.NewFlagSet(c.Name, flag.ContinueOnError)
+		c.Flags(fs)
+	}
+	has := false
+	fs.VisitAll(func(*flag.Flag) { has = true })
+	if has {
+		fmt.Fprintf(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// exists reports whether path exists.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

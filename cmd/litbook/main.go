@@ -1,0 +1,26 @@
+// Command litbook builds books whose code really runs: it compiles the Go
+// programs embedded in Markdown chapters, runs their transcripts, and renders
+// a static HTML book from the real outputs.
+//
+// Usage:
+//
+//	litbook build [-d dir] [-j n] [book]   build programs, run them, write the site
+//	litbook test [-j n] [book]             build and run everything, render nothing
+//	litbook clean [book]                   remove the built site and work files
+//
+// Run "litbook help" for details.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A second Ctrl-C kills litbook at once.
+	go func() { <-ctx.Done(); stop() }()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}

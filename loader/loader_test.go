@@ -1,0 +1,142 @@
+package loader
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite the want section of testdata/*.txtar")
+
+// TestGolden loads each testdata/*.txtar as a book (every file but "want")
+// and compares a dump of the loaded model, or the errors, with "want".
+func TestGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.txtar")
+	if len(files) == 0 {
+		t.Fatal("no testdata")
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			wantIdx := -1
+			for i, f := range ar.Files {
+				if f.Name == "want" {
+					wantIdx = i
+					continue
+				}
+				p := filepath.Join(dir, f.Name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := dump(Load(dir))
+			if *update {
+				if wantIdx < 0 {
+					ar.Files = append(ar.Files, txtar.File{Name: "want"})
+					wantIdx = len(ar.Files) - 1
+				}
+				ar.Files[wantIdx].Data = []byte(got)
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if wantIdx < 0 {
+				t.Fatal("no want section; run go test -update")
+			}
+			if want := string(ar.Files[wantIdx].Data); got != want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func dump(b *Book, err error) string {
+	var s strings.Builder
+	if err != nil {
+		fmt.Fprintf(&s, "error:\n%s\n", err)
+		return s.String()
+	}
+	c := b.Config
+	fmt.Fprintf(&s, "book %q authors=%q lang=%s build-dir=%s timeout=%s output-limit=%d\n", c.Title, c.Authors, c.Language, c.BuildDir, c.Timeout, c.OutputLimit)
+	for _, ch := range b.Chapters {
+		fmt.Fprintf(&s, "chapter %s slug=%s title=%q\n", ch.Path, ch.Slug, ch.Title)
+		for _, p := range ch.Programs {
+			fmt.Fprintf(&s, "  program %s at %s\n", p.Name, p.Pos)
+			for _, f := range p.Files {
+				fmt.Fprintf(&s, "    file %s lines=%v\n", f.Name, f.Lines)
+				for _, l := range strings.SplitAfter(string(f.Source), "\n") {
+					if l != "" {
+						fmt.Fprintf(&s, "      | %s", l)
+					}
+				}
+			}
+		}
+		for _, r := range ch.Runs {
+			var progs []string
+			for _, p := range r.Programs {
+				progs = append(progs, p.Name)
+			}
+			fmt.Fprintf(&s, "  run %s at %s timeout=%s exit=%d exclusive=%v programs=%v\n", r.ID, r.Pos, r.Timeout, r.Exit, r.Exclusive, progs)
+			for _, cmd := range r.Commands {
+				bg := ""
+				if cmd.Background {
+					bg = " &"
+				}
+				fmt.Fprintf(&s, "    $ %q%s at %s\n", cmd.Text, bg, cmd.Pos)
+			}
+			for _, call := range r.Calls {
+				fmt.Fprintf(&s, "    calls %s at %s\n", call.Name, call.Pos)
+			}
+		}
+	}
+	return s.String()
+}
+
+func TestCommandWords(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		want string
+	}{
+		{"appender -mode=seek f", "[appender]"},
+		{"X=1 appender f | wc -c > out", "[appender wc]"},
+		{"cd sub && ls -l; echo $x", "[ls]"},
+		{"for i in 1 2 3; do writer $i & done; wait", "[writer]"},
+		{"if test -e f; then cat f; fi", "[cat]"},
+		{"./local-bin; $PROG; \"quoted\"", "[]"},
+		{"echo 'a | notacommand'", "[]"},
+		{"! grep -q x f", "[grep]"},
+		{"(cd d; touch x)", "[touch]"},
+	} {
+		if got := fmt.Sprint(commandWords(tc.cmd)); got != tc.want {
+			t.Errorf("commandWords(%q) = %s, want %s", tc.cmd, got, tc.want)
+		}
+	}
+}
+
+func TestParseInfo(t *testing.T) {
+	in, err := parseInfo(`console run=race timeout=2m title="two words" exclusive`, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%s %+v", in.Lang, in.Attrs)
+	want := `console [{Key:run Value:race HasValue:true Col:12} {Key:timeout Value:2m HasValue:true Col:21} {Key:title Value:two words HasValue:true Col:32} {Key:exclusive Value: HasValue:false Col:50}]`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if _, err := parseInfo(`go program="x`, 4); err == nil || err.(*infoError).Col != 15 {
+		t.Errorf("unterminated quote: got %v", err)
+	}
+}

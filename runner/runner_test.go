@@ -1,0 +1,338 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/litbook/litbook/model"
+)
+
+// book returns a book whose runs are the given transcripts, one run per
+// string, each line a command ("&" at the end for background).
+func book(t *testing.T, transcripts ...string) *model.Book {
+	t.Helper()
+	ch := &model.Chapter{Path: "chapters/t.md", Slug: "t"}
+	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}}
+	line := 1
+	for i, tr := range transcripts {
+		r := &model.Run{ID: fmt.Sprintf("t/run-%d", i+1), Name: fmt.Sprintf("run-%d", i+1), Chapter: ch, Pos: model.Pos{File: ch.Path, Line: line}}
+		line++
+		for _, l := range strings.Split(tr, "\n") {
+			c := &model.Command{Text: l, Pos: model.Pos{File: ch.Path, Line: line}}
+			if strings.HasSuffix(l, " &") {
+				c.Background, c.Text = true, strings.TrimSuffix(l, " &")
+			}
+			r.Commands = append(r.Commands, c)
+			line++
+		}
+		ch.Runs = append(ch.Runs, r)
+		b.Runs = append(b.Runs, r)
+	}
+	return b
+}
+
+func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*model.Result {
+	t.Helper()
+	if rn.TempDir == "" {
+		rn.TempDir = t.TempDir()
+	}
+	results, err := rn.Run(ctx, b, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	if err != nil && ctx.Err() == nil {
+		t.Fatal(err)
+	}
+	return results
+}
+
+// alive returns the pids of live processes whose command line contains s.
+func alive(s string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || len(cmdline) == 0 {
+			continue // gone, or a zombie
+		}
+		if bytes.Contains(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}), []byte(s)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestTimeoutKillsWholeTree(t *testing.T) {
+	// A child, a grandchild in the background, and a process that leaves
+	// the process group with setsid: all must die at the timeout.
+	b := book(t, "sh -c 'sleep 3101 & sleep 3102' &\nsetsid sleep 3103 &\nsleep 3104")
+	b.Runs[0].Timeout = 300 * time.Millisecond
+	start := time.Now()
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	elapsed := time.Since(start)
+	if !res.TimedOut || !errors.Is(res.Err, ErrTimeout) {
+		t.Fatalf("want a timeout, got TimedOut=%v Err=%v", res.TimedOut, res.Err)
+	}
+	if got := res.Err.Pos.Line; got != b.Runs[0].Commands[2].Pos.Line {
+		t.Errorf("timeout reported at line %d, want the running command's line %d", got, b.Runs[0].Commands[2].Pos.Line)
+	}
+	if elapsed > 300*time.Millisecond+2*time.Second {
+		t.Errorf("run returned after %s, want within timeout + 2s", elapsed)
+	}
+	for _, s := range []string{"sleep 3101", "sleep 3102", "sleep 3103", "sleep 3104"} {
+		if pids := alive(s); len(pids) > 0 {
+			t.Errorf("%q survived the run: pids %v", s, pids)
+		}
+	}
+}
+
+func TestBackgroundLeftRunningIsKilled(t *testing.T) {
+	// The transcript ends without wait: what it left running is killed.
+	b := book(t, "sleep 3111 &\necho done")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if res.Commands[0].Done {
+		t.Errorf("background sleep reported as finished")
+	}
+	if pids := alive("sleep 3111"); len(pids) > 0 {
+		t.Errorf("background process survived: %v", pids)
+	}
+}
+
+func TestCaptureAndStatus(t *testing.T) {
+	b := book(t,
+		"echo out; echo err >&2\nsh -c 'exit 3' &\nwait\nprintf 12345 > f.txt; mkdir d\necho $HOME $TMPDIR $LANG $TZ | wc -w",
+	)
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	c := res.Commands
+	if string(c[0].Stdout.Data) != "out\n" || string(c[0].Stderr.Data) != "err\n" {
+		t.Errorf("command 1 captured stdout %q stderr %q", c[0].Stdout.Data, c[0].Stderr.Data)
+	}
+	if !c[1].Done || c[1].Exit != 3 {
+		t.Errorf("background command: Done=%v Exit=%d, want exit 3 recorded", c[1].Done, c[1].Exit)
+	}
+	if strings.TrimSpace(string(c[4].Stdout.Data)) != "4" {
+		t.Errorf("environment: got %q words, want HOME TMPDIR LANG TZ set", c[4].Stdout.Data)
+	}
+	want := []model.FileInfo{{Name: "d", Mode: "dir"}, {Name: "f.txt", Size: 5, Mode: "file"}}
+	if fmt.Sprint(res.Files) != fmt.Sprint(want) {
+		t.Errorf("files left %v, want %v", res.Files, want)
+	}
+}
+
+func TestExitStatusDeclared(t *testing.T) {
+	b := book(t,
+		"true\nsh -c 'echo boom >&2; exit 1'\ntrue", // a middle command fails
+		"true\nsh -c 'exit 2'",                      // the last fails, undeclared
+		"true\nsh -c 'exit 2'",                      // declared exit=2
+		"true\ntrue",                                // declared exit=2 but succeeds
+	)
+	b.Runs[2].Exit = 2
+	b.Runs[3].Exit = 2
+	res := runBook(t, context.Background(), &Runner{}, b)
+	if e := res[0].Err; e == nil || e.Pos != b.Runs[0].Commands[1].Pos || !strings.Contains(e.Detail, "boom") {
+		t.Errorf("middle failure: got %v, want error at %s with stderr tail", e, b.Runs[0].Commands[1].Pos)
+	}
+	if e := res[1].Err; e == nil || !strings.Contains(e.Msg, "exit=2") {
+		t.Errorf("undeclared exit: got %v, want a hint to add exit=2", e)
+	}
+	if e := res[2].Err; e != nil {
+		t.Errorf("declared exit=2: unexpected error %v", e)
+	}
+	if e := res[3].Err; e == nil || !strings.Contains(e.Msg, "declares exit=2") {
+		t.Errorf("declared exit=2 but succeeded: got %v", e)
+	}
+}
+
+func TestOutputCap(t *testing.T) {
+	b := book(t, "head -c 50000000 /dev/zero\nhead -c 3000 /dev/zero >&2")
+	res := runBook(t, context.Background(), &Runner{OutputLimit: 1000}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	out, errOut := res.Commands[0].Stdout, res.Commands[1].Stderr
+	if len(out.Data) != 1000 || out.Total != 50000000 || !out.Truncated() {
+		t.Errorf("stdout kept %d of %d bytes, want 1000 of 50000000", len(out.Data), out.Total)
+	}
+	if len(errOut.Data) != 1000 || errOut.Total != 3000 {
+		t.Errorf("stderr kept %d of %d bytes, want 1000 of 3000", len(errOut.Data), errOut.Total)
+	}
+}
+
+// interval is when a run's command executed, as the command itself saw it.
+type interval struct {
+	name       string
+	start, end int64
+}
+
+// timedRuns returns transcripts that record their own start and end times
+// in dir, and a function that reads them back.
+func timedRuns(dir string, n int, sleep string) ([]string, func(t *testing.T) []interval) {
+	var trs []string
+	for i := 0; i < n; i++ {
+		trs = append(trs, fmt.Sprintf("date +%%s%%N > %s/%d.start; sleep %s; date +%%s%%N > %s/%d.end", dir, i, sleep, dir, i))
+	}
+	return trs, func(t *testing.T) []interval {
+		var ivs []interval
+		for i := 0; i < n; i++ {
+			read := func(ext string) int64 {
+				data, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(i)+ext))
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, _ := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+				return v
+			}
+			ivs = append(ivs, interval{strconv.Itoa(i), read(".start"), read(".end")})
+		}
+		return ivs
+	}
+}
+
+// maxOverlap returns the largest number of intervals that overlap at once.
+func maxOverlap(ivs []interval) int {
+	type edge struct {
+		at    int64
+		delta int
+	}
+	var edges []edge
+	for _, iv := range ivs {
+		edges = append(edges, edge{iv.start, 1}, edge{iv.end, -1})
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		if edges[i].at != edges[j].at {
+			return edges[i].at < edges[j].at
+		}
+		return edges[i].delta < edges[j].delta
+	})
+	cur, best := 0, 0
+	for _, e := range edges {
+		cur += e.delta
+		best = max(best, cur)
+	}
+	return best
+}
+
+func TestPoolBound(t *testing.T) {
+	dir := t.TempDir()
+	trs, read := timedRuns(dir, 6, "0.3")
+	res := runBook(t, context.Background(), &Runner{Jobs: 2}, book(t, trs...))
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if got := maxOverlap(read(t)); got != 2 {
+		t.Errorf("with -j 2, at most %d runs overlapped; want exactly 2 (bounded, and parallel)", got)
+	}
+}
+
+func TestExclusiveRunsAlone(t *testing.T) {
+	dir := t.TempDir()
+	trs, read := timedRuns(dir, 8, "0.2")
+	b := book(t, trs...)
+	b.Runs[1].Exclusive = true
+	b.Runs[5].Exclusive = true
+	res := runBook(t, context.Background(), &Runner{Jobs: 4}, b)
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	ivs := read(t)
+	for _, ex := range []int{1, 5} {
+		for i, iv := range ivs {
+			if i != ex && iv.start < ivs[ex].end && ivs[ex].start < iv.end {
+				t.Errorf("exclusive run %d overlapped run %d", ex, i)
+			}
+		}
+	}
+	if maxOverlap(ivs) < 2 {
+		t.Errorf("normal runs never overlapped: the pool is not parallel")
+	}
+}
+
+func TestCancelStopsEverything(t *testing.T) {
+	tmp := t.TempDir()
+	b := book(t, "sleep 3121", "sh -c 'sleep 3122'", "sleep 3123")
+	ctx, cancel := context.WithCancel(context.Background())
+	rn := &Runner{Jobs: 2, TempDir: tmp, Progress: func(e Event) {
+		if e.Kind == RunStarted && e.Running == 2 {
+			go func() { time.Sleep(200 * time.Millisecond); cancel() }()
+		}
+	}}
+	start := time.Now()
+	res := runBook(t, ctx, rn, b)
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("cancelled run took %s to return", d)
+	}
+	for i, r := range res {
+		if r != nil && !errors.Is(r.Err, ErrInterrupted) {
+			t.Errorf("run %d: got %v, want interrupted", i, r.Err)
+		}
+	}
+	if res[2] != nil {
+		t.Errorf("run 3 started after cancellation")
+	}
+	for _, s := range []string{"sleep 3121", "sleep 3122", "sleep 3123"} {
+		if pids := alive(s); len(pids) > 0 {
+			t.Errorf("%q survived cancellation: %v", s, pids)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("run directories left behind: %v", left)
+	}
+}
+
+func TestCheckUnknownCommand(t *testing.T) {
+	b := book(t, "echo ok | appendr -n 3")
+	b.Runs[0].Calls = []model.Call{{Name: "appendr", Pos: b.Runs[0].Commands[0].Pos}}
+	b.Programs = []*model.Program{{Name: "appender"}}
+	err := (&Runner{}).Check(b)
+	if err == nil || !strings.HasPrefix(err.Error(), "chapters/t.md:2: run calls \"appendr\"") || !strings.Contains(err.Error(), "appender") {
+		t.Errorf("got %v, want an error at chapters/t.md:2 naming appendr and the book's programs", err)
+	}
+}
+
+func TestBuildMapsCompileErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	ch := &model.Chapter{Path: "chapters/02-append.md", Slug: "02-append"}
+	src := "package main\n\nfunc main() {\n\t_ = fd\n}\n"
+	// The program's lines start at chapter line 44: file line 4 is line 47.
+	f := &model.File{Name: "main.go", Source: []byte(src), Lines: []int{44, 45, 46, 47, 48}}
+	p := &model.Program{Name: "appender", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 43}, Files: []*model.File{f}}
+	ok := &model.Program{Name: "fine", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 10},
+		Files: []*model.File{{Name: "main.go", Source: []byte("package main\n\nfunc main() {}\n"), Lines: []int{11, 12, 13}}}}
+	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}, Programs: []*model.Program{ok, p}}
+	_, err := (&Runner{}).Build(context.Background(), b)
+	if err == nil || !strings.Contains(err.Error(), "chapters/02-append.md:47: undefined: fd") {
+		t.Fatalf("got %v, want chapters/02-append.md:47: undefined: fd", err)
+	}
+	p.Files[0].Source = []byte("package main\n\nfunc main() {}\n")
+	progs, err := (&Runner{}).Build(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"appender", "fine"} {
+		if _, err := os.Stat(filepath.Join(progs.BinDir, name)); err != nil {
+			t.Errorf("binary %s not built: %v", name, err)
+		}
+	}
+}
