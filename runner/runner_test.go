@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,6 +172,28 @@ func TestOutputCap(t *testing.T) {
 	}
 	if len(errOut.Data) != 1000 || errOut.Total != 3000 {
 		t.Errorf("stderr kept %d of %d bytes, want 1000 of 3000", len(errOut.Data), errOut.Total)
+	}
+}
+
+func TestOutputMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("prints a gigabyte")
+	}
+	b := book(t, "head -c 1000000000 /dev/zero")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	runtime.ReadMemStats(&after)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := res.Commands[0].Stdout.Total; got != 1e9 {
+		t.Fatalf("counted %d bytes, want 1e9", got)
+	}
+	// A 1 MiB capture and a reused read buffer; buffering the stream would
+	// allocate the whole gigabyte.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("capturing 1 GB of output allocated %d MiB", alloc>>20)
 	}
 }
 

@@ -1,0 +1,186 @@
+package site
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/litbook/litbook/model"
+)
+
+// runView is what the "run" template draws: a transcript with its outputs,
+// the files the run left, and where and when it was measured. Every string
+// in it is plain text; the template escapes it.
+type runView struct {
+	ID    string // the figure's id: run-NAME
+	Spans []span // the terminal's content, in order
+	// Failure is why the run failed, empty if it did not.
+	Failure string
+	NotRun  bool
+	Files   *filesView
+	// Provenance; empty when not run.
+	Measured  []string  // machine parts: "Linux 6.18 (amd64)", "ext4 at /tmp", ...
+	Start     time.Time // zero if unknown
+	Duration  string
+	Exclusive bool
+}
+
+// span is a piece of the terminal: text in one of the classes prompt, cmd,
+// out, err, status, note or shell; or, with no class, a bare newline.
+type span struct {
+	Class, Text string
+}
+
+// filesView is the table of files a run left in its directory.
+type filesView struct {
+	Rows    []fileRow
+	Bytes   string // total size of the regular files
+	Omitted string // count of files not recorded, "" if none
+	Open    bool   // short enough to show unfolded
+}
+
+type fileRow struct {
+	Name string
+	Kind string // "" for a regular file; "dir", "symlink", "other"
+	Size string
+}
+
+// filesOpenMax is the longest file list shown unfolded.
+const filesOpenMax = 8
+
+// newRunView lays out run with its result; res may be nil (not run).
+func newRunView(run *model.Run, res *model.Result) *runView {
+	v := &runView{ID: "run-" + run.Name, Exclusive: run.Exclusive}
+	var t terminal
+	for i, c := range run.Commands {
+		t.command(c)
+		if res == nil {
+			continue
+		}
+		var cr model.CommandResult
+		if i < len(res.Commands) {
+			cr = res.Commands[i]
+		}
+		t.output("out", "stdout", cr.Stdout)
+		t.output("err", "stderr", cr.Stderr)
+		if s := commandStatus(c, cr, res); s != "" {
+			t.line("status", s)
+		}
+	}
+	if res == nil {
+		v.NotRun = true
+		v.Spans = t.spans
+		return v
+	}
+	t.output("err shell", "shell output", res.Shell)
+	v.Spans = t.spans
+	if res.Err != nil {
+		v.Failure = cleanText([]byte(res.Err.Error()))
+	}
+	v.Files = newFilesView(res.Files, res.FilesOmitted)
+	v.Measured = machineParts(res.Machine)
+	v.Start = res.Start.UTC()
+	if res.Duration > 0 {
+		v.Duration = formatDuration(res.Duration)
+	}
+	return v
+}
+
+// commandStatus is the line shown after a command's output when it did not
+// simply succeed: "[exit 1]", or why it has no status.
+func commandStatus(c *model.Command, cr model.CommandResult, res *model.Result) string {
+	switch {
+	case !cr.Ran:
+		return "[not reached]"
+	case !cr.Done && res.TimedOut:
+		return "[killed at the time limit]"
+	case !cr.Done && c.Background:
+		return "[still running when the run ended: killed]"
+	case !cr.Done:
+		return "[did not finish]"
+	case cr.Exit != 0:
+		return fmt.Sprintf("[exit %d]", cr.Exit)
+	}
+	return ""
+}
+
+// terminal accumulates the spans of a transcript, keeping every prompt at
+// the start of a line.
+type terminal struct {
+	spans  []span
+	midLine bool // the last span did not end with a newline
+}
+
+func (t *terminal) add(class, text string) {
+	if text == "" {
+		return
+	}
+	t.spans = append(t.spans, span{class, text})
+	t.midLine = !strings.HasSuffix(text, "\n")
+}
+
+// newline ends the current line if something is on it.
+func (t *terminal) newline() {
+	if t.midLine {
+		t.add("", "\n")
+	}
+}
+
+// command shows a command as typed, after its prompt.
+func (t *terminal) command(c *model.Command) {
+	t.newline()
+	text := c.Text
+	if c.Background {
+		text += " &"
+	}
+	t.add("prompt", "$ ")
+	t.add("cmd", text)
+	t.add("", "\n")
+}
+
+// output shows a captured stream in class, with a marker if bytes were
+// dropped; what names the stream in that marker.
+func (t *terminal) output(class, what string, o model.Output) {
+	if len(o.Data) > 0 {
+		t.newline()
+		t.add(class, cleanText(o.Data))
+	}
+	if o.Truncated() {
+		t.line("note", fmt.Sprintf("[%s truncated: %s of %s bytes shown]", what, formatCount(int64(len(o.Data))), formatCount(o.Total)))
+	}
+}
+
+// line shows text on a line of its own.
+func (t *terminal) line(class, text string) {
+	t.newline()
+	t.add(class, text)
+	t.add("", "\n")
+}
+
+func newFilesView(files []model.FileInfo, omitted int) *filesView {
+	if len(files) == 0 && omitted == 0 {
+		return nil
+	}
+	v := &filesView{Open: len(files) <= filesOpenMax}
+	var total int64
+	for _, f := range files {
+		r := fileRow{Name: cleanText([]byte(f.Name))}
+		switch f.Mode {
+		case "file", "":
+			r.Size = formatCount(f.Size)
+			total += f.Size
+		case "dir":
+			r.Name += "/"
+			r.Kind = "dir"
+		default:
+			r.Kind = f.Mode
+			r.Size = formatCount(f.Size)
+		}
+		v.Rows = append(v.Rows, r)
+	}
+	v.Bytes = formatBytes(total)
+	if omitted > 0 {
+		v.Omitted = formatCount(int64(omitted))
+	}
+	return v
+}
