@@ -9,5 +9,5 @@
 //
 //	book, err := loader.Load(dir)           // *loader.Book embeds *model.Book
 //	results, err := runner.Runner{}.Run(ctx, book.Book)
-//	err = site.Render(book, results, outDir)
+//	err = site.Write(book, results, buildDir)
 package model

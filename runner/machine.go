@@ -3,7 +3,9 @@ package runner
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/litbook/litbook/model"
@@ -33,8 +35,14 @@ var fsNames = map[int64]string{
 	0xBEEFDEAD: "virtiofs",
 }
 
-// fsType returns the filesystem type of dir, such as "ext4" or "tmpfs".
+// fsType returns the filesystem type of dir, such as "ext4" or "tmpfs":
+// the type of the mount that holds it, as /proc/self/mountinfo names it,
+// or, failing that, the name of statfs's magic number (which ext2, ext3
+// and ext4 share).
 func fsType(dir string) string {
+	if t := mountType(dir); t != "" {
+		return t
+	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
 		return "unknown"
@@ -43,6 +51,52 @@ func fsType(dir string) string {
 		return name
 	}
 	return fmt.Sprintf("0x%x", st.Type)
+}
+
+// mountType returns the filesystem type of the mount whose mount point is
+// the longest prefix of dir, from /proc/self/mountinfo (proc(5)).
+func mountType(dir string) string {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return ""
+	}
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	best, bestType := "", ""
+	for _, line := range strings.Split(string(data), "\n") {
+		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+		pre, post, ok := strings.Cut(line, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(f) < 5 || len(g) < 1 {
+			continue
+		}
+		mp := unescapeMount(f[4])
+		if (real == mp || strings.HasPrefix(real, strings.TrimSuffix(mp, "/")+"/")) && len(mp) >= len(best) {
+			best, bestType = mp, g[0]
+		}
+	}
+	return bestType
+}
+
+// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // machine describes this machine, with goVersion from the toolchain that

@@ -359,3 +359,18 @@ func TestBuildMapsCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestFSType(t *testing.T) {
+	// /proc is procfs on every Linux; /dev/shm is tmpfs where it exists.
+	if got := fsType("/proc/self"); got != "proc" {
+		t.Errorf("fsType(/proc/self) = %q, want proc", got)
+	}
+	if _, err := os.Stat("/dev/shm"); err == nil {
+		if got := fsType("/dev/shm"); got != "tmpfs" {
+			t.Errorf("fsType(/dev/shm) = %q, want tmpfs", got)
+		}
+	}
+	if got := unescapeMount(`/mnt/with\040space`); got != "/mnt/with space" {
+		t.Errorf("unescapeMount: got %q", got)
+	}
+}

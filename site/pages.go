@@ -88,9 +88,9 @@ func render(b *loader.Book, results []*model.Result, dir string) error {
 	}
 
 	tmpl, err := template.New("").Funcs(template.FuncMap{
-		"utc":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"join":  strings.Join,
+		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join": strings.Join,
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return err

@@ -33,10 +33,9 @@ type span struct {
 
 // filesView is the table of files a run left in its directory.
 type filesView struct {
+	Summary string // "2 files (4,096 bytes), 1 directory"
 	Rows    []fileRow
-	Bytes   string // total size of the regular files
-	Omitted string // count of files not recorded, "" if none
-	Open    bool   // short enough to show unfolded
+	Open    bool // short enough to show unfolded
 }
 
 type fileRow struct {
@@ -61,8 +60,8 @@ func newRunView(run *model.Run, res *model.Result) *runView {
 		if i < len(res.Commands) {
 			cr = res.Commands[i]
 		}
-		t.output("out", "stdout", cr.Stdout)
-		t.output("err", "stderr", cr.Stderr)
+		t.output("out", cr.Stdout)
+		t.output("err", cr.Stderr)
 		if s := commandStatus(c, cr, res); s != "" {
 			t.line("status", s)
 		}
@@ -72,7 +71,7 @@ func newRunView(run *model.Run, res *model.Result) *runView {
 		v.Spans = t.spans
 		return v
 	}
-	t.output("err shell", "shell output", res.Shell)
+	t.output("err shell", res.Shell)
 	v.Spans = t.spans
 	if res.Err != nil {
 		v.Failure = cleanText([]byte(res.Err.Error()))
@@ -107,7 +106,7 @@ func commandStatus(c *model.Command, cr model.CommandResult, res *model.Result) 
 // terminal accumulates the spans of a transcript, keeping every prompt at
 // the start of a line.
 type terminal struct {
-	spans  []span
+	spans   []span
 	midLine bool // the last span did not end with a newline
 }
 
@@ -138,15 +137,15 @@ func (t *terminal) command(c *model.Command) {
 	t.add("", "\n")
 }
 
-// output shows a captured stream in class, with a marker if bytes were
-// dropped; what names the stream in that marker.
-func (t *terminal) output(class, what string, o model.Output) {
+// output shows a captured stream in class, with a marker after it if
+// bytes were dropped.
+func (t *terminal) output(class string, o model.Output) {
 	if len(o.Data) > 0 {
 		t.newline()
 		t.add(class, cleanText(o.Data))
 	}
 	if o.Truncated() {
-		t.line("note", fmt.Sprintf("[%s truncated: %s of %s bytes shown]", what, formatCount(int64(len(o.Data))), formatCount(o.Total)))
+		t.line("note", fmt.Sprintf("[output truncated: %s of %s bytes shown]", formatCount(int64(len(o.Data))), formatCount(o.Total)))
 	}
 }
 
@@ -163,24 +162,38 @@ func newFilesView(files []model.FileInfo, omitted int) *filesView {
 	}
 	v := &filesView{Open: len(files) <= filesOpenMax}
 	var total int64
+	var nfiles, ndirs, nother int
 	for _, f := range files {
 		r := fileRow{Name: cleanText([]byte(f.Name))}
 		switch f.Mode {
 		case "file", "":
 			r.Size = formatCount(f.Size)
 			total += f.Size
+			nfiles++
 		case "dir":
 			r.Name += "/"
 			r.Kind = "dir"
+			ndirs++
 		default:
 			r.Kind = f.Mode
 			r.Size = formatCount(f.Size)
+			nother++
 		}
 		v.Rows = append(v.Rows, r)
 	}
-	v.Bytes = formatBytes(total)
-	if omitted > 0 {
-		v.Omitted = formatCount(int64(omitted))
+	var counts []string
+	if nfiles > 0 {
+		counts = append(counts, plural(nfiles, "file", "files")+" ("+formatBytes(total)+")")
 	}
+	if ndirs > 0 {
+		counts = append(counts, plural(ndirs, "directory", "directories"))
+	}
+	if nother > 0 {
+		counts = append(counts, plural(nother, "other", "others"))
+	}
+	if omitted > 0 {
+		counts = append(counts, plural(omitted, "more not recorded", "more not recorded"))
+	}
+	v.Summary = strings.Join(counts, ", ")
 	return v
 }

@@ -1,0 +1,162 @@
+package site
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/litbook/litbook/model"
+)
+
+func TestFormatCount(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0", 7: "7", 999: "999", 1000: "1,000", 65536: "65,536", 1048576: "1,048,576",
+		3221225472: "3,221,225,472", -1234: "-1,234", -999: "-999",
+	} {
+		if got := formatCount(n); got != want {
+			t.Errorf("formatCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		300 * time.Microsecond:    "0.3 ms",
+		412 * time.Millisecond:    "412 ms",
+		999600 * time.Microsecond: "1.00 s",
+		2313 * time.Millisecond:   "2.31 s",
+		12345 * time.Millisecond:  "12.3 s",
+		185 * time.Second:         "3 min 5 s",
+		2 * time.Minute:           "2 min",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain\ttext\n", "plain\ttext\n"},
+		{"a\x00b", "a␀b"},
+		{"bell\x07", "bell␇"},
+		{"del\x7f", "del␡"},
+		{"crlf\r\nline", "crlf\nline"},
+		{"progress 10%\rprogress 20%", "progress 10%␍progress 20%"},
+		{"\x1b[1;31mred\x1b[0m", "red"},
+		{"\x1b[2K\x1b[1Gclear", "clear"},
+		{"\x1b[?25lcursor", "cursor"},
+		{"esc \x1bc alone", "esc ␛c alone"},
+		{"cut \x1b[3", "cut "},           // a sequence cut off by truncation
+		{"bad \x1b[1\x01m", "bad ␛[1␁m"}, // not a CSI: every byte shown
+		{"\xff\xfe", "\uFFFD\uFFFD"},
+		{"ok é ünïcode ␀", "ok é ünïcode ␀"},
+		{"half \xe2\x82", "half \uFFFD\uFFFD"},
+	} {
+		if got := cleanText([]byte(tc.in)); got != tc.want {
+			t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestChapterLink(t *testing.T) {
+	from := &model.Chapter{Path: "chapters/01-intro.md"}
+	pages := map[string]string{
+		"chapters/01-intro.md":  "01-intro.html",
+		"chapters/02-append.md": "02-append.html",
+		"extra/x y.md":          "x%20y.html",
+	}
+	for dest, want := range map[string]string{
+		"02-append.md":                     "02-append.html",
+		"02-append.md#seeking-first":       "02-append.html#seeking-first",
+		"./02-append.md":                   "02-append.html",
+		"../chapters/02-append.md":         "02-append.html",
+		"../extra/x%20y.md#top":            "x%20y.html#top",
+		"01-intro.md#self":                 "01-intro.html#self",
+		"03-missing.md":                    "",
+		"https://example.com/02-append.md": "",
+		"/chapters/02-append.md":           "",
+		"#02-append.md":                    "",
+		"02-append.txt":                    "",
+		"mailto:02-append.md":              "",
+	} {
+		got, ok := chapterLink(dest, from, pages)
+		if !ok {
+			got = ""
+		}
+		if got != want {
+			t.Errorf("chapterLink(%q) = %q, want %q", dest, got, want)
+		}
+	}
+}
+
+func TestPageURL(t *testing.T) {
+	for slug, want := range map[string]string{
+		"02-append":    "02-append.html",
+		"with space":   "with%20space.html",
+		"a#b":          "a%23b.html",
+		"javascript:x": "./javascript:x.html",
+	} {
+		if got := pageURL(slug); got != want {
+			t.Errorf("pageURL(%q) = %q, want %q", slug, got, want)
+		}
+	}
+}
+
+func TestCommandStatus(t *testing.T) {
+	fg, bg := &model.Command{Text: "x"}, &model.Command{Text: "x", Background: true}
+	ok, timedOut := &model.Result{}, &model.Result{TimedOut: true}
+	for _, tc := range []struct {
+		c    *model.Command
+		cr   model.CommandResult
+		res  *model.Result
+		want string
+	}{
+		{fg, model.CommandResult{Ran: true, Done: true}, ok, ""},
+		{fg, model.CommandResult{Ran: true, Done: true, Exit: 3}, ok, "[exit 3]"},
+		{fg, model.CommandResult{}, ok, "[not reached]"},
+		{fg, model.CommandResult{Ran: true}, timedOut, "[killed at the time limit]"},
+		{bg, model.CommandResult{Ran: true}, ok, "[still running when the run ended: killed]"},
+		{fg, model.CommandResult{Ran: true}, ok, "[did not finish]"},
+	} {
+		if got := commandStatus(tc.c, tc.cr, tc.res); got != tc.want {
+			t.Errorf("commandStatus(%+v) = %q, want %q", tc.cr, got, tc.want)
+		}
+	}
+}
+
+func TestMeasuredLine(t *testing.T) {
+	at := func(day int, m model.Machine) *model.Result {
+		return &model.Result{Start: time.Date(2026, 11, day, 12, 0, 0, 0, time.UTC), Machine: m}
+	}
+	other := testMachine
+	other.Kernel = "6.1.0"
+	renamed := testMachine
+	renamed.Hostname = "elsewhere" // not part of the fingerprint
+	for _, tc := range []struct {
+		results []*model.Result
+		want    []string
+		not     []string
+	}{
+		{nil, []string{"Nothing in this book has been run yet"}, nil},
+		{[]*model.Result{nil, nil}, []string{"None of the book's 2 transcripts"}, nil},
+		{[]*model.Result{at(23, testMachine), at(23, renamed)},
+			[]string{"Every output", "Linux 6.18.44-fc-v769 (amd64), ext4 at /tmp, 2 CPUs, go1.26.8, on 2026-11-23."},
+			[]string{"other machines", "not been run"}},
+		{[]*model.Result{at(24, testMachine), at(22, testMachine), at(23, other), nil},
+			[]string{"between 2026-11-22 and 2026-11-24.", "1 transcript was measured on other machines", "1 transcript has not been run yet"},
+			[]string{"Every output"}},
+	} {
+		got := measuredLine(tc.results)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("measuredLine: %q does not contain %q", got, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(got, w) {
+				t.Errorf("measuredLine: %q contains %q", got, w)
+			}
+		}
+	}
+}

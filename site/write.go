@@ -1,0 +1,210 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/model"
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotOurs is the error when the build directory exists and holds
+// something litbook did not make; Write and Clean leave it alone.
+var ErrNotOurs = errors.New("it exists and was not made by litbook (no " + MarkerFile + " file); remove it or choose another build-dir")
+
+// Write renders the site of b into buildDir: a title page, a page per
+// chapter and a stylesheet, all at the top level so that every link is
+// relative and the site works from file://. results[i] is the result of
+// b.Runs[i]; a nil entry (or a nil slice) means not run, and the transcript
+// shows its commands only.
+//
+// The site is rendered into a fresh directory beside buildDir and then put
+// in its place in one step, so a failed or interrupted build leaves the
+// previous site as it was. An existing buildDir is replaced only if litbook
+// made it (it holds MarkerFile) or it is empty; buildDir must not hold the
+// book itself.
+func Write(b *loader.Book, results []*model.Result, buildDir string) error {
+	dir, err := checkBuildDir(b, buildDir)
+	if err != nil {
+		return err
+	}
+	if _, err := replaceable(dir, buildDir, true); err != nil {
+		return err
+	}
+	parent, base := filepath.Split(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	if err != nil {
+		return err
+	}
+	if err := publish(b, results, tmp, dir, buildDir); err != nil {
+		_ = os.RemoveAll(tmp)
+		return err
+	}
+	return nil
+}
+
+// publish renders into tmp and puts tmp in place of dir, which the user
+// calls name.
+func publish(b *loader.Book, results []*model.Result, tmp, dir, name string) error {
+	// MkdirTemp makes the directory private; a site is for reading.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := render(b, results, tmp); err != nil {
+		return err
+	}
+	// Check again: the directory may have appeared or changed meanwhile.
+	exists, err := replaceable(dir, name, true)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return os.Rename(tmp, dir)
+	}
+	err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
+	switch {
+	case err == nil:
+		// tmp now holds the old site.
+		if err := os.RemoveAll(tmp); err != nil {
+			return fmt.Errorf("the new site is in %s, but the old one could not be removed: %w", dir, err)
+		}
+		return nil
+	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
+		return swapByRenames(tmp, dir)
+	default:
+		return &os.LinkError{Op: "renameat2 RENAME_EXCHANGE", Old: tmp, New: dir, Err: err}
+	}
+}
+
+// swapByRenames replaces dir by tmp on filesystems without
+// RENAME_EXCHANGE: dir moves aside, tmp moves in, the old site goes. Between
+// the two renames dir does not exist; it is never half-written.
+func swapByRenames(tmp, dir string) error {
+	parent, base := filepath.Split(dir)
+	aside, err := os.MkdirTemp(parent, "."+base+".old-")
+	if err != nil {
+		return err
+	}
+	old := filepath.Join(aside, base)
+	if err := os.Rename(dir, old); err != nil {
+		_ = os.Remove(aside)
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if rerr := os.Rename(old, dir); rerr != nil {
+			return fmt.Errorf("%w (and the old site could not be put back from %s: %v)", err, old, rerr)
+		}
+		_ = os.Remove(aside)
+		return err
+	}
+	if err := os.RemoveAll(aside); err != nil {
+		return fmt.Errorf("the new site is in %s, but the old one could not be removed: %w", dir, err)
+	}
+	return nil
+}
+
+// Clean removes buildDir if litbook made it (it holds MarkerFile) or it is
+// empty. A buildDir that does not exist is already clean.
+func Clean(b *loader.Book, buildDir string) error {
+	dir, err := checkBuildDir(b, buildDir)
+	if err != nil {
+		return err
+	}
+	exists, err := replaceable(dir, buildDir, false)
+	if err != nil || !exists {
+		return err
+	}
+	return os.RemoveAll(dir)
+}
+
+// replaceable reports whether dir exists, and returns an error if it
+// exists but is not for litbook to replace or remove: it is not a
+// directory, or it is neither empty nor marked with MarkerFile. Errors
+// call dir name, as the user does.
+func replaceable(dir, name string, write bool) (exists bool, err error) {
+	verb := "replace"
+	if !write {
+		verb = "remove"
+	}
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, err
+	case !fi.IsDir():
+		return true, fmt.Errorf("refusing to %s %s: it is not a directory; remove it or choose another build-dir", verb, name)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, MarkerFile)); err == nil {
+		return true, nil
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return true, err
+	}
+	defer f.Close()
+	if _, err := f.Readdirnames(1); err == io.EOF {
+		return true, nil // empty
+	}
+	return true, fmt.Errorf("refusing to %s %s: %w", verb, name, ErrNotOurs)
+}
+
+// checkBuildDir returns the absolute path of buildDir, or an error if
+// replacing or removing it would touch the book: if it is the book's root
+// or an ancestor of it, lies in the chapters directory, or holds a chapter.
+func checkBuildDir(b *loader.Book, buildDir string) (string, error) {
+	if buildDir == "" {
+		return "", errors.New("no build directory given")
+	}
+	dir, err := filepath.Abs(buildDir)
+	if err != nil {
+		return "", err
+	}
+	real := realPath(dir)
+	root := realPath(b.Root)
+	refuse := func(why string) (string, error) {
+		return "", fmt.Errorf("refusing to use %s as the build directory: %s", buildDir, why)
+	}
+	switch {
+	case within(real, root):
+		return refuse("it holds the book")
+	case within(realPath(filepath.Join(b.Root, "chapters")), real):
+		return refuse("it is in the chapters directory")
+	}
+	for _, ch := range b.Chapters {
+		if within(real, realPath(filepath.Join(b.Root, filepath.FromSlash(ch.Path)))) {
+			return refuse("it holds the chapter " + ch.Path)
+		}
+	}
+	return dir, nil
+}
+
+// within reports whether path is dir or inside it. Both are clean and
+// absolute.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// realPath resolves the symbolic links in the longest existing prefix of
+// the absolute path p, so that two names for one directory compare equal.
+func realPath(p string) string {
+	p = filepath.Clean(p)
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	parent := filepath.Dir(p)
+	if parent == p {
+		return p
+	}
+	return filepath.Join(realPath(parent), filepath.Base(p))
+}
