@@ -281,6 +281,10 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 		st.errs.Add(open, "run block has no commands (write them as \"$ command\")")
 		ok = false
 	}
+	if ok && r.Exit != 0 && !hasForeground(r.Commands) {
+		st.errs.Add(open, "exit=%d applies to the last foreground command, and every command of this run is in the background (add \"$ wait\")", r.Exit)
+		ok = false
+	}
 	if !ok {
 		return
 	}
@@ -293,6 +297,15 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 	node.SetLines(f.Lines())
 	f.Parent().ReplaceChild(f.Parent(), f, node)
 	st.runs = append(st.runs, r)
+}
+
+func hasForeground(cmds []*model.Command) bool {
+	for _, c := range cmds {
+		if !c.Background {
+			return true
+		}
+	}
+	return false
 }
 
 // plainText returns the text of a heading without markup.

@@ -103,8 +103,13 @@ func loadConfig(root string) (*config, error) {
 			c.OutputLimit = *tc.Build.OutputLimit
 		}
 	}
-	if filepath.IsAbs(c.GoMod) {
+	switch {
+	case filepath.IsAbs(c.GoMod):
 		errs.Add(pos["build.go-mod"], "go-mod must be relative to the book directory, not %q", c.GoMod)
+	case c.GoMod != "":
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(c.GoMod))); err != nil {
+			errs.Add(pos["build.go-mod"], "go-mod %q: no such file", c.GoMod)
+		}
 	}
 	for i, ch := range tc.Book.Chapters {
 		c.chapters = append(c.chapters, ch)
@@ -165,23 +170,34 @@ func valuePositions(data []byte) map[string]model.Pos {
 		}
 		return parts
 	}
+	// record notes the value v of key, and the elements and keys inside it.
+	var record func(key string, v *unstable.Node)
+	record = func(key string, v *unstable.Node) {
+		if v.Raw.Length > 0 {
+			out[key] = at(v)
+		}
+		switch v.Kind {
+		case unstable.Array:
+			i := 0
+			for it := v.Children(); it.Next(); i++ {
+				record(fmt.Sprintf("%s[%d]", key, i), it.Node())
+			}
+		case unstable.InlineTable:
+			for it := v.Children(); it.Next(); {
+				kv := it.Node()
+				if kv.Kind == unstable.KeyValue {
+					record(key+"."+strings.Join(keyOf(kv), "."), kv.Value())
+				}
+			}
+		}
+	}
 	for p.NextExpression() {
 		e := p.Expression()
 		switch e.Kind {
 		case unstable.Table, unstable.ArrayTable:
 			table = keyOf(e)
 		case unstable.KeyValue:
-			key := strings.Join(append(append([]string{}, table...), keyOf(e)...), ".")
-			v := e.Value()
-			if v.Raw.Length > 0 {
-				out[key] = at(v)
-			}
-			if v.Kind == unstable.Array {
-				i := 0
-				for it := v.Children(); it.Next(); i++ {
-					out[fmt.Sprintf("%s[%d]", key, i)] = at(it.Node())
-				}
-			}
+			record(strings.Join(append(append([]string{}, table...), keyOf(e)...), "."), e.Value())
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -17,6 +18,21 @@ import (
 type Book struct {
 	*model.Book
 	Docs []ast.Node // parallel to Chapters
+}
+
+// LoadConfig reads only the book.toml in dir: a Book with Root and Config
+// and no chapters, for commands that must work on a book whose chapters are
+// broken (litbook clean).
+func LoadConfig(dir string) (*Book, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(root)
+	if cfg == nil {
+		return nil, err
+	}
+	return &Book{Book: &model.Book{Root: root, Config: cfg.Config}}, err
 }
 
 // Load reads the book whose book.toml is in dir. On error it returns a
@@ -106,6 +122,27 @@ func Load(dir string) (*Book, error) {
 	return b, nil
 }
 
+// insideBook returns an error if the chapter at rel (slash-separated,
+// relative to root) resolves, through symbolic links, to a file outside the
+// book directory, or would be the page of the title page.
+func insideBook(root, rel string) error {
+	if strings.TrimSuffix(path.Base(rel), ".md") == "index" {
+		return errors.New("cannot be called index.md: its page would be the title page (index.html)")
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil // reported when it is read
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil
+	}
+	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("escapes the book directory (it resolves to %s)", real)
+	}
+	return nil
+}
+
 // chapterPaths returns the chapters in reading order, slash-separated and
 // relative to root, each with the position that named it. Paths that escape
 // the book directory are reported and dropped.
@@ -117,8 +154,13 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) ([]string, []
 		var pos []model.Pos
 		for _, m := range matches {
 			p := "chapters/" + filepath.Base(m)
+			at := model.Pos{File: p}
+			if err := insideBook(root, p); err != nil {
+				errs.Add(at, "chapter %q %v", p, err)
+				continue
+			}
 			paths = append(paths, p)
-			pos = append(pos, model.Pos{File: p})
+			pos = append(pos, at)
 		}
 		return paths, pos
 	}
@@ -145,16 +187,12 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) ([]string, []
 			errs.Add(at, "chapter %q is listed twice", p)
 			continue
 		}
-		// A symlink inside the book may still point out of it.
-		if real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(clean))); err == nil {
-			realRoot, _ := filepath.EvalSymlinks(root)
-			if rel, err := filepath.Rel(realRoot, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				errs.Add(at, "chapter path %q escapes the book directory (it resolves to %s)", p, real)
-				continue
-			}
-		}
 		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(clean))); errors.Is(err, os.ErrNotExist) {
 			errs.Add(at, "chapter %q does not exist", p)
+			continue
+		}
+		if err := insideBook(root, clean); err != nil {
+			errs.Add(at, "chapter path %q %v", p, err)
 			continue
 		}
 		seen[clean] = true

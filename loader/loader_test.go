@@ -119,6 +119,15 @@ func TestCommandWords(t *testing.T) {
 		{"echo 'a | notacommand'", "[]"},
 		{"! grep -q x f", "[grep]"},
 		{"(cd d; touch x)", "[touch]"},
+		{"ls x 2>&1 | wc -l", "[ls wc]"},
+		{"echo hi >&2", "[]"},
+		{"exec >/dev/null 2>&1", "[]"},
+		{"echo $((1 + 2)) $(( (3) ))", "[]"},
+		{"echo hi # see (note) | here", "[]"},
+		{"echo $(appender -n 3 | wc -c) `date`", "[appender wc date]"},
+		{"> out writer", "[writer]"},
+		{"echo \"a; b $(reader)\" 'c | d'", "[]"},
+		{"x=$(printf '%s' \")\")", "[]"},
 	} {
 		if got := fmt.Sprint(commandWords(tc.cmd)); got != tc.want {
 			t.Errorf("commandWords(%q) = %s, want %s", tc.cmd, got, tc.want)

@@ -90,6 +90,9 @@ func commandWords(cmd string) []string {
 		for len(fields) > 0 {
 			f := fields[0]
 			switch {
+			case strings.HasSuffix(f, "<") || strings.HasSuffix(f, ">"):
+				fields = fields[min(2, len(fields)):] // "> file": operator and target
+				continue
 			case isAssignment(f), strings.ContainsAny(f, "<>"):
 				fields = fields[1:]
 				continue
@@ -114,30 +117,97 @@ func commandWords(cmd string) []string {
 	return words
 }
 
-// splitCommands splits a command line at |, &, ;, ( and ) outside quotes.
+// splitCommands splits a command line into simple commands at |, &, ;,
+// (, ) and newlines outside quotes. It keeps redirections whole (2>&1,
+// >&2), drops comments and arithmetic $((...)), and returns the commands
+// inside command substitutions ($(...) and `...`) as segments of their own,
+// leaving a "$" in the word they stood for.
 func splitCommands(cmd string) []string {
 	var segs []string
 	var b strings.Builder
-	var quote byte
+	flush := func() {
+		segs = append(segs, b.String())
+		b.Reset()
+	}
 	for i := 0; i < len(cmd); i++ {
 		c := cmd[i]
+		rest := cmd[i:]
 		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-			b.WriteByte(c)
+		case c == '\\' && i+1 < len(cmd):
+			b.WriteString(cmd[i : i+2])
+			i++
 		case c == '\'' || c == '"':
-			quote = c
-			b.WriteByte(c)
-		case c == '|' || c == '&' || c == ';' || c == '(' || c == ')' || c == '\n':
-			segs = append(segs, b.String())
-			b.Reset()
+			end := closingQuote(cmd, i)
+			b.WriteString(cmd[i:end])
+			i = end - 1
+		case c == '#' && (i == 0 || strings.ContainsRune(" \t\n;&|()", rune(cmd[i-1]))):
+			if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
+				i += nl - 1
+			} else {
+				i = len(cmd)
+			}
+		case strings.HasPrefix(rest, "$(("):
+			i += matchingParen(rest[1:]) // arithmetic: no commands
+			b.WriteByte('$')
+		case strings.HasPrefix(rest, "$("):
+			n := matchingParen(rest[1:])
+			segs = append(segs, splitCommands(rest[2:max(2, n)])...)
+			i += n
+			b.WriteByte('$')
+		case c == '`':
+			n := strings.IndexByte(rest[1:], '`')
+			if n < 0 {
+				n = len(rest) - 1
+			}
+			segs = append(segs, splitCommands(rest[1:1+n])...)
+			i += n + 1
+			b.WriteByte('$')
+		case c == '&' && i > 0 && (cmd[i-1] == '>' || cmd[i-1] == '<'),
+			c == '&' && i+1 < len(cmd) && cmd[i+1] == '>':
+			b.WriteByte(c) // part of a redirection: >&2, 2>&1, &>
+		case strings.IndexByte("|&;()\n", c) >= 0:
+			flush()
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return append(segs, b.String())
+	flush()
+	return segs
+}
+
+// closingQuote returns the index just past the quote that closes the one
+// at s[i], or len(s) if there is none.
+func closingQuote(s string, i int) int {
+	q := s[i]
+	for j := i + 1; j < len(s); j++ {
+		switch {
+		case q == '"' && s[j] == '\\':
+			j++
+		case s[j] == q:
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+// matchingParen returns the index of the parenthesis that closes s[0],
+// which is "(", or len(s)-1 if there is none.
+func matchingParen(s string) int {
+	depth := 0
+	for j := 0; j < len(s); j++ {
+		switch s[j] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return j
+			}
+		case '\'', '"':
+			j = closingQuote(s, j) - 1
+		}
+	}
+	return len(s) - 1
 }
 
 func isAssignment(w string) bool {

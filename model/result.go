@@ -28,8 +28,13 @@ type CommandResult struct {
 	Exit     int           // exit status; meaningful only when Done
 	Done     bool          // the command finished and reported its status
 	Duration time.Duration // from start to exit, as seen by litbook (ms precision)
-	Stdout   Output
-	Stderr   Output
+	// For a background command: its pid ($! in the transcript), and
+	// whether it was still running when the transcript ended and so was
+	// killed. Its status is known (Done) only if a later "wait" collected it.
+	Pid    int
+	Killed bool
+	Stdout Output
+	Stderr Output
 }
 
 // Output is a captured stream: the first Limit bytes, and how many were

@@ -95,6 +95,16 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	if err != nil {
 		return nil, compileErrors(b, out, err)
 	}
+	// go build -o DIR writes nothing for a package that is not main.
+	var errs model.ErrorList
+	for _, p := range b.Programs {
+		if _, err := os.Stat(filepath.Join(bin, p.Name)); err != nil {
+			errs.Add(p.Pos, "program %s is not a command: its files must say package main", p.Name)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
 	return progs, nil
 }
 

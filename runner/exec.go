@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,24 +107,35 @@ func newFIFO(path string, limit int64) (*stream, error) {
 	return &stream{r: r, hold: w, cap: capture{limit: limit}, done: make(chan struct{})}, nil
 }
 
-// script returns the shell script for run. Each command runs in a brace
-// group (so cd and variables carry over to later commands) with its output
-// sent to its own FIFOs, and reports its start and exit status on fd 3.
+// script returns the shell script for run. Each foreground command runs in
+// a brace group (so cd and variables carry over to later commands) with its
+// output sent to its own FIFOs, and reports its start and exit status on
+// fd 3. A background command is started as itself, so that $! is its pid as
+// in any shell (kill -9 $! must hit the program, not a wrapper); it reports
+// that pid, and its status is collected when the transcript says wait.
 func script(run *model.Run, iodir string) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# litbook: %s (%s)\n", run.ID, run.Pos)
+	fmt.Fprintf(&b, "# litbook: %s (%s)\nlitbook_status=0\n", run.ID, run.Pos)
+	var pending []int // background commands whose status is not collected yet
 	for i, c := range run.Commands {
 		out := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".out"))
 		errf := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".err"))
-		fmt.Fprintf(&b, "printf 'B %d\\n' >&3\n", i)
+		fmt.Fprintf(&b, "command printf 'B %d\\n' >&3\n", i)
 		if c.Background {
-			fmt.Fprintf(&b, "{ { %s\n} >%s 2>%s 3>&-; printf 'E %d %%d\\n' $? >&3; } &\n", c.Text, out, errf, i)
-		} else {
-			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\nlitbook_status=$?\nprintf 'E %d %%d\\n' $litbook_status >&3\n", c.Text, out, errf, i)
+			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&- &\nlitbook_pid_%d=$!\ncommand printf 'P %d %%d\\n' $! >&3\n", c.Text, out, errf, i, i)
+			pending = append(pending, i)
+			continue
 		}
+		if strings.TrimSpace(c.Text) == "wait" {
+			for _, k := range pending {
+				fmt.Fprintf(&b, "wait $litbook_pid_%d\ncommand printf 'E %d %%d\\n' $? >&3\n", k, k)
+			}
+			pending = nil
+		}
+		fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\nlitbook_status=$?\ncommand printf 'E %d %%d\\n' $litbook_status >&3\n", c.Text, out, errf, i)
 	}
 	// The shell's status is the last foreground command's.
-	b.WriteString("exit ${litbook_status:-0}\n")
+	b.WriteString("exit $litbook_status\n")
 	return b.Bytes()
 }
 
@@ -219,28 +231,28 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	go shOut.s.drain()
 	go shErr.s.drain()
 	type ctlEvent struct {
-		begin bool
-		i     int
-		exit  int
-		at    time.Time
+		kind byte // 'B'egin, 'P'id of a background command, 'E'nd
+		i    int
+		n    int // pid or exit status
+		at   time.Time
 	}
-	events := make(chan ctlEvent, 2*len(run.Commands)+1)
+	events := make(chan ctlEvent, 3*len(run.Commands)+1)
 	ctlDone := make(chan struct{})
 	go func() {
 		defer close(ctlDone)
 		sc := bufio.NewScanner(ctlR)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
-			if len(f) < 2 {
+			if len(f) < 2 || len(f[0]) != 1 {
 				continue
 			}
 			i, err := strconv.Atoi(f[1])
 			if err != nil || i < 0 || i >= len(run.Commands) {
 				continue
 			}
-			e := ctlEvent{begin: f[0] == "B", i: i, at: time.Now()}
-			if !e.begin && len(f) == 3 {
-				e.exit, _ = strconv.Atoi(f[2])
+			e := ctlEvent{kind: f[0][0], i: i, at: time.Now()}
+			if len(f) == 3 {
+				e.n, _ = strconv.Atoi(f[2])
 			}
 			select {
 			case events <- e:
@@ -270,6 +282,12 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		waitErr = <-waitDone
 	}
 	res.Duration = time.Since(start)
+	end := time.Now()
+	// What still runs now is about to be killed; note it first.
+	alive := map[int]bool{}
+	for _, pid := range processesWith(runNeedle(token)) {
+		alive[pid] = running(pid)
+	}
 	// The transcript is over: nothing it started may outlive it.
 	killRun(pgid, token)
 	deadline := time.Now().Add(drainGrace)
@@ -281,14 +299,24 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	_ = ctlR.SetReadDeadline(deadline)
 	<-ctlDone
 	close(events)
+	var pending []ctlEvent
+	for e := range events {
+		pending = append(pending, e)
+	}
 
 	begun := make([]time.Time, len(run.Commands))
-	for e := range events {
+	lastRan := -1
+	for _, e := range pending {
 		c := &res.Commands[e.i]
-		if e.begin {
+		switch e.kind {
+		case 'B':
 			c.Ran, begun[e.i] = true, e.at
-		} else {
-			c.Done, c.Exit = true, e.exit
+			lastRan = e.i
+		case 'P':
+			c.Pid = e.n
+			c.Killed = alive[e.n]
+		case 'E':
+			c.Done, c.Exit = true, e.n
 			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
 		}
 	}
@@ -297,7 +325,9 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Commands[i].Stderr = streams[2*i+1].cap.output()
 	}
 	res.Shell = model.Output{
-		Data:  append(shOut.s.cap.data, shErr.s.cap.data...),
+		// dash names the script and its line ("/tmp/…/script.sh: 13:"),
+		// which mean nothing to the author: say "sh:" as a terminal would.
+		Data:  scriptLineRE.ReplaceAll(append(shOut.s.cap.data, shErr.s.cap.data...), []byte("sh: ")),
 		Total: shOut.s.cap.total + shErr.s.cap.total,
 	}
 	var exitErr *exec.ExitError
@@ -306,6 +336,15 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Exit = 0
 	case errors.As(waitErr, &exitErr):
 		res.Exit = exitErr.ExitCode() // -1 if killed by a signal
+	}
+	// A foreground command that ended the shell (exit N, exec prog, or a
+	// syntax error the shell met when it got there) reported no status of
+	// its own: the shell's status is its status.
+	if lastRan >= 0 && !run.Commands[lastRan].Background && rctx.Err() == nil && res.Exit >= 0 {
+		if c := &res.Commands[lastRan]; !c.Done {
+			c.Done, c.Exit = true, res.Exit
+			c.Duration = end.Sub(begun[lastRan]).Round(time.Millisecond)
+		}
 	}
 	res.Files, res.FilesOmitted = filesLeft(work)
 	switch {
@@ -319,6 +358,9 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	}
 	return res
 }
+
+// scriptLineRE matches the prefix dash gives its own messages.
+var scriptLineRE = regexp.MustCompile(`(?m)^\S*script\.sh: \d+: `)
 
 // pipe is an os.Pipe whose read end litbook drains.
 type pipe struct {
@@ -346,7 +388,7 @@ func timeoutError(run *model.Run, res *model.Result, limit time.Duration) *model
 	pos, detail := run.Pos, ""
 	for i := len(res.Commands) - 1; i >= 0; i-- {
 		if c := res.Commands[i]; c.Ran && !c.Done {
-			pos, detail = run.Commands[i].Pos, tail(c)
+			pos, detail = run.Commands[i].Pos, tail(c, res)
 			break
 		}
 	}
@@ -374,28 +416,27 @@ func judge(run *model.Run, res *model.Result) *model.Error {
 		}
 		switch {
 		case !cr.Ran || !cr.Done:
-			detail := string(res.Shell.Data)
-			if cr.Ran {
-				detail = tail(cr)
-			}
-			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command did not finish: the shell exited with status %d", res.Exit), Detail: detail}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command did not finish: the shell exited with status %d", res.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want && i == last && run.Exit != 0:
-			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d, but the run declares exit=%d", cr.Exit, run.Exit), Detail: tail(cr)}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d, but the run declares exit=%d", cr.Exit, run.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want && i == last:
-			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (add exit=%d to the run block if that is intended)", cr.Exit, cr.Exit), Detail: tail(cr)}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (add exit=%d to the run block if that is intended)", cr.Exit, cr.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want:
-			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (only the last command of a run may fail, with exit=N)", cr.Exit), Detail: tail(cr)}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (only the last command of a run may fail, with exit=N)", cr.Exit), Detail: tail(cr, res)}
 		}
 	}
 	return nil
 }
 
-// tail returns the last lines of a command's stderr, or of its stdout if
-// stderr is empty.
-func tail(c model.CommandResult) string {
+// tail returns the last lines of what explains a command's failure: its
+// stderr, else its stdout, else what the shell itself printed.
+func tail(c model.CommandResult, res *model.Result) string {
 	data := c.Stderr.Data
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = c.Stdout.Data
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = res.Shell.Data
 	}
 	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) > 10 {

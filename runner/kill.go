@@ -16,7 +16,7 @@ import (
 // kill is caught by the next scan.
 func killRun(pgid int, token string) {
 	_ = unix.Kill(-pgid, unix.SIGKILL)
-	needle := []byte("LITBOOK_RUN=" + token + "\x00")
+	needle := runNeedle(token)
 	for i := 0; i < 50; i++ {
 		pids := processesWith(needle)
 		if len(pids) == 0 {
@@ -28,6 +28,9 @@ func killRun(pgid int, token string) {
 		time.Sleep(time.Duration(i+1) * time.Millisecond)
 	}
 }
+
+// runNeedle is the environment entry that marks a run's processes.
+func runNeedle(token string) []byte { return []byte("LITBOOK_RUN=" + token + "\x00") }
 
 // processesWith returns the live processes whose environment contains
 // needle (a whole NAME=value entry, NUL-terminated). Zombies have an empty
@@ -53,4 +56,19 @@ func processesWith(needle []byte) []int {
 		}
 	}
 	return pids
+}
+
+// running reports whether pid is a live process: it exists and is not a
+// zombie waiting to be reaped.
+func running(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...; comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] != 'Z' && stat[i+2] != 'X'
 }

@@ -374,3 +374,41 @@ func TestFSType(t *testing.T) {
 		t.Errorf("unescapeMount: got %q", got)
 	}
 }
+
+func TestBackgroundPidAndStatus(t *testing.T) {
+	// $! is the background program itself: kill -9 $! kills it, and wait
+	// collects each background status.
+	b := book(t, "sleep 3161 &\nkill -9 $!\nsh -c 'exit 4' &\nwait\necho $! > /dev/null")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	c := res.Commands
+	if !c[0].Done || c[0].Exit != 137 || c[0].Killed {
+		t.Errorf("killed background sleep: Done=%v Exit=%d Killed=%v, want status 137 collected by wait", c[0].Done, c[0].Exit, c[0].Killed)
+	}
+	if !c[2].Done || c[2].Exit != 4 {
+		t.Errorf("background exit 4: Done=%v Exit=%d", c[2].Done, c[2].Exit)
+	}
+	if c[0].Pid == 0 || c[0].Pid == c[2].Pid {
+		t.Errorf("background pids not recorded: %d, %d", c[0].Pid, c[2].Pid)
+	}
+}
+
+func TestShellEndingCommands(t *testing.T) {
+	// exit and exec end the shell; a syntax error ends it too. Their
+	// status is the shell's, and the shell's message reaches the error.
+	b := book(t, "true\nexit 3", "exec sh -c 'exit 0'", "true\necho 'unterminated")
+	b.Runs[0].Exit = 3
+	res := runBook(t, context.Background(), &Runner{}, b)
+	if res[0].Err != nil || res[0].Commands[1].Exit != 3 {
+		t.Errorf("exit 3 with exit=3: err %v, status %d", res[0].Err, res[0].Commands[1].Exit)
+	}
+	if res[1].Err != nil {
+		t.Errorf("exec as the last command: %v", res[1].Err)
+	}
+	e := res[2].Err
+	if e == nil || e.Pos != b.Runs[2].Commands[1].Pos || !strings.Contains(e.Detail, "nterminated") || strings.Contains(e.Detail, "script.sh") {
+		t.Errorf("syntax error: got %v (detail %q), want the shell's message at the command's line, without the script's path", e, e.Detail)
+	}
+}

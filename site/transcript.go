@@ -93,8 +93,10 @@ func commandStatus(c *model.Command, cr model.CommandResult, res *model.Result) 
 		return "[not reached]"
 	case !cr.Done && res.TimedOut:
 		return "[killed at the time limit]"
-	case !cr.Done && c.Background:
+	case !cr.Done && c.Background && cr.Killed:
 		return "[still running when the run ended: killed]"
+	case !cr.Done && c.Background:
+		return "[finished; status not collected (end with wait)]"
 	case !cr.Done:
 		return "[did not finish]"
 	case cr.Exit != 0:

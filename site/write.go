@@ -112,6 +112,18 @@ func swapByRenames(tmp, dir string) error {
 	return nil
 }
 
+// Check reports, before anything is built, whether Write could publish to
+// buildDir: it must not hold the book, and if it exists it must be a
+// directory that litbook made or an empty one.
+func Check(b *loader.Book, buildDir string) error {
+	dir, err := checkBuildDir(b, buildDir)
+	if err != nil {
+		return err
+	}
+	_, err = replaceable(dir, buildDir, true)
+	return err
+}
+
 // Clean removes buildDir if litbook made it (it holds MarkerFile) or it is
 // empty. A buildDir that does not exist is already clean.
 func Clean(b *loader.Book, buildDir string) error {

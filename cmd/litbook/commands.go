@@ -34,16 +34,18 @@ It prints the path of the site's index page.`,
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		b, results, err := buildAndRun(ctx, e, o, bookDir)
+		var out string
+		b, results, err := buildAndRun(ctx, e, o, bookDir, func(b *loader.Book) error {
+			out = o.buildDir
+			if out == "" {
+				out = b.Config.BuildDir
+			}
+			out = resolve(b, out)
+			// Find out now, not after every run, if the site cannot go there.
+			return site.Check(b, out)
+		})
 		if err != nil {
 			return err
-		}
-		out := o.buildDir
-		if out == "" {
-			out = b.Config.BuildDir
-		}
-		if !filepath.IsAbs(out) {
-			out = filepath.Join(b.Root, out)
 		}
 		if err := site.Write(b, results, out); err != nil {
 			return err
@@ -68,7 +70,7 @@ its chapter line with the tail of its stderr.`,
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		_, _, err := buildAndRun(ctx, e, o, bookDir)
+		_, _, err := buildAndRun(ctx, e, o, bookDir, nil)
 		return err
 	},
 }
@@ -82,27 +84,37 @@ Clean removes the site directory (build-dir of book.toml) if litbook made it,
 and the book's .litbook work directory (generated sources and binaries).`,
 	Flags: func(fs *flag.FlagSet) *options { return &options{jobs: 1} },
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		b, err := loader.Load(bookDir)
+		// Only book.toml: clean must work when chapters are broken.
+		b, err := loader.LoadConfig(bookDir)
 		if err != nil {
 			return err
 		}
-		out := b.Config.BuildDir
-		if !filepath.IsAbs(out) {
-			out = filepath.Join(b.Root, out)
-		}
-		if err := site.Clean(b, out); err != nil {
+		if err := site.Clean(b, resolve(b, b.Config.BuildDir)); err != nil {
 			return err
 		}
 		return os.RemoveAll(filepath.Join(b.Root, ".litbook"))
 	},
 }
 
-// buildAndRun loads the book, compiles its programs and runs every run
-// block. The error lists every failure.
-func buildAndRun(ctx context.Context, e *env, o *options, bookDir string) (*loader.Book, []*model.Result, error) {
+// resolve returns path relative to the book's root, or path if absolute.
+func resolve(b *loader.Book, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(b.Root, path)
+}
+
+// buildAndRun loads the book, calls check (if any) on it, compiles its
+// programs and runs every run block. The error lists every failure.
+func buildAndRun(ctx context.Context, e *env, o *options, bookDir string, check func(*loader.Book) error) (*loader.Book, []*model.Result, error) {
 	b, err := loader.Load(bookDir)
 	if err != nil {
 		return nil, nil, err
+	}
+	if check != nil {
+		if err := check(b); err != nil {
+			return nil, nil, err
+		}
 	}
 	p := newProgress(e.stderr)
 	defer p.stop()

@@ -1,0 +1,96 @@
+package loader
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/litbook/litbook/model"
+)
+
+// FuzzChapter loads a book whose one chapter is the fuzzed input: loading
+// never panics, and every error it reports points at a line of the chapter
+// (or of book.toml) that exists.
+func FuzzChapter(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*.txtar")
+	for _, s := range seeds {
+		data, _ := os.ReadFile(s)
+		f.Add(string(data))
+	}
+	f.Add("```go program=x\npackage main\n```\n")
+	f.Add("```console run=r exit=1 timeout=1s exclusive\n$ a &\n$ b \\\n c\n```\n")
+	f.Add("- item\n\n  ```go program=y file=z.go\n  package main\n  ```\n")
+	f.Add("> ```console run\n> $ x\n")
+	f.Add("~~~go program=\"q\n~~~\n")
+	f.Fuzz(func(t *testing.T, chapter string) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "book.toml"), []byte("[book]\ntitle = \"f\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "chapters", "c.md"), []byte(chapter), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(chapter, "\n") + 1
+		_, err := Load(dir)
+		var list model.ErrorList
+		if err != nil && !errors.As(err, &list) {
+			t.Fatalf("error is not an ErrorList: %v", err)
+		}
+		for _, e := range list {
+			switch e.Pos.File {
+			case "chapters/c.md":
+				if e.Pos.Line < 1 || e.Pos.Line > lines {
+					t.Errorf("error at line %d of a %d-line chapter: %v", e.Pos.Line, lines, e)
+				}
+			case "book.toml":
+			default:
+				t.Errorf("error names an unexpected file: %v", e)
+			}
+		}
+	})
+}
+
+// FuzzConfig loads a fuzzed book.toml: never a panic, and every position
+// lies inside the file.
+func FuzzConfig(f *testing.F) {
+	f.Add("[book]\ntitle = \"x\"\nchapters = [\"chapters/a.md\"]\n[build]\ntimeout = \"1s\"\n")
+	f.Add("[book]\ntitle = = 1\n")
+	f.Add("[build]\noutput-limit = -1\ngo-mod = \"/x\"\n")
+	f.Fuzz(func(t *testing.T, config string) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "book.toml"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "chapters", "a.md"), []byte("# A\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(config, "\n") + 1
+		_, err := Load(dir)
+		var list model.ErrorList
+		var one *model.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &list):
+		case errors.As(err, &one):
+			list = model.ErrorList{one}
+		default:
+			t.Fatalf("error without a position: %v", err)
+		}
+		for _, e := range list {
+			switch {
+			case e.Pos.File == "":
+				t.Errorf("error without a position: %v", e)
+			case e.Pos.File == "book.toml" && e.Pos.Line > lines:
+				t.Errorf("error at line %d of a %d-line book.toml: %v", e.Pos.Line, lines, e)
+			}
+		}
+	})
+}
