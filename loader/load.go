@@ -106,7 +106,7 @@ func Load(dir string) (*Book, error) {
 	for _, r := range b.Runs {
 		seen := map[string]bool{}
 		for _, c := range r.Calls {
-			if p := programs[c.Name]; p != nil && !seen[c.Name] {
+			if p := programs[c.Name]; p != nil && p.Chapter == r.Chapter && !seen[c.Name] {
 				seen[c.Name] = true
 				r.Programs = append(r.Programs, p)
 			}

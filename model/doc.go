@@ -8,6 +8,8 @@
 // Result, and the site draws both:
 //
 //	book, err := loader.Load(dir)           // *loader.Book embeds *model.Book
-//	results, err := runner.Runner{}.Run(ctx, book.Book)
+//	rn := &runner.Runner{}
+//	progs, err := rn.Build(ctx, book.Book)
+//	results, err := rn.Run(ctx, book.Book, progs)
 //	err = site.Write(book, results, buildDir)
 package model

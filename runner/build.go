@@ -27,6 +27,9 @@ const programsModule = "litbook.local/programs"
 type Programs struct {
 	BinDir    string // absolute; holds one executable per program
 	GoVersion string // e.g. go1.26.8
+	// PathDirs maps a chapter's path to a directory of links to its own
+	// programs: the first element of PATH in that chapter's runs.
+	PathDirs map[string]string
 }
 
 // goVersion asks the toolchain for its version.
@@ -53,9 +56,10 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	work := r.workDir(b)
 	src := filepath.Join(work, "src")
 	bin := filepath.Join(work, "bin")
+	paths := filepath.Join(work, "path")
 	// Start from scratch so that renamed or deleted programs leave nothing
 	// behind; the go build cache keeps this cheap.
-	for _, d := range []string{src, bin} {
+	for _, d := range []string{src, bin, paths} {
 		if err := os.RemoveAll(d); err != nil {
 			return nil, err
 		}
@@ -66,7 +70,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	if err := writeModule(b, src, gover); err != nil {
 		return nil, err
 	}
-	progs := &Programs{BinDir: bin, GoVersion: gover}
+	progs := &Programs{BinDir: bin, GoVersion: gover, PathDirs: map[string]string{}}
 	if len(b.Programs) == 0 {
 		return progs, nil
 	}
@@ -104,6 +108,21 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
+	}
+	for _, ch := range b.Chapters {
+		if len(ch.Programs) == 0 {
+			continue
+		}
+		dir := filepath.Join(paths, ch.Slug)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return nil, err
+		}
+		for _, p := range ch.Programs {
+			if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(dir, p.Name)); err != nil {
+				return nil, err
+			}
+		}
+		progs.PathDirs[ch.Path] = dir
 	}
 	return progs, nil
 }

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,28 +8,38 @@ import (
 	"github.com/litbook/litbook/model"
 )
 
-// Check reports every command that a transcript calls but that is neither a
-// program of the book nor an executable on the run's PATH, before anything
-// runs.
+// Check reports every command that a transcript calls but that is neither
+// a program of its chapter nor an executable on the run's PATH, before
+// anything runs. A run sees only its own chapter's programs, so that a
+// reader finds every program a transcript uses on the same page.
 func (r *Runner) Check(b *model.Book) error {
-	programs := map[string]bool{}
-	var names []string
+	byName := map[string]*model.Program{}
 	for _, p := range b.Programs {
-		programs[p.Name] = true
-		names = append(names, p.Name)
+		byName[p.Name] = p
 	}
-	dirs := filepath.SplitList(sandboxPath(""))[1:]
+	dirs := filepath.SplitList(systemPath)
 	var errs model.ErrorList
 	for _, run := range b.Runs {
 		for _, c := range run.Calls {
-			if programs[c.Name] || onPath(c.Name, dirs) {
+			p := byName[c.Name]
+			switch {
+			case p != nil && p.Chapter == run.Chapter:
+				continue
+			case p != nil:
+				errs.Add(c.Pos, "run calls %q, a program of %s: a run sees only its own chapter's programs (define it here too, under another name)", c.Name, p.Chapter.Path)
+				continue
+			case onPath(c.Name, dirs):
 				continue
 			}
-			known := "the book defines no programs"
-			if len(names) > 0 {
-				known = "the book's programs: " + strings.Join(names, ", ")
+			var names []string
+			for _, p := range run.Chapter.Programs {
+				names = append(names, p.Name)
 			}
-			errs = append(errs, &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("run calls %q, which is neither a program of the book nor a command on PATH (%s)", c.Name, known)})
+			known := "the chapter defines no programs"
+			if len(names) > 0 {
+				known = "the chapter's programs: " + strings.Join(names, ", ")
+			}
+			errs.Add(c.Pos, "run calls %q, which is neither a program of this chapter nor a command on PATH (%s)", c.Name, known)
 		}
 	}
 	return errs.Err()

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -33,18 +34,26 @@ const drainGrace = 2 * time.Second
 
 // execEnv is what every run of one Run call shares.
 type execEnv struct {
-	binDir      string
+	pathDirs    map[string]string // chapter path → directory of its programs
 	tempDir     string
 	machine     model.Machine
 	timeout     time.Duration
 	outputLimit int64
-	path        string
+	// executing counts the runs executing now; orphans are swept only
+	// when a run ends alone.
+	executing atomic.Int32
 }
 
-// sandboxPath is PATH inside a run: the book's programs first, then the
-// usual system directories.
-func sandboxPath(bin string) string {
-	return bin + ":/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+// systemPath is the part of PATH inside a run after the chapter's programs.
+const systemPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+// sandboxPath is PATH inside a run: the chapter's programs first, if it has
+// any, then the usual system directories.
+func sandboxPath(programs string) string {
+	if programs == "" {
+		return systemPath
+	}
+	return programs + ":" + systemPath
 }
 
 // capture keeps the first limit bytes written to it and counts the rest.
@@ -194,15 +203,18 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	if err != nil {
 		return fail(err)
 	}
+	defer shOut.close()
 	shErr, err := newPipe(env.outputLimit)
 	if err != nil {
 		return fail(err)
 	}
+	defer shErr.close()
 	ctlR, ctlW, err := os.Pipe()
 	if err != nil {
 		return fail(err)
 	}
 	defer ctlR.Close()
+	defer ctlW.Close()
 
 	timeout := env.timeout
 	if run.Timeout > 0 {
@@ -213,7 +225,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	cmd := exec.Command("/bin/sh", scriptPath)
 	cmd.Dir = work
 	cmd.Env = []string{
-		"PATH=" + env.path,
+		"PATH=" + sandboxPath(env.pathDirs[run.Chapter.Path]),
 		"HOME=" + work,
 		"TMPDIR=" + tmp,
 		"LANG=C.UTF-8",
@@ -272,6 +284,8 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	shOut.w.Close()
 	shErr.w.Close()
 	pgid := cmd.Process.Pid
+	track(pgid)
+	defer untrack(pgid)
 	waitDone := make(chan error, 1)
 	go func() { waitDone <- cmd.Wait() }()
 	var waitErr error
@@ -290,6 +304,9 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	}
 	// The transcript is over: nothing it started may outlive it.
 	killRun(pgid, token)
+	if env.executing.Load() == 1 {
+		sweepOrphans()
+	}
 	deadline := time.Now().Add(drainGrace)
 	for _, s := range streams {
 		s.finish(deadline)
@@ -366,6 +383,12 @@ var scriptLineRE = regexp.MustCompile(`(?m)^\S*script\.sh: \d+: `)
 type pipe struct {
 	w *os.File
 	s *stream
+}
+
+// close closes both ends; closing an end twice is harmless here.
+func (p *pipe) close() {
+	p.w.Close()
+	p.s.r.Close()
 }
 
 func newPipe(limit int64) (*pipe, error) {

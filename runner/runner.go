@@ -108,13 +108,14 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 		return nil, err
 	}
 	env := execEnv{
-		binDir:      progs.BinDir,
+		pathDirs:    progs.PathDirs,
 		tempDir:     tmp,
 		machine:     machine(progs.GoVersion, tmp),
 		timeout:     firstPositive(r.Timeout, b.Config.Timeout, 60*time.Second),
 		outputLimit: firstPositive(r.OutputLimit, b.Config.OutputLimit, 1<<20),
-		path:        sandboxPath(progs.BinDir),
 	}
+	becomeSubreaper()
+	defer sweepOrphans()
 	results := make([]*model.Result, len(b.Runs))
 	// Normal runs hold excl for reading, exclusive runs for writing: an
 	// exclusive run starts when no other run is executing, and none starts
@@ -150,7 +151,9 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 					running++
 					r.progress(Event{Kind: RunStarted, Run: run, Done: done, Total: len(b.Runs), Running: running})
 					mu.Unlock()
+					env.executing.Add(1)
 					res := r.execute(ctx, run, &env)
+					env.executing.Add(-1)
 					results[i] = res
 					mu.Lock()
 					running--

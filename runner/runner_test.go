@@ -76,7 +76,7 @@ func alive(s string) []int {
 func TestTimeoutKillsWholeTree(t *testing.T) {
 	// A child, a grandchild in the background, and a process that leaves
 	// the process group with setsid: all must die at the timeout.
-	b := book(t, "sh -c 'sleep 3101 & sleep 3102' &\nsetsid sleep 3103 &\nsleep 3104")
+	b := book(t, "sh -c 'sleep 3101 & sleep 3102' &\nsetsid sleep 3103 &\nsetsid env -i sleep 3105 >/dev/null 2>&1 &\nsleep 3104")
 	b.Runs[0].Timeout = 300 * time.Millisecond
 	start := time.Now()
 	res := runBook(t, context.Background(), &Runner{}, b)[0]
@@ -84,13 +84,13 @@ func TestTimeoutKillsWholeTree(t *testing.T) {
 	if !res.TimedOut || !errors.Is(res.Err, ErrTimeout) {
 		t.Fatalf("want a timeout, got TimedOut=%v Err=%v", res.TimedOut, res.Err)
 	}
-	if got := res.Err.Pos.Line; got != b.Runs[0].Commands[2].Pos.Line {
-		t.Errorf("timeout reported at line %d, want the running command's line %d", got, b.Runs[0].Commands[2].Pos.Line)
+	if got, want := res.Err.Pos.Line, b.Runs[0].Commands[3].Pos.Line; got != want {
+		t.Errorf("timeout reported at line %d, want the running command's line %d", got, want)
 	}
 	if elapsed > 300*time.Millisecond+2*time.Second {
 		t.Errorf("run returned after %s, want within timeout + 2s", elapsed)
 	}
-	for _, s := range []string{"sleep 3101", "sleep 3102", "sleep 3103", "sleep 3104"} {
+	for _, s := range []string{"sleep 3101", "sleep 3102", "sleep 3103", "sleep 3104", "sleep 3105"} {
 		if pids := alive(s); len(pids) > 0 {
 			t.Errorf("%q survived the run: pids %v", s, pids)
 		}
@@ -99,7 +99,7 @@ func TestTimeoutKillsWholeTree(t *testing.T) {
 
 func TestBackgroundLeftRunningIsKilled(t *testing.T) {
 	// The transcript ends without wait: what it left running is killed.
-	b := book(t, "sleep 3111 &\necho done")
+	b := book(t, "sleep 3111 &\nsetsid env -i sleep 3112 >/dev/null 2>&1 &\necho done")
 	res := runBook(t, context.Background(), &Runner{}, b)[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -107,8 +107,10 @@ func TestBackgroundLeftRunningIsKilled(t *testing.T) {
 	if res.Commands[0].Done {
 		t.Errorf("background sleep reported as finished")
 	}
-	if pids := alive("sleep 3111"); len(pids) > 0 {
-		t.Errorf("background process survived: %v", pids)
+	for _, s := range []string{"sleep 3111", "sleep 3112"} {
+		if pids := alive(s); len(pids) > 0 {
+			t.Errorf("%q survived the run: %v", s, pids)
+		}
 	}
 }
 
@@ -323,12 +325,20 @@ func TestCancelStopsEverything(t *testing.T) {
 }
 
 func TestCheckUnknownCommand(t *testing.T) {
-	b := book(t, "echo ok | appendr -n 3")
-	b.Runs[0].Calls = []model.Call{{Name: "appendr", Pos: b.Runs[0].Commands[0].Pos}}
-	b.Programs = []*model.Program{{Name: "appender"}}
+	b := book(t, "echo ok | appendr -n 3", "reader f")
+	ch := b.Chapters[0]
+	other := &model.Chapter{Path: "chapters/other.md", Slug: "other"}
+	appender := &model.Program{Name: "appender", Chapter: ch}
+	reader := &model.Program{Name: "reader", Chapter: other}
+	ch.Programs, other.Programs = []*model.Program{appender}, []*model.Program{reader}
+	b.Programs = []*model.Program{appender, reader}
+	b.Runs[0].Calls = []model.Call{{Name: "appendr", Pos: b.Runs[0].Commands[0].Pos}, {Name: "echo", Pos: b.Runs[0].Commands[0].Pos}}
+	b.Runs[1].Calls = []model.Call{{Name: "reader", Pos: b.Runs[1].Commands[0].Pos}, {Name: "ls", Pos: b.Runs[1].Commands[0].Pos}}
 	err := (&Runner{}).Check(b)
-	if err == nil || !strings.HasPrefix(err.Error(), "chapters/t.md:2: run calls \"appendr\"") || !strings.Contains(err.Error(), "appender") {
-		t.Errorf("got %v, want an error at chapters/t.md:2 naming appendr and the book's programs", err)
+	want := `chapters/t.md:2: run calls "appendr", which is neither a program of this chapter nor a command on PATH (the chapter's programs: appender)
+chapters/t.md:4: run calls "reader", a program of chapters/other.md: a run sees only its own chapter's programs (define it here too, under another name)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
 

@@ -1,0 +1,92 @@
+package runner
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// A process that leaves its run's process group and also clears its
+// environment (setsid env -i prog &) escapes both ways killRun finds a
+// run's processes. As a child subreaper (prctl PR_SET_CHILD_SUBREAPER, Linux
+// 3.4+), litbook inherits such orphans instead of init, and can find them by
+// their parent pid: every child of litbook that litbook did not start itself
+// is an orphan of some run.
+//
+// The set of children litbook started is process-wide by nature (it is a
+// fact about this process, like its pid), so it lives in a package
+// variable; it is only ever added to and removed from under its lock.
+var started = struct {
+	sync.Mutex
+	pids map[int]bool
+}{pids: map[int]bool{}}
+
+// becomeSubreaper makes orphaned descendants of this process its children.
+func becomeSubreaper() {
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+}
+
+func track(pid int) {
+	started.Lock()
+	started.pids[pid] = true
+	started.Unlock()
+}
+
+func untrack(pid int) {
+	started.Lock()
+	delete(started.pids, pid)
+	started.Unlock()
+}
+
+// sweepOrphans kills and reaps every child of this process that litbook did
+// not start. Call it only when no run is executing, or it would kill a
+// running transcript's orphaned background command before its time.
+func sweepOrphans() {
+	self := os.Getpid()
+	for round := 0; round < 50; round++ {
+		var orphans []int
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || parentOf(pid) != self {
+				continue
+			}
+			started.Lock()
+			ours := started.pids[pid]
+			started.Unlock()
+			if !ours {
+				orphans = append(orphans, pid)
+			}
+		}
+		if len(orphans) == 0 {
+			return
+		}
+		for _, pid := range orphans {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			_, _ = unix.Wait4(pid, &ws, 0, nil)
+		}
+	}
+}
+
+// parentOf returns the parent pid of pid, or 0 if it cannot be read.
+func parentOf(pid int) int {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0
+	}
+	f := bytes.Fields(stat[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(string(f[1]))
+	return ppid
+}
