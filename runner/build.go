@@ -159,9 +159,27 @@ func writeModule(b *model.Book, src, gover string) error {
 		if f := strings.Fields(line); len(f) > 0 && f[0] == "module" {
 			continue
 		}
-		mod.WriteString(line)
+		mod.WriteString(absReplace(line, filepath.Dir(modPath)))
 	}
 	return os.WriteFile(filepath.Join(src, "go.mod"), mod.Bytes(), 0o644)
+}
+
+// absReplace rewrites a replace directive's relative target (=> ../x) to
+// an absolute path, since the copy of go.mod lives elsewhere.
+func absReplace(line, dir string) string {
+	left, right, ok := strings.Cut(line, "=>")
+	if !ok {
+		return line
+	}
+	target := strings.TrimSpace(right)
+	if !strings.HasPrefix(target, "./") && !strings.HasPrefix(target, "../") {
+		return line
+	}
+	end := ""
+	if strings.HasSuffix(line, "\n") {
+		end = "\n"
+	}
+	return left + "=> " + filepath.Join(dir, strings.Fields(target)[0]) + end
 }
 
 func writeProgram(src string, p *model.Program) error {

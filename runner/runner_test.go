@@ -422,3 +422,16 @@ func TestShellEndingCommands(t *testing.T) {
 		t.Errorf("syntax error: got %v (detail %q), want the shell's message at the command's line, without the script's path", e, e.Detail)
 	}
 }
+
+func TestAbsReplace(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"replace example.com/x => ../x\n", "replace example.com/x => /book/x\n"},
+		{"\texample.com/y v1.0.0 => ./y", "\texample.com/y v1.0.0 => /book/sub/y"},
+		{"replace example.com/z => example.com/w v1.2.3\n", "replace example.com/z => example.com/w v1.2.3\n"},
+		{"require golang.org/x/sys v0.49.0\n", "require golang.org/x/sys v0.49.0\n"},
+	} {
+		if got := absReplace(tc.in, "/book/sub"); got != tc.want {
+			t.Errorf("absReplace(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
