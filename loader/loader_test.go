@@ -128,6 +128,10 @@ func TestCommandWords(t *testing.T) {
 		{"> out writer", "[writer]"},
 		{"echo \"a; b $(reader)\" 'c | d'", "[]"},
 		{"x=$(printf '%s' \")\")", "[]"},
+		{"echo today is $(date +%A) indeed", "[date]"},
+		{"echo $((6*7)) apples", "[]"},
+		{"echo x >| out", "[]"},
+		{"f() { helper; }; f", "[helper f]"},
 	} {
 		if got := fmt.Sprint(commandWords(tc.cmd)); got != tc.want {
 			t.Errorf("commandWords(%q) = %s, want %s", tc.cmd, got, tc.want)
@@ -147,5 +151,42 @@ func TestParseInfo(t *testing.T) {
 	}
 	if _, err := parseInfo(`go program="x`, 4); err == nil || err.(*infoError).Col != 15 {
 		t.Errorf("unterminated quote: got %v", err)
+	}
+}
+
+func TestJobControl(t *testing.T) {
+	for _, tc := range []struct {
+		cmd           string
+		bare, ownJobs bool
+	}{
+		{"wait", true, false},
+		{"wait; echo both done", true, false},
+		{"wait $!", false, true},
+		{"wait %1 || echo failed", false, true},
+		{"jobs -l", false, true},
+		{"echo wait", false, false},
+		{"sleep 1", false, false},
+	} {
+		bare, own := jobControl(tc.cmd)
+		if bare != tc.bare || own != tc.ownJobs {
+			t.Errorf("jobControl(%q) = %v, %v; want %v, %v", tc.cmd, bare, own, tc.bare, tc.ownJobs)
+		}
+	}
+}
+
+func TestUnterminatedQuote(t *testing.T) {
+	for cmd, want := range map[string]bool{
+		`echo 'a`:           true,
+		`echo "a\" b`:       true,
+		`echo 'a' "b" \'`:   false,
+		`printf '%s\n' "x"`: false,
+		`echo "it's"`:       false,
+		`echo \"`:           false,
+		`echo "a\"`:         true,
+		`echo '`:            true,
+	} {
+		if got := unterminatedQuote(cmd); got != want {
+			t.Errorf("unterminatedQuote(%q) = %v, want %v", cmd, got, want)
+		}
 	}
 }

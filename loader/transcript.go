@@ -41,6 +41,10 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 			errs.Add(pos, "empty command after \"$\"")
 			continue
 		}
+		if unterminatedQuote(cmd) {
+			errs.Add(pos, "unterminated quote: a command must close its quotes on its own line (continue lines with \\)")
+			continue
+		}
 		c := &model.Command{Text: cmd, Pos: pos}
 		if strings.HasSuffix(cmd, "&") && !strings.HasSuffix(cmd, "&&") {
 			c.Background = true
@@ -50,6 +54,7 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 				continue
 			}
 		}
+		c.Waits, c.OwnJobs = jobControl(c.Text)
 		cmds = append(cmds, c)
 	}
 	return cmds
@@ -137,7 +142,7 @@ func splitCommands(cmd string) []string {
 			b.WriteString(cmd[i : i+2])
 			i++
 		case c == '\'' || c == '"':
-			end := closingQuote(cmd, i)
+			end, _ := closingQuote(cmd, i)
 			b.WriteString(cmd[i:end])
 			i = end - 1
 		case c == '#' && (i == 0 || strings.ContainsRune(" \t\n;&|()", rune(cmd[i-1]))):
@@ -147,13 +152,16 @@ func splitCommands(cmd string) []string {
 				i = len(cmd)
 			}
 		case strings.HasPrefix(rest, "$(("):
-			i += matchingParen(rest[1:]) // arithmetic: no commands
+			i += matchingParen(rest[1:]) + 1 // arithmetic: no commands
 			b.WriteByte('$')
 		case strings.HasPrefix(rest, "$("):
-			n := matchingParen(rest[1:])
-			segs = append(segs, splitCommands(rest[2:max(2, n)])...)
-			i += n
+			n := matchingParen(rest[1:]) // rest[1+n] closes rest[1]
+			segs = append(segs, splitCommands(rest[2:1+n])...)
+			i += n + 1
 			b.WriteByte('$')
+		case strings.HasPrefix(rest, "()"):
+			b.Reset() // name() { ...; } defines a function: no command here
+			i++
 		case c == '`':
 			n := strings.IndexByte(rest[1:], '`')
 			if n < 0 {
@@ -163,8 +171,9 @@ func splitCommands(cmd string) []string {
 			i += n + 1
 			b.WriteByte('$')
 		case c == '&' && i > 0 && (cmd[i-1] == '>' || cmd[i-1] == '<'),
-			c == '&' && i+1 < len(cmd) && cmd[i+1] == '>':
-			b.WriteByte(c) // part of a redirection: >&2, 2>&1, &>
+			c == '&' && i+1 < len(cmd) && cmd[i+1] == '>',
+			c == '|' && i > 0 && cmd[i-1] == '>':
+			b.WriteByte(c) // part of a redirection: >&2, 2>&1, &>, >|
 		case strings.IndexByte("|&;()\n", c) >= 0:
 			flush()
 		default:
@@ -175,19 +184,63 @@ func splitCommands(cmd string) []string {
 	return segs
 }
 
+// jobControl reports whether cmd runs a bare "wait" (which collects every
+// background command's status), and whether it manages jobs itself: wait
+// with operands, jobs, fg or bg.
+func jobControl(cmd string) (bareWait, ownJobs bool) {
+	for _, seg := range splitCommands(cmd) {
+		f := strings.Fields(seg)
+		for len(f) > 0 && shellKeywords[f[0]] {
+			f = f[1:]
+		}
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "wait":
+			if len(f) == 1 {
+				bareWait = true
+			} else {
+				ownJobs = true
+			}
+		case "jobs", "fg", "bg":
+			ownJobs = true
+		}
+	}
+	return bareWait, ownJobs
+}
+
+// unterminatedQuote reports whether cmd leaves a quote open: the shell would
+// read the following commands as part of the string.
+func unterminatedQuote(cmd string) bool {
+	for i := 0; i < len(cmd); i++ {
+		switch cmd[i] {
+		case '\\':
+			i++
+		case '\'', '"':
+			end, ok := closingQuote(cmd, i)
+			if !ok {
+				return true
+			}
+			i = end - 1
+		}
+	}
+	return false
+}
+
 // closingQuote returns the index just past the quote that closes the one
-// at s[i], or len(s) if there is none.
-func closingQuote(s string, i int) int {
+// at s[i], or len(s) and false if there is none.
+func closingQuote(s string, i int) (int, bool) {
 	q := s[i]
 	for j := i + 1; j < len(s); j++ {
 		switch {
 		case q == '"' && s[j] == '\\':
 			j++
 		case s[j] == q:
-			return j + 1
+			return j + 1, true
 		}
 	}
-	return len(s)
+	return len(s), false
 }
 
 // matchingParen returns the index of the parenthesis that closes s[0],
@@ -204,7 +257,8 @@ func matchingParen(s string) int {
 				return j
 			}
 		case '\'', '"':
-			j = closingQuote(s, j) - 1
+			end, _ := closingQuote(s, j)
+			j = end - 1
 		}
 	}
 	return len(s) - 1

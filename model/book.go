@@ -103,4 +103,11 @@ type Command struct {
 	Text       string // the command as written, without "$ " and without a trailing "&"
 	Pos        Pos    // the line of the "$ "
 	Background bool   // written with a trailing "&": runs while later commands do
+	// Waits is set when the command runs a bare "wait", which collects the
+	// exit status of every background command started before it.
+	Waits bool
+	// OwnJobs is set when the command manages jobs itself (wait with
+	// operands, jobs, fg, bg); litbook then leaves background statuses to
+	// the transcript rather than collect them behind its back.
+	OwnJobs bool
 }

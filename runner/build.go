@@ -34,7 +34,15 @@ type Programs struct {
 
 // goVersion asks the toolchain for its version.
 func (r *Runner) goVersion(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION").Output()
+	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	err := startTracked(cmd)
+	if err == nil {
+		err = cmd.Wait()
+		untrack(cmd.Process.Pid)
+	}
+	out := stdout.Bytes()
 	if err != nil {
 		var ee *exec.Error
 		if errors.As(err, &ee) {
@@ -91,7 +99,14 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
 	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	err = startTracked(cmd)
+	if err == nil {
+		err = cmd.Wait()
+		untrack(cmd.Process.Pid)
+	}
+	out := output.Bytes()
 	r.progress(Event{Kind: Compiled, Total: len(b.Programs)})
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

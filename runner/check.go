@@ -25,10 +25,10 @@ func (r *Runner) Check(b *model.Book) error {
 			switch {
 			case p != nil && p.Chapter == run.Chapter:
 				continue
+			case onPath(c.Name, dirs):
+				continue // a system command, even if another chapter has a program of that name
 			case p != nil:
 				errs.Add(c.Pos, "run calls %q, a program of %s: a run sees only its own chapter's programs (define it here too, under another name)", c.Name, p.Chapter.Path)
-				continue
-			case onPath(c.Name, dirs):
 				continue
 			}
 			var names []string

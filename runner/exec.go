@@ -25,8 +25,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxFilesLeft bounds how many entries of a run directory a result records.
-const maxFilesLeft = 1000
+// maxFilesLeft bounds how many entries of a run directory a result records;
+// maxFilesCounted bounds how many more are counted before litbook stops
+// looking, so that a run leaving millions of files does not stall the build.
+const (
+	maxFilesLeft    = 1000
+	maxFilesCounted = 100000
+)
 
 // drainGrace is how long captured streams may keep delivering data after a
 // run's processes were killed, before litbook stops reading them.
@@ -116,35 +121,55 @@ func newFIFO(path string, limit int64) (*stream, error) {
 	return &stream{r: r, hold: w, cap: capture{limit: limit}, done: make(chan struct{})}, nil
 }
 
-// script returns the shell script for run. Each foreground command runs in
-// a brace group (so cd and variables carry over to later commands) with its
-// output sent to its own FIFOs, and reports its start and exit status on
-// fd 3. A background command is started as itself, so that $! is its pid as
-// in any shell (kill -9 $! must hit the program, not a wrapper); it reports
-// that pid, and its status is collected when the transcript says wait.
+// script returns the shell script for run.
+//
+// Each foreground command runs in a brace group (so cd and variables carry
+// over to later commands) with its output sent to its own FIFOs, and
+// reports its start and exit status on fd 3. A background command is
+// started as the shell would start it, so that $! is its pid (kill -9 $!
+// must hit the program, not a wrapper); it reports that pid, and its status
+// is collected just before the next command that runs a bare wait, unless
+// the transcript manages jobs itself. The last line reports that the shell
+// reached the end.
+//
+// litbook's own lines are wrapped in { ...; } 2>/dev/null so that set -x in
+// a transcript traces the author's commands, not litbook's.
 func script(run *model.Run, iodir string) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# litbook: %s (%s)\nlitbook_status=0\n", run.ID, run.Pos)
+	quiet := func(format string, args ...any) {
+		fmt.Fprintf(&b, "{ "+format+"; } 2>/dev/null\n", args...)
+	}
+	fmt.Fprintf(&b, "# litbook: %s (%s)\n", run.ID, run.Pos)
+	quiet("litbook_status=0")
+	collect := true
+	for _, c := range run.Commands {
+		if c.OwnJobs {
+			collect = false
+		}
+	}
 	var pending []int // background commands whose status is not collected yet
 	for i, c := range run.Commands {
 		out := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".out"))
 		errf := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".err"))
-		fmt.Fprintf(&b, "command printf 'B %d\\n' >&3\n", i)
+		quiet("command printf 'B %d\\n' >&3", i)
 		if c.Background {
-			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&- &\nlitbook_pid_%d=$!\ncommand printf 'P %d %%d\\n' $! >&3\n", c.Text, out, errf, i, i)
+			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&- &\n", c.Text, out, errf)
+			quiet("litbook_pid_%d=$!; command printf 'P %d %%d\\n' $! >&3", i, i)
 			pending = append(pending, i)
 			continue
 		}
-		if strings.TrimSpace(c.Text) == "wait" {
+		if c.Waits && collect {
 			for _, k := range pending {
-				fmt.Fprintf(&b, "wait $litbook_pid_%d\ncommand printf 'E %d %%d\\n' $? >&3\n", k, k)
+				// if/else keeps set -e from ending the shell here.
+				quiet("if wait $litbook_pid_%d; then litbook_status=0; else litbook_status=$?; fi; command printf 'E %d %%d\\n' $litbook_status >&3", k, k)
 			}
 			pending = nil
 		}
-		fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\nlitbook_status=$?\ncommand printf 'E %d %%d\\n' $litbook_status >&3\n", c.Text, out, errf, i)
+		fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\n", c.Text, out, errf)
+		quiet("litbook_status=$?; command printf 'E %d %%d\\n' $litbook_status >&3", i)
 	}
 	// The shell's status is the last foreground command's.
-	b.WriteString("exit $litbook_status\n")
+	quiet("command printf 'X\\n' >&3; exit $litbook_status")
 	return b.Bytes()
 }
 
@@ -243,18 +268,21 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	go shOut.s.drain()
 	go shErr.s.drain()
 	type ctlEvent struct {
-		kind byte // 'B'egin, 'P'id of a background command, 'E'nd
+		kind byte // 'B'egin, 'P'id of a background command, 'E'nd, 'X': the script's end
 		i    int
 		n    int // pid or exit status
 		at   time.Time
 	}
-	events := make(chan ctlEvent, 3*len(run.Commands)+1)
+	events := make(chan ctlEvent, 3*len(run.Commands)+2)
 	ctlDone := make(chan struct{})
 	go func() {
 		defer close(ctlDone)
 		sc := bufio.NewScanner(ctlR)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
+			if len(f) == 1 && f[0] == "X" {
+				f = append(f, "0")
+			}
 			if len(f) < 2 || len(f[0]) != 1 {
 				continue
 			}
@@ -274,7 +302,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	}()
 
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := startTracked(cmd); err != nil {
 		ctlW.Close()
 		shOut.w.Close()
 		shErr.w.Close()
@@ -284,92 +312,108 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	shOut.w.Close()
 	shErr.w.Close()
 	pgid := cmd.Process.Pid
-	track(pgid)
 	defer untrack(pgid)
 	waitDone := make(chan error, 1)
 	go func() { waitDone <- cmd.Wait() }()
 	var waitErr error
+	timedOut, interrupted := false, false
 	select {
 	case waitErr = <-waitDone:
 	case <-rctx.Done():
+		// Decide now: the time spent cleaning up below is not the run's.
+		interrupted = ctx.Err() != nil
+		timedOut = !interrupted
 		_ = unix.Kill(-pgid, unix.SIGKILL)
 		waitErr = <-waitDone
 	}
 	res.Duration = time.Since(start)
 	end := time.Now()
-	// What still runs now is about to be killed; note it first.
-	alive := map[int]bool{}
-	for _, pid := range processesWith(runNeedle(token)) {
-		alive[pid] = running(pid)
+	// The shell is gone and no command holds fd 3 (each gets 3>&-), so the
+	// control pipe ends at once; the deadline only guards against a
+	// program that reopened it through /proc.
+	_ = ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	<-ctlDone
+	close(events)
+	var evs []ctlEvent
+	for e := range events {
+		evs = append(evs, e)
+	}
+	// Background commands still running now are about to be killed.
+	killed := map[int]bool{}
+	for _, e := range evs {
+		if e.kind == 'P' && running(e.n) {
+			killed[e.n] = true
+		}
 	}
 	// The transcript is over: nothing it started may outlive it.
-	killRun(pgid, token)
-	if env.executing.Load() == 1 {
-		sweepOrphans()
-	}
+	killRun(pgid, token, base)
+	sweepIf(func() bool { return env.executing.Load() == 1 })
 	deadline := time.Now().Add(drainGrace)
 	for _, s := range streams {
 		s.finish(deadline)
 	}
 	shOut.s.finish(deadline)
 	shErr.s.finish(deadline)
-	_ = ctlR.SetReadDeadline(deadline)
-	<-ctlDone
-	close(events)
-	var pending []ctlEvent
-	for e := range events {
-		pending = append(pending, e)
-	}
 
 	begun := make([]time.Time, len(run.Commands))
-	lastRan := -1
-	for _, e := range pending {
-		c := &res.Commands[e.i]
+	lastRan, finished := -1, false
+	for _, e := range evs {
 		switch e.kind {
 		case 'B':
-			c.Ran, begun[e.i] = true, e.at
+			res.Commands[e.i].Ran, begun[e.i] = true, e.at
 			lastRan = e.i
 		case 'P':
-			c.Pid = e.n
-			c.Killed = alive[e.n]
+			res.Commands[e.i].Pid = e.n
+			res.Commands[e.i].Killed = killed[e.n]
 		case 'E':
+			c := &res.Commands[e.i]
 			c.Done, c.Exit = true, e.n
 			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
+		case 'X':
+			finished = true
 		}
 	}
 	for i := range res.Commands {
 		res.Commands[i].Stdout = streams[2*i].cap.output()
 		res.Commands[i].Stderr = streams[2*i+1].cap.output()
 	}
-	res.Shell = model.Output{
-		// dash names the script and its line ("/tmp/…/script.sh: 13:"),
-		// which mean nothing to the author: say "sh:" as a terminal would.
-		Data:  scriptLineRE.ReplaceAll(append(shOut.s.cap.data, shErr.s.cap.data...), []byte("sh: ")),
-		Total: shOut.s.cap.total + shErr.s.cap.total,
-	}
+	// dash names the script and its line ("/tmp/…/script.sh: 13:"), which
+	// mean nothing to the author: say "sh:" as a terminal would.
+	shell := append(shOut.s.cap.data, shErr.s.cap.data...)
+	kept := scriptLineRE.ReplaceAll(shell, []byte("sh: "))
+	res.Shell = model.Output{Data: kept, Total: shOut.s.cap.total + shErr.s.cap.total - int64(len(shell)-len(kept))}
 	var exitErr *exec.ExitError
 	switch {
 	case waitErr == nil:
 		res.Exit = 0
 	case errors.As(waitErr, &exitErr):
-		res.Exit = exitErr.ExitCode() // -1 if killed by a signal
+		res.Exit = exitErr.ExitCode()
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			res.Exit = 128 + int(ws.Signal()) // as the shell reports it
+		}
 	}
-	// A foreground command that ended the shell (exit N, exec prog, or a
-	// syntax error the shell met when it got there) reported no status of
-	// its own: the shell's status is its status.
-	if lastRan >= 0 && !run.Commands[lastRan].Background && rctx.Err() == nil && res.Exit >= 0 {
+	// A foreground command that ended the shell (exit N, exec prog, or an
+	// error the shell met when it got there) reported no status of its
+	// own: the shell's status is its status.
+	if !finished && !timedOut && !interrupted && lastRan >= 0 && !run.Commands[lastRan].Background {
 		if c := &res.Commands[lastRan]; !c.Done {
 			c.Done, c.Exit = true, res.Exit
 			c.Duration = end.Sub(begun[lastRan]).Round(time.Millisecond)
 		}
 	}
-	res.Files, res.FilesOmitted = filesLeft(work)
+	if !interrupted {
+		res.Files, res.FilesOmitted = filesLeft(work)
+	}
 	switch {
-	case ctx.Err() != nil:
+	case interrupted:
 		res.Err = &model.Error{Pos: run.Pos, Msg: "interrupted", Err: ErrInterrupted}
-	case rctx.Err() != nil:
+	case timedOut:
 		res.TimedOut = true
 		res.Err = timeoutError(run, res, timeout)
+	case !finished && lastRan >= 0 && run.Commands[lastRan].Background:
+		// The shell stopped while starting a background command: a
+		// syntax error, say.
+		res.Err = &model.Error{Pos: run.Commands[lastRan].Pos, Msg: fmt.Sprintf("the shell stopped at this command with status %d", res.Exit), Detail: tail(res.Commands[lastRan], res)}
 	default:
 		res.Err = judge(run, res)
 	}
@@ -438,7 +482,9 @@ func judge(run *model.Run, res *model.Result) *model.Error {
 			want = run.Exit
 		}
 		switch {
-		case !cr.Ran || !cr.Done:
+		case !cr.Ran:
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command never ran: the shell exited with status %d before it", res.Exit), Detail: tail(cr, res)}
+		case !cr.Done:
 			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command did not finish: the shell exited with status %d", res.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want && i == last && run.Exit != 0:
 			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d, but the run declares exit=%d", cr.Exit, run.Exit), Detail: tail(cr, res)}
@@ -478,6 +524,9 @@ func filesLeft(dir string) ([]model.FileInfo, int) {
 		}
 		if len(files) >= maxFilesLeft {
 			omitted++
+			if omitted >= maxFilesCounted {
+				return fs.SkipAll
+			}
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)

@@ -4,21 +4,25 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // killRun kills what a run started: its process group, then every process
-// whose environment carries the run's token (a descendant that left the
-// group with setsid or setpgid keeps its environment). It repeats until a
-// scan of /proc finds none, so that a process forked between a scan and a
-// kill is caught by the next scan.
-func killRun(pgid int, token string) {
+// that belongs to the run by one of three marks: the run's token in its
+// environment (a descendant that left the group with setsid keeps its
+// environment), a working directory inside the run's directory base, or a
+// file open there (one that also cleared its environment usually keeps
+// both). It repeats until a scan of /proc finds none, so that a process
+// forked between a scan and a kill is caught by the next scan. What has
+// none of the marks is left to sweepOrphans.
+func killRun(pgid int, token, base string) {
 	_ = unix.Kill(-pgid, unix.SIGKILL)
 	needle := runNeedle(token)
 	for i := 0; i < 50; i++ {
-		pids := processesWith(needle)
+		pids := runProcesses(needle, base)
 		if len(pids) == 0 {
 			return
 		}
@@ -32,10 +36,11 @@ func killRun(pgid int, token string) {
 // runNeedle is the environment entry that marks a run's processes.
 func runNeedle(token string) []byte { return []byte("LITBOOK_RUN=" + token + "\x00") }
 
-// processesWith returns the live processes whose environment contains
-// needle (a whole NAME=value entry, NUL-terminated). Zombies have an empty
-// environment and are not returned.
-func processesWith(needle []byte) []int {
+// runProcesses returns the live processes whose environment contains
+// needle (a whole NAME=value entry, NUL-terminated), or whose working
+// directory or open files lie under base. Zombies have neither and are not
+// returned.
+func runProcesses(needle []byte, base string) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -47,15 +52,32 @@ func processesWith(needle []byte) []int {
 		if err != nil || pid == self {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || len(env) == 0 {
-			continue
-		}
-		if bytes.HasPrefix(env, needle) || bytes.Contains(env, append([]byte{0}, needle...)) {
+		dir := "/proc/" + e.Name()
+		env, _ := os.ReadFile(dir + "/environ")
+		if bytes.HasPrefix(env, needle) || bytes.Contains(env, append([]byte{0}, needle...)) || usesDir(dir, base) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// usesDir reports whether the process whose /proc directory is proc has
+// its working directory, or a file open, under base.
+func usesDir(proc, base string) bool {
+	under := func(p string) bool { return p == base || strings.HasPrefix(p, base+"/") }
+	if cwd, err := os.Readlink(proc + "/cwd"); err == nil && under(cwd) {
+		return true
+	}
+	fds, err := os.ReadDir(proc + "/fd")
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if target, err := os.Readlink(proc + "/fd/" + fd.Name()); err == nil && under(target) {
+			return true
+		}
+	}
+	return false
 }
 
 // running reports whether pid is a live process: it exists and is not a

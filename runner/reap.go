@@ -3,8 +3,10 @@ package runner
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,11 +20,39 @@ import (
 //
 // The set of children litbook started is process-wide by nature (it is a
 // fact about this process, like its pid), so it lives in a package
-// variable; it is only ever added to and removed from under its lock.
-var started = struct {
-	sync.Mutex
-	pids map[int]bool
-}{pids: map[int]bool{}}
+// variable, changed only under its lock. spawn orders starting children
+// against sweeping: a child is started and tracked under spawn's read lock,
+// and a sweep holds the write lock, so it never sees a child that is
+// started but not yet tracked.
+var (
+	started = struct {
+		sync.Mutex
+		pids map[int]bool
+	}{pids: map[int]bool{}}
+	spawn sync.RWMutex
+)
+
+// startTracked starts cmd and records it as a child litbook started, so
+// that no sweep kills it. Call untrack with its pid after Wait.
+func startTracked(cmd *exec.Cmd) error {
+	spawn.RLock()
+	defer spawn.RUnlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	track(cmd.Process.Pid)
+	return nil
+}
+
+// sweepIf sweeps orphans if cond holds, deciding and sweeping while no
+// child can be started.
+func sweepIf(cond func() bool) {
+	spawn.Lock()
+	defer spawn.Unlock()
+	if cond() {
+		sweepOrphans()
+	}
+}
 
 // becomeSubreaper makes orphaned descendants of this process its children.
 func becomeSubreaper() {
@@ -42,8 +72,9 @@ func untrack(pid int) {
 }
 
 // sweepOrphans kills and reaps every child of this process that litbook did
-// not start. Call it only when no run is executing, or it would kill a
-// running transcript's orphaned background command before its time.
+// not start. Call it through sweepIf, and only when no run is executing, or
+// it would kill a running transcript's orphaned background command before
+// its time.
 func sweepOrphans() {
 	self := os.Getpid()
 	for round := 0; round < 50; round++ {
@@ -66,9 +97,21 @@ func sweepOrphans() {
 		}
 		for _, pid := range orphans {
 			_ = unix.Kill(pid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			_, _ = unix.Wait4(pid, &ws, 0, nil)
+			reap(pid)
 		}
+	}
+}
+
+// reap waits for the killed child pid, for a second at most: a process in
+// uninterruptible sleep (a hung NFS or FUSE call) dies only when the call
+// returns, and must not hang litbook; a later sweep reaps it.
+func reap(pid int) {
+	for i := 0; i < 100; i++ {
+		var ws unix.WaitStatus
+		if got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid || err != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -115,7 +115,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 		outputLimit: firstPositive(r.OutputLimit, b.Config.OutputLimit, 1<<20),
 	}
 	becomeSubreaper()
-	defer sweepOrphans()
+	defer sweepIf(func() bool { return true })
 	results := make([]*model.Result, len(b.Runs))
 	// Normal runs hold excl for reading, exclusive runs for writing: an
 	// exclusive run starts when no other run is executing, and none starts

@@ -32,6 +32,9 @@ func book(t *testing.T, transcripts ...string) *model.Book {
 			if strings.HasSuffix(l, " &") {
 				c.Background, c.Text = true, strings.TrimSuffix(l, " &")
 			}
+			// As the loader sets them, for the transcripts of these tests.
+			c.Waits = l == "wait"
+			c.OwnJobs = strings.HasPrefix(l, "wait ")
 			r.Commands = append(r.Commands, c)
 			line++
 		}
@@ -433,5 +436,60 @@ func TestAbsReplace(t *testing.T) {
 		if got := absReplace(tc.in, "/book/sub"); got != tc.want {
 			t.Errorf("absReplace(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestRunEndingBesideAnotherIsNotTimedOut(t *testing.T) {
+	// Run 1 leaves an escapee holding its output while run 2 still runs: it
+	// is killed when run 1 ends (it works in run 1's directory), and run 1,
+	// finished well within its limit, is not reported as timed out.
+	b := book(t, "sleep 0.2\nsetsid env -i sleep 3171 &\nsleep 0.1", "sleep 2")
+	b.Runs[0].Timeout = time.Second
+	var leftAtEnd []int
+	rn := &Runner{Jobs: 2, Progress: func(e Event) {
+		if e.Kind == RunFinished && e.Run == b.Runs[0] {
+			leftAtEnd = alive("sleep 3171")
+		}
+	}}
+	res := runBook(t, context.Background(), rn, b)
+	if res[0].Err != nil || res[0].TimedOut {
+		t.Errorf("run 1: %v (TimedOut=%v), want success", res[0].Err, res[0].TimedOut)
+	}
+	if len(leftAtEnd) > 0 {
+		t.Errorf("run 1's escapee was alive after run 1 ended: %v", leftAtEnd)
+	}
+}
+
+func TestTranscriptSemantics(t *testing.T) {
+	b := book(t,
+		"set -e\nsh -c 'exit 4' &\nwait\necho after",     // set -e survives litbook's wait
+		"sh -c 'exit 3' &\nwait $! || echo caught\nwait", // the transcript's own job control
+		"echo start\nfor i in 1 2; do echo $i &",         // the shell stops at a background command
+		"set -x\ntrue",                                   // tracing shows no litbook lines
+		"exec sh -c 'kill -SEGV $$'",                     // a signal's status, as the shell reports it
+		"env -i sleep 3172 &\nsleep 0.2",                 // a background command killed at the end
+	)
+	b.Runs[4].Exit = 139
+	res := runBook(t, context.Background(), &Runner{}, b)
+	if r := res[0]; r.Err != nil || string(r.Commands[3].Stdout.Data) != "after\n" || r.Commands[1].Exit != 4 {
+		t.Errorf("set -e: err %v, last output %q, background status %d", r.Err, r.Commands[3].Stdout.Data, r.Commands[1].Exit)
+	}
+	if r := res[1]; r.Err != nil || r.Commands[0].Done || string(r.Commands[1].Stdout.Data) != "caught\n" {
+		t.Errorf("own job control: err %v, Done=%v (status %d), output %q", r.Err, r.Commands[0].Done, r.Commands[0].Exit, r.Commands[1].Stdout.Data)
+	}
+	if e := res[2].Err; e == nil || e.Pos != b.Runs[2].Commands[1].Pos || !strings.Contains(e.Detail, "sh: ") {
+		t.Errorf("syntax error in a background command: got %v", e)
+	}
+	if r := res[3]; r.Err != nil || bytes.Contains(r.Shell.Data, []byte("litbook")) {
+		t.Errorf("set -x: err %v, shell output %q", r.Err, r.Shell.Data)
+	}
+	if r := res[4]; r.Err != nil || r.Commands[0].Exit != 139 {
+		t.Errorf("SIGSEGV with exit=139: err %v, status %d", r.Err, r.Commands[0].Exit)
+	}
+	if c := res[5].Commands[0]; !c.Killed || c.Done {
+		t.Errorf("env -i background still running at the end: Killed=%v Done=%v", c.Killed, c.Done)
+	}
+	if res[2].Shell.Truncated() {
+		t.Errorf("shell output marked truncated: kept %d of %d", len(res[2].Shell.Data), res[2].Shell.Total)
 	}
 }

@@ -117,7 +117,7 @@ func TestCommandStatus(t *testing.T) {
 		{fg, model.CommandResult{}, ok, "[not reached]"},
 		{fg, model.CommandResult{Ran: true}, timedOut, "[killed at the time limit]"},
 		{bg, model.CommandResult{Ran: true, Killed: true}, ok, "[still running when the run ended: killed]"},
-		{bg, model.CommandResult{Ran: true}, ok, "[finished; status not collected (end with wait)]"},
+		{bg, model.CommandResult{Ran: true}, ok, "[finished; exit status not recorded]"},
 		{fg, model.CommandResult{Ran: true}, ok, "[did not finish]"},
 	} {
 		if got := commandStatus(tc.c, tc.cr, tc.res); got != tc.want {

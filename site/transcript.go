@@ -96,7 +96,7 @@ func commandStatus(c *model.Command, cr model.CommandResult, res *model.Result) 
 	case !cr.Done && c.Background && cr.Killed:
 		return "[still running when the run ended: killed]"
 	case !cr.Done && c.Background:
-		return "[finished; status not collected (end with wait)]"
+		return "[finished; exit status not recorded]"
 	case !cr.Done:
 		return "[did not finish]"
 	case cr.Exit != 0:
