@@ -94,3 +94,20 @@ func FuzzConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzShellScan feeds arbitrary command lines to the shell scanner: it
+// never panics, and every command name it returns is a plain word.
+func FuzzShellScan(f *testing.F) {
+	for _, s := range []string{"a | b & c; d", "echo $(x $(y)) `z` $((1+(2)))", "f() { g; }", "echo 'a", "x >| y 2>&1 &>z", "wait; jobs", `"\\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, cmd string) {
+		for _, w := range commandWords(cmd) {
+			if w == "" || strings.ContainsAny(w, " \t\n|&;()<>$`'\"") {
+				t.Errorf("commandWords(%q) returned %q", cmd, w)
+			}
+		}
+		jobControl(cmd)
+		unterminatedQuote(cmd)
+	})
+}

@@ -132,6 +132,9 @@ func TestCommandWords(t *testing.T) {
 		{"echo $((6*7)) apples", "[]"},
 		{"echo x >| out", "[]"},
 		{"f() { helper; }; f", "[helper f]"},
+		{"echo $(", "[]"},
+		{"echo $(tail", "[tail]"},
+		{"echo $((", "[]"},
 	} {
 		if got := fmt.Sprint(commandWords(tc.cmd)); got != tc.want {
 			t.Errorf("commandWords(%q) = %s, want %s", tc.cmd, got, tc.want)

@@ -114,7 +114,7 @@ func commandWords(cmd string) []string {
 			continue
 		}
 		w := fields[0]
-		if shellBuiltins[w] || strings.ContainsAny(w, "/$`'\"\\*?[]{}()~=") {
+		if shellBuiltins[w] || strings.ContainsAny(w, "/$`'\"\\*?[]{}()~=|&;<>") {
 			continue
 		}
 		words = append(words, w)
@@ -156,7 +156,7 @@ func splitCommands(cmd string) []string {
 			b.WriteByte('$')
 		case strings.HasPrefix(rest, "$("):
 			n := matchingParen(rest[1:]) // rest[1+n] closes rest[1]
-			segs = append(segs, splitCommands(rest[2:1+n])...)
+			segs = append(segs, splitCommands(rest[2:min(len(rest), max(2, 1+n))])...)
 			i += n + 1
 			b.WriteByte('$')
 		case strings.HasPrefix(rest, "()"):
@@ -244,7 +244,7 @@ func closingQuote(s string, i int) (int, bool) {
 }
 
 // matchingParen returns the index of the parenthesis that closes s[0],
-// which is "(", or len(s)-1 if there is none.
+// which is "(", or len(s) if there is none.
 func matchingParen(s string) int {
 	depth := 0
 	for j := 0; j < len(s); j++ {
@@ -261,7 +261,7 @@ func matchingParen(s string) int {
 			j = end - 1
 		}
 	}
-	return len(s) - 1
+	return len(s)
 }
 
 func isAssignment(w string) bool {
