@@ -171,8 +171,11 @@ func valuePositions(data []byte) map[string]model.Pos {
 		return parts
 	}
 	// record notes the value v of key, and the elements and keys inside it.
+	// go-toml matches keys to fields regardless of case ([Build] decodes as
+	// [build]), so positions are kept under the lower-case key.
 	var record func(key string, v *unstable.Node)
 	record = func(key string, v *unstable.Node) {
+		key = strings.ToLower(key)
 		if v.Raw.Length > 0 {
 			out[key] = at(v)
 		}
