@@ -24,35 +24,38 @@ type Book struct {
 // and no chapters, for commands that must work on a book whose chapters are
 // broken (litbook clean).
 func LoadConfig(dir string) (*Book, error) {
+	b, _, err := open(dir)
+	return b, err
+}
+
+// open reads book.toml in dir and returns a Book with Root and Config set,
+// the decoded config, and the problems found in it. A nil Book means it
+// could not be read or decoded.
+func open(dir string) (*Book, *config, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := loadConfig(root)
 	if cfg == nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &Book{Book: &model.Book{Root: root, Config: cfg.Config}}, err
+	return &Book{Book: &model.Book{Root: root, Config: cfg.Config}}, cfg, err
 }
 
 // Load reads the book whose book.toml is in dir. On error it returns a
 // model.ErrorList with every independent problem it found.
 func Load(dir string) (*Book, error) {
-	root, err := filepath.Abs(dir)
-	if err != nil {
+	b, cfg, err := open(dir)
+	if b == nil {
 		return nil, err
 	}
 	var errs model.ErrorList
-	cfg, err := loadConfig(root)
-	if cfg == nil {
-		return nil, err
-	}
 	errs.Append(err)
-	b := &Book{Book: &model.Book{Root: root, Config: cfg.Config}}
+	root := b.Root
 	paths, positions := chapterPaths(root, cfg, &errs)
 	md := newMarkdown()
 	slugs := map[string]string{}
-	owner := map[string]*programBlockSpec{}
 	programs := map[string]*model.Program{}
 	for i, p := range paths {
 		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
@@ -73,13 +76,12 @@ func Load(dir string) (*Book, error) {
 		for _, spec := range st.programs {
 			prog := programs[spec.name]
 			if prog != nil && prog.Chapter != ch {
-				chErrs.Add(spec.pos, "program %q is already defined at %s", spec.name, owner[spec.name].pos)
+				chErrs.Add(spec.pos, "program %q is already defined at %s", spec.name, prog.Pos)
 				continue
 			}
 			if prog == nil {
 				prog = &model.Program{Name: spec.name, Chapter: ch, Pos: spec.pos}
 				programs[spec.name] = prog
-				owner[spec.name] = spec
 				ch.Programs = append(ch.Programs, prog)
 				b.Programs = append(b.Programs, prog)
 			}

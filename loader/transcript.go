@@ -89,30 +89,7 @@ var shellBuiltins = map[string]bool{
 // run uses.
 func commandWords(cmd string) []string {
 	var words []string
-	cmd = strings.ReplaceAll(cmd, "\\\n", " ")
-	for _, seg := range splitCommands(cmd) {
-		fields := strings.Fields(seg)
-		for len(fields) > 0 {
-			f := fields[0]
-			switch {
-			case strings.HasSuffix(f, "<") || strings.HasSuffix(f, ">"):
-				fields = fields[min(2, len(fields)):] // "> file": operator and target
-				continue
-			case isAssignment(f), strings.ContainsAny(f, "<>"):
-				fields = fields[1:]
-				continue
-			case f == "for" || f == "case":
-				fields = nil // the rest is a word list or patterns
-				continue
-			case shellKeywords[f]:
-				fields = fields[1:]
-				continue
-			}
-			break
-		}
-		if len(fields) == 0 {
-			continue
-		}
+	for _, fields := range simpleCommands(cmd) {
 		w := fields[0]
 		if shellBuiltins[w] || strings.ContainsAny(w, "/$`'\"\\*?[]{}()~=|&;<>") {
 			continue
@@ -120,6 +97,38 @@ func commandWords(cmd string) []string {
 		words = append(words, w)
 	}
 	return words
+}
+
+// simpleCommands returns the words of each simple command of cmd, from its
+// command word on: leading assignments, redirections and keywords are
+// dropped, and for and case lists, which hold no command word, are left
+// out.
+func simpleCommands(cmd string) [][]string {
+	var cmds [][]string
+	cmd = strings.ReplaceAll(cmd, "\\\n", " ")
+	for _, seg := range splitCommands(cmd) {
+		fields := strings.Fields(seg)
+	skip:
+		for len(fields) > 0 {
+			f := fields[0]
+			switch {
+			case strings.HasSuffix(f, "<") || strings.HasSuffix(f, ">"):
+				fields = fields[min(2, len(fields)):] // "> file": operator and target
+			case isAssignment(f), strings.ContainsAny(f, "<>"):
+				fields = fields[1:]
+			case f == "for" || f == "case":
+				fields = nil // the rest is a word list or patterns
+			case shellKeywords[f]:
+				fields = fields[1:]
+			default:
+				break skip
+			}
+		}
+		if len(fields) > 0 {
+			cmds = append(cmds, fields)
+		}
+	}
+	return cmds
 }
 
 // splitCommands splits a command line into simple commands at |, &, ;,
@@ -188,14 +197,7 @@ func splitCommands(cmd string) []string {
 // background command's status), and whether it manages jobs itself: wait
 // with operands, jobs, fg or bg.
 func jobControl(cmd string) (bareWait, ownJobs bool) {
-	for _, seg := range splitCommands(cmd) {
-		f := strings.Fields(seg)
-		for len(f) > 0 && shellKeywords[f[0]] {
-			f = f[1:]
-		}
-		if len(f) == 0 {
-			continue
-		}
+	for _, f := range simpleCommands(cmd) {
 		switch f[0] {
 		case "wait":
 			if len(f) == 1 {

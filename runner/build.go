@@ -37,20 +37,14 @@ func (r *Runner) goVersion(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	err := startTracked(cmd)
-	if err == nil {
-		err = cmd.Wait()
-		untrack(cmd.Process.Pid)
-	}
-	out := stdout.Bytes()
-	if err != nil {
+	if err := runTracked(cmd); err != nil {
 		var ee *exec.Error
 		if errors.As(err, &ee) {
 			return "", fmt.Errorf("the Go toolchain is needed to build the book's programs: %w", err)
 		}
 		return "", fmt.Errorf("go env GOVERSION: %w", err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	return strings.TrimSpace(stdout.String()), nil
 }
 
 // Build writes every program of b into a generated module under WorkDir and
@@ -101,18 +95,13 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	cmd.WaitDelay = time.Second
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
-	err = startTracked(cmd)
-	if err == nil {
-		err = cmd.Wait()
-		untrack(cmd.Process.Pid)
-	}
-	out := output.Bytes()
+	err = runTracked(cmd)
 	r.progress(Event{Kind: Compiled, Total: len(b.Programs)})
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	if err != nil {
-		return nil, compileErrors(b, out, err)
+		return nil, compileErrors(b, output.Bytes(), err)
 	}
 	// go build -o DIR writes nothing for a package that is not main.
 	var errs model.ErrorList

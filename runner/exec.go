@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -80,11 +79,10 @@ func (c *capture) output() model.Output { return model.Output{Data: c.data, Tota
 
 // stream is a pipe or FIFO that litbook drains into a capture.
 type stream struct {
-	r     *os.File
-	hold  *os.File // litbook's own write end of a FIFO, so that reads do not see EOF before the shell opens it
-	cap   capture
-	done  chan struct{}
-	start sync.Once
+	r    *os.File
+	hold *os.File // litbook's own write end of a FIFO, so that reads do not see EOF before the shell opens it
+	cap  capture
+	done chan struct{}
 }
 
 func (s *stream) drain() {
@@ -169,7 +167,7 @@ func script(run *model.Run, iodir string) []byte {
 		quiet("litbook_status=$?; command printf 'E %d %%d\\n' $litbook_status >&3", i)
 	}
 	// The shell's status is the last foreground command's.
-	quiet("command printf 'X\\n' >&3; exit $litbook_status")
+	quiet("command printf 'X 0\\n' >&3; exit $litbook_status")
 	return b.Bytes()
 }
 
@@ -273,16 +271,14 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		n    int // pid or exit status
 		at   time.Time
 	}
-	events := make(chan ctlEvent, 3*len(run.Commands)+2)
+	// The reader owns events until ctlDone is closed.
+	var events []ctlEvent
 	ctlDone := make(chan struct{})
 	go func() {
 		defer close(ctlDone)
 		sc := bufio.NewScanner(ctlR)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
-			if len(f) == 1 && f[0] == "X" {
-				f = append(f, "0")
-			}
 			if len(f) < 2 || len(f[0]) != 1 {
 				continue
 			}
@@ -294,23 +290,20 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 			if len(f) == 3 {
 				e.n, _ = strconv.Atoi(f[2])
 			}
-			select {
-			case events <- e:
-			default: // more events than commands: a program wrote to fd 3 of its own accord
-			}
+			events = append(events, e)
 		}
 	}()
 
 	start := time.Now()
-	if err := startTracked(cmd); err != nil {
-		ctlW.Close()
-		shOut.w.Close()
-		shErr.w.Close()
-		return fail(err)
-	}
+	err = startTracked(cmd)
+	// The shell has its own copies of the write ends; litbook's must go,
+	// or the streams would never end.
 	ctlW.Close()
 	shOut.w.Close()
 	shErr.w.Close()
+	if err != nil {
+		return fail(err)
+	}
 	pgid := cmd.Process.Pid
 	defer untrack(pgid)
 	waitDone := make(chan error, 1)
@@ -333,16 +326,22 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	// program that reopened it through /proc.
 	_ = ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 	<-ctlDone
-	close(events)
-	var evs []ctlEvent
-	for e := range events {
-		evs = append(evs, e)
-	}
-	// Background commands still running now are about to be killed.
-	killed := map[int]bool{}
-	for _, e := range evs {
-		if e.kind == 'P' && running(e.n) {
-			killed[e.n] = true
+	begun := make([]time.Time, len(run.Commands))
+	lastRan, finished := -1, false
+	for _, e := range events {
+		c := &res.Commands[e.i]
+		switch e.kind {
+		case 'B':
+			c.Ran, begun[e.i] = true, e.at
+			lastRan = e.i
+		case 'P':
+			// Still running now, it is about to be killed below.
+			c.Pid, c.Killed = e.n, running(e.n)
+		case 'E':
+			c.Done, c.Exit = true, e.n
+			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
+		case 'X':
+			finished = true
 		}
 	}
 	// The transcript is over: nothing it started may outlive it.
@@ -355,24 +354,6 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	shOut.s.finish(deadline)
 	shErr.s.finish(deadline)
 
-	begun := make([]time.Time, len(run.Commands))
-	lastRan, finished := -1, false
-	for _, e := range evs {
-		switch e.kind {
-		case 'B':
-			res.Commands[e.i].Ran, begun[e.i] = true, e.at
-			lastRan = e.i
-		case 'P':
-			res.Commands[e.i].Pid = e.n
-			res.Commands[e.i].Killed = killed[e.n]
-		case 'E':
-			c := &res.Commands[e.i]
-			c.Done, c.Exit = true, e.n
-			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
-		case 'X':
-			finished = true
-		}
-	}
 	for i := range res.Commands {
 		res.Commands[i].Stdout = streams[2*i].cap.output()
 		res.Commands[i].Stderr = streams[2*i+1].cap.output()

@@ -33,32 +33,41 @@ func killRun(pgid int, token, base string) {
 	}
 }
 
-// runNeedle is the environment entry that marks a run's processes.
-func runNeedle(token string) []byte { return []byte("LITBOOK_RUN=" + token + "\x00") }
+// runNeedle is the environment entry that marks a run's processes, with
+// the NUL that ends the entry before it (see runProcesses).
+func runNeedle(token string) []byte { return []byte("\x00LITBOOK_RUN=" + token + "\x00") }
 
 // runProcesses returns the live processes whose environment contains
 // needle (a whole NAME=value entry, NUL-terminated), or whose working
 // directory or open files lie under base. Zombies have neither and are not
 // returned.
 func runProcesses(needle []byte, base string) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
 	self := os.Getpid()
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+	var matched []int
+	for _, pid := range pids() {
+		if pid == self {
 			continue
 		}
-		dir := "/proc/" + e.Name()
+		dir := "/proc/" + strconv.Itoa(pid)
 		env, _ := os.ReadFile(dir + "/environ")
-		if bytes.HasPrefix(env, needle) || bytes.Contains(env, append([]byte{0}, needle...)) || usesDir(dir, base) {
-			pids = append(pids, pid)
+		// The entry is either the first (no NUL before it) or follows one.
+		if bytes.HasPrefix(env, needle[1:]) || bytes.Contains(env, needle) || usesDir(dir, base) {
+			matched = append(matched, pid)
 		}
 	}
-	return pids
+	return matched
+}
+
+// pids returns the ids of the processes in /proc.
+func pids() []int {
+	entries, _ := os.ReadDir("/proc")
+	var ids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			ids = append(ids, pid)
+		}
+	}
+	return ids
 }
 
 // usesDir reports whether the process whose /proc directory is proc has
@@ -83,14 +92,28 @@ func usesDir(proc, base string) bool {
 // running reports whether pid is a live process: it exists and is not a
 // zombie waiting to be reaped.
 func running(pid int) bool {
+	state, _, ok := procStat(pid)
+	return ok && state != 'Z' && state != 'X'
+}
+
+// procStat returns the state and parent pid of pid from /proc/PID/stat.
+func procStat(pid int) (state byte, ppid int, ok bool) {
 	if pid <= 0 {
-		return false
+		return 0, 0, false
 	}
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return false
+		return 0, 0, false
 	}
-	// pid (comm) state ...; comm may hold spaces and parentheses.
+	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
 	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] != 'Z' && stat[i+2] != 'X'
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := bytes.Fields(stat[i+1:])
+	if len(f) < 2 || len(f[0]) != 1 {
+		return 0, 0, false
+	}
+	ppid, err = strconv.Atoi(string(f[1]))
+	return f[0][0], ppid, err == nil
 }

@@ -1,10 +1,8 @@
 package runner
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
-	"strconv"
 	"sync"
 	"time"
 
@@ -44,6 +42,15 @@ func startTracked(cmd *exec.Cmd) error {
 	return nil
 }
 
+// runTracked starts cmd as startTracked does and waits for it.
+func runTracked(cmd *exec.Cmd) error {
+	if err := startTracked(cmd); err != nil {
+		return err
+	}
+	defer untrack(cmd.Process.Pid)
+	return cmd.Wait()
+}
+
 // sweepIf sweeps orphans if cond holds, deciding and sweeping while no
 // child can be started.
 func sweepIf(cond func() bool) {
@@ -79,10 +86,8 @@ func sweepOrphans() {
 	self := os.Getpid()
 	for round := 0; round < 50; round++ {
 		var orphans []int
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || parentOf(pid) != self {
+		for _, pid := range pids() {
+			if _, ppid, ok := procStat(pid); !ok || ppid != self {
 				continue
 			}
 			started.Lock()
@@ -113,23 +118,4 @@ func reap(pid int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// parentOf returns the parent pid of pid, or 0 if it cannot be read.
-func parentOf(pid int) int {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0
-	}
-	f := bytes.Fields(stat[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(string(f[1]))
-	return ppid
 }

@@ -133,7 +133,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 		}
 	}()
 	var mu sync.Mutex
-	done, running := 0, 0
+	done := 0
 	var wg sync.WaitGroup
 	// Workers take runs in book order, so runs start in the order a
 	// reader meets them.
@@ -148,17 +148,15 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 				}
 				if ctx.Err() == nil {
 					mu.Lock()
-					running++
-					r.progress(Event{Kind: RunStarted, Run: run, Done: done, Total: len(b.Runs), Running: running})
+					n := env.executing.Add(1)
+					r.progress(Event{Kind: RunStarted, Run: run, Done: done, Total: len(b.Runs), Running: int(n)})
 					mu.Unlock()
-					env.executing.Add(1)
 					res := r.execute(ctx, run, &env)
-					env.executing.Add(-1)
 					results[i] = res
 					mu.Lock()
-					running--
+					n = env.executing.Add(-1)
 					done++
-					r.progress(Event{Kind: RunFinished, Run: run, Result: res, Done: done, Total: len(b.Runs), Running: running})
+					r.progress(Event{Kind: RunFinished, Run: run, Result: res, Done: done, Total: len(b.Runs), Running: int(n)})
 					mu.Unlock()
 				}
 				if run.Exclusive {

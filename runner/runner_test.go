@@ -58,22 +58,17 @@ func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*mo
 
 // alive returns the pids of live processes whose command line contains s.
 func alive(s string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+	var found []int
+	for _, pid := range pids() {
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		if err != nil || len(cmdline) == 0 {
 			continue // gone, or a zombie
 		}
 		if bytes.Contains(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}), []byte(s)) {
-			pids = append(pids, pid)
+			found = append(found, pid)
 		}
 	}
-	return pids
+	return found
 }
 
 func TestTimeoutKillsWholeTree(t *testing.T) {

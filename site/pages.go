@@ -81,9 +81,8 @@ func render(b *loader.Book, results []*model.Result, dir string) error {
 	}
 	pages := map[string]string{} // chapter path → page URL
 	for _, ch := range b.Chapters {
-		if ch.Slug+".html" == IndexPage {
-			return model.Errorf(model.Pos{File: ch.Path}, "a chapter named %s would replace the title page %s: rename the chapter", filepath.Base(ch.Path), IndexPage)
-		}
+		// The loader refuses a chapter named index.md, whose page would
+		// be the title page.
 		pages[ch.Path] = pageURL(ch.Slug)
 	}
 

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -41,8 +40,9 @@ type options struct {
 // env is what a command talks to.
 type env struct {
 	stdout, stderr io.Writer
-	// display turns a book-relative position into one relative to the
-	// current directory, so that editors can jump to it.
+	// bookArg is the book directory as the user named it; report prefixes
+	// it to book-relative positions so that editors can jump to them from
+	// the current directory.
 	bookArg string
 }
 
@@ -180,10 +180,4 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
-}
-
-// exists reports whether path exists.
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
