@@ -152,7 +152,7 @@ func (st *chapterState) fence(f *ast.FencedCodeBlock, src []byte) {
 	at := func(a attr) model.Pos { return model.Pos{File: path, Line: open.Line, Col: a.Col} }
 	switch {
 	case in.has("run"):
-		st.runBlock(f, in, open, at, code.Bytes(), lines)
+		st.runBlock(f, in, open, at, infoText, code.Bytes(), lines)
 	case in.has("program"):
 		st.programBlock(f, in, open, at, code.Bytes(), lines)
 	case in.Lang == "go" || in.Lang == "console":
@@ -226,8 +226,9 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 	st.programs = append(st.programs, spec)
 }
 
-func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, code []byte, lines []int) {
-	r := &model.Run{Chapter: st.ch, Pos: open}
+func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, infoText string, code []byte, lines []int) {
+	r := &model.Run{Chapter: st.ch, Pos: open, Trials: 1}
+	r.Block = append([]byte(strings.TrimSpace(infoText)+"\n"), code...)
 	ok := true
 	for _, a := range in.Attrs {
 		switch a.Key {
@@ -257,8 +258,15 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 				ok = false
 			}
 			r.Exclusive = true
+		case "trials":
+			n, err := strconv.Atoi(a.Value)
+			if err != nil || n < 1 || n > maxTrials {
+				st.errs.Add(at(a), "trials=%q is not a number of trials (1 to %d)", a.Value, maxTrials)
+				ok = false
+			}
+			r.Trials = n
 		default:
-			st.errs.Add(at(a), "unknown attribute %q on a run block (known: run, timeout, exit, exclusive)%s", a.Key, suggest(a.Key, []string{"run", "timeout", "exit", "exclusive"}))
+			st.errs.Add(at(a), "unknown attribute %q on a run block (known: run, timeout, exit, exclusive, trials)%s", a.Key, suggest(a.Key, runAttrs))
 			ok = false
 		}
 	}
@@ -298,6 +306,12 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 	f.Parent().ReplaceChild(f.Parent(), f, node)
 	st.runs = append(st.runs, r)
 }
+
+// runAttrs are the attributes of a run block.
+var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials"}
+
+// maxTrials bounds trials=: each trial is a run, and its result is stored.
+const maxTrials = 1000
 
 func hasForeground(cmds []*model.Command) bool {
 	for _, c := range cmds {

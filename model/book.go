@@ -84,6 +84,12 @@ type Run struct {
 	Timeout   time.Duration // 0: the book's default
 	Exit      int           // expected exit status of the last foreground command
 	Exclusive bool          // run alone: nothing else runs at the same time
+	// Trials is how many times the run executes, each time in a fresh
+	// directory: its values become distributions. At least 1.
+	Trials int
+	// Block is the run block as written (info string and transcript); it
+	// is part of the run's cache key, so that any edit re-runs it.
+	Block []byte
 	// Calls are the command names the transcript invokes, found by a
 	// shallow scan of each command (see loader); the runner checks that each
 	// is a program of the book or a command on the run's PATH.

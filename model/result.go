@@ -2,9 +2,44 @@ package model
 
 import "time"
 
-// Result is what one execution of a Run produced.
+// Record is what a run block produced: one Result per trial, with what
+// identifies the inputs they were measured from. The results store keeps
+// records between builds.
+type Record struct {
+	Run *Run
+	// Key identifies everything the results depend on: Sources, the Go
+	// version and the machine fingerprint. A stored record whose Key
+	// matches is reused instead of running again.
+	Key string
+	// Sources identifies the run's inputs that do not depend on the
+	// machine: the run block, the programs it calls and litbook's result
+	// format. A record from another machine with the same Sources is a
+	// measurement of the same experiment.
+	Sources   string
+	GoVersion string
+	Machine   Machine
+	Trials    []*Result // in trial order; Trials[0] is the one shown on the page
+	// Path is where the record is stored, slash-separated and relative to
+	// the book's root ("" if not stored); Fresh is set when it was measured
+	// by this build rather than read from the store.
+	Path  string
+	Fresh bool
+}
+
+// Err returns the error of the first trial that failed, or nil.
+func (r *Record) Err() *Error {
+	for _, t := range r.Trials {
+		if t.Err != nil {
+			return t.Err
+		}
+	}
+	return nil
+}
+
+// Result is what one execution (one trial) of a Run produced.
 type Result struct {
 	Run      *Run
+	Trial    int             // 1-based
 	Commands []CommandResult // parallel to Run.Commands
 	// Shell holds what /bin/sh itself printed outside any command, such as
 	// a syntax error in the transcript.
