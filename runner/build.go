@@ -32,8 +32,14 @@ type Programs struct {
 	PathDirs map[string]string
 }
 
-// goVersion asks the toolchain for its version.
-func (r *Runner) goVersion(ctx context.Context) (string, error) {
+// GoVersion returns the version of the Go toolchain that Build uses, such
+// as go1.26.8. It reads the VERSION file beside the go command when it can,
+// so that a build with nothing to compile starts no process at all, and
+// asks go env otherwise (or when GOTOOLCHAIN may select another toolchain).
+func (r *Runner) GoVersion(ctx context.Context) (string, error) {
+	if v := goRootVersion(r.goCmd()); v != "" {
+		return v, nil
+	}
 	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -47,11 +53,43 @@ func (r *Runner) goVersion(ctx context.Context) (string, error) {
 	return strings.TrimSpace(stdout.String()), nil
 }
 
-// Build writes every program of b into a generated module under WorkDir and
-// compiles them all with one go build. Compile errors come back as a
-// model.ErrorList positioned at chapter lines.
-func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
-	gover, err := r.goVersion(ctx)
+// goRootVersion reads GOROOT/VERSION for the go command goCmd, found on
+// PATH: the first line is the version. It returns "" when that is not
+// certain to be the toolchain go would use.
+func goRootVersion(goCmd string) string {
+	switch os.Getenv("GOTOOLCHAIN") {
+	case "", "local", "auto", "path":
+	default:
+		return ""
+	}
+	if os.Getenv("GOROOT") != "" {
+		return ""
+	}
+	path, err := exec.LookPath(goCmd)
+	if err != nil {
+		return ""
+	}
+	if path, err = filepath.EvalSymlinks(path); err != nil {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(path)), "VERSION"))
+	if err != nil {
+		return ""
+	}
+	v, _, _ := strings.Cut(string(data), "\n")
+	if !strings.HasPrefix(v, "go1") {
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
+
+// Build writes programs, which belong to b, into a generated module under
+// WorkDir and compiles them all with one go build. Only these programs are
+// on PATH in the runs that follow: a program not rebuilt is never run
+// stale. Compile errors come back as a model.ErrorList positioned at
+// chapter lines.
+func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Program) (*Programs, error) {
+	gover, err := r.GoVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -73,12 +111,12 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 		return nil, err
 	}
 	progs := &Programs{BinDir: bin, GoVersion: gover, PathDirs: map[string]string{}}
-	if len(b.Programs) == 0 {
+	if len(programs) == 0 {
 		return progs, nil
 	}
-	r.progress(Event{Kind: Compiling, Total: len(b.Programs)})
+	r.progress(Event{Kind: Compiling, Total: len(programs)})
 	args := []string{"build", "-o", bin + string(filepath.Separator)}
-	for _, p := range b.Programs {
+	for _, p := range programs {
 		if err := writeProgram(src, p); err != nil {
 			return nil, err
 		}
@@ -96,7 +134,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	err = runTracked(cmd)
-	r.progress(Event{Kind: Compiled, Total: len(b.Programs)})
+	r.progress(Event{Kind: Compiled, Total: len(programs)})
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -105,7 +143,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	}
 	// go build -o DIR writes nothing for a package that is not main.
 	var errs model.ErrorList
-	for _, p := range b.Programs {
+	for _, p := range programs {
 		if _, err := os.Stat(filepath.Join(bin, p.Name)); err != nil {
 			errs.Add(p.Pos, "program %s is not a command: its files must say package main", p.Name)
 		}
@@ -113,20 +151,19 @@ func (r *Runner) Build(ctx context.Context, b *model.Book) (*Programs, error) {
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	for _, ch := range b.Chapters {
-		if len(ch.Programs) == 0 {
-			continue
-		}
-		dir := filepath.Join(paths, ch.Slug)
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			return nil, err
-		}
-		for _, p := range ch.Programs {
-			if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(dir, p.Name)); err != nil {
+	for _, p := range programs {
+		ch := p.Chapter
+		dir := progs.PathDirs[ch.Path]
+		if dir == "" {
+			dir = filepath.Join(paths, ch.Slug)
+			if err := os.Mkdir(dir, 0o755); err != nil {
 				return nil, err
 			}
+			progs.PathDirs[ch.Path] = dir
 		}
-		progs.PathDirs[ch.Path] = dir
+		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(dir, p.Name)); err != nil {
+			return nil, err
+		}
 	}
 	return progs, nil
 }

@@ -99,8 +99,20 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
+// Machine describes this machine as the runs of r see it: goVersion is the
+// toolchain's (see GoVersion), and the filesystem is that of TempDir. It
+// starts no process.
+func (r *Runner) Machine(goVersion string) (model.Machine, error) {
+	tmp, err := filepath.Abs(r.tempDir())
+	if err != nil {
+		return model.Machine{}, err
+	}
+	return machine(goVersion, tmp), nil
+}
+
 // machine describes this machine, with goVersion from the toolchain that
-// builds the programs and the filesystem of the directory runs are made in.
+// builds the programs and the filesystem of the directory runs are made in
+// (runDirRoot, absolute).
 func machine(goVersion, runDirRoot string) model.Machine {
 	var u unix.Utsname
 	kernel := "unknown"

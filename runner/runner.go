@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,6 +41,9 @@ type Runner struct {
 	// Progress, if set, is called as work starts and finishes. Calls are
 	// serialized.
 	Progress func(Event)
+	// Done, if set, is called by Run with each run's record as soon as
+	// all its trials ended. Calls are serialized.
+	Done func(*model.Record)
 
 	progressMu sync.Mutex
 }
@@ -50,8 +54,8 @@ type EventKind int
 const (
 	Compiling   EventKind = iota // go build started; Total programs
 	Compiled                     // go build finished
-	RunStarted                   // a run started; Run, Done, Total, Running
-	RunFinished                  // a run finished; Run, Result, Done, Total, Running
+	RunStarted                   // a trial started; Run, Trial, Done, Total, Running
+	RunFinished                  // a trial finished; Run, Trial, Result, Done, Total, Running
 )
 
 // Event reports progress.
@@ -59,9 +63,10 @@ type Event struct {
 	Kind    EventKind
 	Run     *model.Run
 	Result  *model.Result
-	Done    int // runs finished so far
-	Total   int // runs or programs in all
-	Running int // runs executing now
+	Trial   int // 1-based
+	Done    int // trials finished (or skipped) so far
+	Total   int // trials or programs in all
+	Running int // trials executing now
 }
 
 func (r *Runner) progress(e Event) {
@@ -94,11 +99,15 @@ func (r *Runner) tempDir() string {
 	return os.TempDir()
 }
 
-// Run executes every run of b with the programs that Build produced.
-// results[i] belongs to b.Runs[i]; it is nil only for runs that never
-// started because ctx was cancelled. Run returns ctx.Err() if cancelled; a
-// run that fails is reported in its Result's Err, not in the returned error.
-func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*model.Result, error) {
+// Run executes runs, which belong to b, with the programs that Build
+// produced: each run Trials times, each trial in a fresh directory.
+// records[i] belongs to runs[i]; it is nil only for a run that did not
+// finish because ctx was cancelled. Done, if set, is called with each
+// record as soon as its last trial ends, so that it can be stored before
+// the others finish. Run returns ctx.Err() if cancelled; a trial that
+// fails is reported in its Result's Err, and the run's remaining trials
+// are skipped.
+func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, progs *Programs) ([]*model.Record, error) {
 	jobs := r.Jobs
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
@@ -116,59 +125,119 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, progs *Programs) ([]*mo
 	}
 	becomeSubreaper()
 	defer sweepIf(func() bool { return true })
-	results := make([]*model.Result, len(b.Runs))
-	// Normal runs hold excl for reading, exclusive runs for writing: an
-	// exclusive run starts when no other run is executing, and none starts
-	// while it does.
+
+	// A task is one trial of one run; tasks go out in book order, a run's
+	// trials one after the other.
+	type task struct{ run, trial int }
+	records := make([]*model.Record, len(runs))
+	trials := make([][]*model.Result, len(runs))
+	left := make([]int, len(runs)) // trials not yet ended
+	failed := make([]bool, len(runs))
+	total := 0
+	for i, run := range runs {
+		n := max(run.Trials, 1)
+		trials[i] = make([]*model.Result, n)
+		left[i] = n
+		total += n
+	}
+	// Normal trials hold excl for reading, exclusive ones for writing: an
+	// exclusive trial starts when nothing else is executing, and nothing
+	// starts while it does.
 	var excl sync.RWMutex
-	queue := make(chan int)
+	queue := make(chan task)
 	go func() {
 		defer close(queue)
-		for i := range b.Runs {
-			select {
-			case queue <- i:
-			case <-ctx.Done():
-				return
+		for i := range runs {
+			for t := range trials[i] {
+				select {
+				case queue <- task{i, t}:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}()
-	var mu sync.Mutex
+	var mu sync.Mutex // guards done, left, failed, trials, records
 	done := 0
+	finish := func(i int) {
+		// mu is held.
+		left[i]--
+		if left[i] > 0 {
+			return
+		}
+		var ran []*model.Result
+		for _, res := range trials[i] {
+			if res != nil {
+				ran = append(ran, res)
+			}
+		}
+		if ctx.Err() != nil && !failed[i] && len(ran) < len(trials[i]) {
+			return // interrupted: an incomplete record is no record
+		}
+		rec := &model.Record{Run: runs[i], GoVersion: progs.GoVersion, Machine: env.machine, Trials: ran, Fresh: true}
+		records[i] = rec
+		if r.Done != nil {
+			r.Done(rec)
+		}
+	}
 	var wg sync.WaitGroup
-	// Workers take runs in book order, so runs start in the order a
-	// reader meets them.
-	for range min(jobs, len(b.Runs)) {
+	for range min(jobs, total) {
 		wg.Go(func() {
-			for i := range queue {
-				run := b.Runs[i]
+			for tk := range queue {
+				run := runs[tk.run]
+				mu.Lock()
+				skip := failed[tk.run] || ctx.Err() != nil
+				if skip {
+					done++
+					finish(tk.run)
+				}
+				mu.Unlock()
+				if skip {
+					continue
+				}
 				if run.Exclusive {
 					excl.Lock()
 				} else {
 					excl.RLock()
 				}
-				if ctx.Err() == nil {
-					mu.Lock()
-					n := env.executing.Add(1)
-					r.progress(Event{Kind: RunStarted, Run: run, Done: done, Total: len(b.Runs), Running: int(n)})
-					mu.Unlock()
-					res := r.execute(ctx, run, &env)
-					results[i] = res
-					mu.Lock()
-					n = env.executing.Add(-1)
-					done++
-					r.progress(Event{Kind: RunFinished, Run: run, Result: res, Done: done, Total: len(b.Runs), Running: int(n)})
-					mu.Unlock()
+				mu.Lock()
+				skip = failed[tk.run] || ctx.Err() != nil
+				var n int32
+				if !skip {
+					n = env.executing.Add(1)
+					r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: done, Total: total, Running: int(n)})
+				}
+				mu.Unlock()
+				var res *model.Result
+				if !skip {
+					res = r.execute(ctx, run, &env)
+					res.Trial = tk.trial + 1
+					if res.Err != nil && run.Trials > 1 {
+						res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)
+					}
 				}
 				if run.Exclusive {
 					excl.Unlock()
 				} else {
 					excl.RUnlock()
 				}
+				mu.Lock()
+				done++
+				if res != nil {
+					n = env.executing.Add(-1)
+					trials[tk.run][tk.trial] = res
+					if res.Err != nil {
+						failed[tk.run] = true
+					}
+					r.progress(Event{Kind: RunFinished, Run: run, Trial: res.Trial, Result: res, Done: done, Total: total, Running: int(n)})
+				}
+				finish(tk.run)
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	return results, ctx.Err()
+	return records, ctx.Err()
 }
 
 func firstPositive[T int64 | time.Duration](vs ...T) T {

@@ -49,9 +49,15 @@ func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*mo
 	if rn.TempDir == "" {
 		rn.TempDir = t.TempDir()
 	}
-	results, err := rn.Run(ctx, b, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	records, err := rn.Run(ctx, b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
 	if err != nil && ctx.Err() == nil {
 		t.Fatal(err)
+	}
+	results := make([]*model.Result, len(records))
+	for i, rec := range records {
+		if rec != nil {
+			results[i] = rec.Trials[0]
+		}
 	}
 	return results
 }
@@ -354,12 +360,12 @@ func TestBuildMapsCompileErrors(t *testing.T) {
 	ok := &model.Program{Name: "fine", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 10},
 		Files: []*model.File{{Name: "main.go", Source: []byte("package main\n\nfunc main() {}\n"), Lines: []int{11, 12, 13}}}}
 	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}, Programs: []*model.Program{ok, p}}
-	_, err := (&Runner{}).Build(context.Background(), b)
+	_, err := (&Runner{}).Build(context.Background(), b, b.Programs)
 	if err == nil || !strings.Contains(err.Error(), "chapters/02-append.md:47: undefined: fd") {
 		t.Fatalf("got %v, want chapters/02-append.md:47: undefined: fd", err)
 	}
 	p.Files[0].Source = []byte("package main\n\nfunc main() {}\n")
-	progs, err := (&Runner{}).Build(context.Background(), b)
+	progs, err := (&Runner{}).Build(context.Background(), b, b.Programs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,5 +494,34 @@ func TestTranscriptSemantics(t *testing.T) {
 	}
 	if res[2].Shell.Truncated() {
 		t.Errorf("shell output marked truncated: kept %d of %d", len(res[2].Shell.Data), res[2].Shell.Total)
+	}
+}
+
+func TestTrials(t *testing.T) {
+	// Each trial gets a fresh directory: the file never grows past one
+	// line. A failing trial ends the run: later trials are skipped.
+	b := book(t, "echo x >> f\nwc -c < f", "test ! -e /tmp/litbook-never-$$ && exit 3")
+	b.Runs[0].Trials = 4
+	b.Runs[1].Trials, b.Runs[1].Exit = 5, 0
+	var done []string
+	rn := &Runner{Jobs: 1, TempDir: t.TempDir(), Done: func(rec *model.Record) { done = append(done, rec.Run.ID) }}
+	records, err := rn.Run(context.Background(), b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(records[0].Trials); n != 4 {
+		t.Fatalf("got %d trials, want 4", n)
+	}
+	for i, res := range records[0].Trials {
+		if res.Err != nil || res.Trial != i+1 || strings.TrimSpace(string(res.Commands[1].Stdout.Data)) != "2" {
+			t.Errorf("trial %d: err %v, Trial %d, wc %q", i+1, res.Err, res.Trial, res.Commands[1].Stdout.Data)
+		}
+	}
+	failed := records[1]
+	if len(failed.Trials) != 1 || failed.Err() == nil || !strings.Contains(failed.Err().Msg, "trial 1 of 5: ") {
+		t.Errorf("failing run: %d trials, err %v; want 1 trial and an error naming trial 1 of 5", len(failed.Trials), failed.Err())
+	}
+	if len(done) != 2 {
+		t.Errorf("Done called for %v, want both runs", done)
 	}
 }

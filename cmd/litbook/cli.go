@@ -35,6 +35,8 @@ type command struct {
 type options struct {
 	buildDir string
 	jobs     int
+	rerun    bool // run everything, ignoring the results store
+	frozen   bool // run nothing: render from stored results
 }
 
 // env is what a command talks to.
@@ -99,6 +101,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 1 {
 		fmt.Fprintf(stderr, "litbook %s: too many arguments: %s\n", c.Name, strings.Join(fs.Args(), " "))
 		commandUsage(stderr, c, fs)
+		return exitUsage
+	}
+	if opts.rerun && opts.frozen {
+		fmt.Fprintf(stderr, "litbook %s: -rerun and -frozen contradict each other: choose one\n", c.Name)
 		return exitUsage
 	}
 	if opts.jobs < 1 {

@@ -2,52 +2,47 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/litbook/litbook/loader"
-	"github.com/litbook/litbook/model"
-	"github.com/litbook/litbook/runner"
 	"github.com/litbook/litbook/site"
 )
 
 var cmdBuild = &command{
 	Name:      "build",
-	UsageLine: "build [-d dir] [-j n] [book]",
-	Short:     "build the programs, run every transcript, write the site",
+	UsageLine: "build [-d dir] [-j n] [-rerun | -frozen] [book]",
+	Short:     "run what changed, check the claims, write the site",
 	Long: `
-Build compiles every program of the book with one go build, runs every run
-block in a fresh directory (at most n at once; exclusive runs alone), and
-renders the site from the real outputs. The new site replaces the old one
-only when it is complete; if anything fails to compile or run, the old site
-stays and every failure is reported with its chapter line.
+Build gives every run block of the book a result, checks every claim in the
+prose against them, and renders the site.
+
+A run's result comes from the results store (results/ in the book, one
+directory per machine) when nothing it depends on changed: its run block,
+the programs it calls, the Go version and this machine. Otherwise build
+compiles the programs those runs call with one go build, runs them (at most
+n at once; exclusive runs alone; trials= times each, each time in a fresh
+directory) and stores each result as soon as it is complete. A rebuild with
+nothing changed starts no process at all.
+
+The new site replaces the old one only when it is complete; if anything
+fails to compile or run, or a claim does not hold, the old site stays and
+every failure is reported with its chapter line. Two builds of one book
+never overlap: the second waits for the first.
 
 It prints the path of the site's index page.`,
 	Flags: func(fs *flag.FlagSet) *options {
 		o := &options{}
 		fs.StringVar(&o.buildDir, "d", "", "write the site to `dir` (relative to the book; default: build-dir of book.toml, or book)")
 		jobsFlag(fs, o)
+		storeFlags(fs, o)
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		var out string
-		b, results, err := buildAndRun(ctx, e, o, bookDir, func(b *loader.Book) error {
-			out = o.buildDir
-			if out == "" {
-				out = b.Config.BuildDir
-			}
-			out = resolve(b, out)
-			// Find out now, not after every run, if the site cannot go there.
-			return site.Check(b, out)
-		})
+		out, err := buildSite(ctx, e, o, bookDir)
 		if err != nil {
-			return err
-		}
-		if err := site.Write(b, results, out); err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, displayPath(filepath.Join(out, "index.html")))
@@ -55,24 +50,58 @@ It prints the path of the site's index page.`,
 	},
 }
 
+// buildSite measures the book in bookDir and writes its site; it returns
+// the site's directory.
+func buildSite(ctx context.Context, e *env, o *options, bookDir string) (string, error) {
+	var out string
+	m, done, err := measure(ctx, e, o, bookDir, "litbook build", func(b *loader.Book) error {
+		out = o.buildDir
+		if out == "" {
+			out = b.Config.BuildDir
+		}
+		out = resolve(b, out)
+		// Find out now, not after every run, if the site cannot go there.
+		return site.Check(b, out)
+	})
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	if err := site.Write(m.book, m.results(), out); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
 var cmdTest = &command{
 	Name:      "test",
-	UsageLine: "test [-j n] [book]",
-	Short:     "build and run everything, render nothing",
+	UsageLine: "test [-j n] [-rerun | -frozen] [book]",
+	Short:     "run what changed and check the claims; render nothing",
 	Long: `
-Test compiles every program and runs every run block, as build does, but
-writes no site. It fails if a program does not compile, a run exits with a
-status it did not declare, or a run times out, and reports each failure at
-its chapter line with the tail of its stderr.`,
+Test does what build does, writing no site: it gives every run block a
+result (from the results store, or by running it, and stores what it ran),
+and fails if a program does not compile, a run exits with a status it did
+not declare or times out, or a claim in the prose does not hold. Each failure
+is reported at its chapter line. With -rerun, everything runs again.`,
 	Flags: func(fs *flag.FlagSet) *options {
 		o := &options{}
 		jobsFlag(fs, o)
+		storeFlags(fs, o)
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		_, _, err := buildAndRun(ctx, e, o, bookDir, nil)
-		return err
+		_, done, err := measure(ctx, e, o, bookDir, "litbook test", nil)
+		if err != nil {
+			return err
+		}
+		done()
+		return nil
 	},
+}
+
+func storeFlags(fs *flag.FlagSet, o *options) {
+	fs.BoolVar(&o.rerun, "rerun", false, "run everything again, ignoring stored results")
+	fs.BoolVar(&o.frozen, "frozen", false, "never run: use stored results of any machine, and fail naming each run that has none")
 }
 
 var cmdClean = &command{
@@ -89,6 +118,11 @@ and the book's .litbook work directory (generated sources and binaries).`,
 		if err != nil {
 			return err
 		}
+		unlock, err := lockBook(ctx, b.Root, "litbook clean", e.stderr)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if err := site.Clean(b, resolve(b, b.Config.BuildDir)); err != nil {
 			return err
 		}
@@ -102,62 +136,6 @@ func resolve(b *loader.Book, path string) string {
 		return path
 	}
 	return filepath.Join(b.Root, path)
-}
-
-// buildAndRun loads the book, calls check (if any) on it, compiles its
-// programs and runs every run block. The error lists every failure.
-func buildAndRun(ctx context.Context, e *env, o *options, bookDir string, check func(*loader.Book) error) (*loader.Book, []*model.Result, error) {
-	b, err := loader.Load(bookDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	if check != nil {
-		if err := check(b); err != nil {
-			return nil, nil, err
-		}
-	}
-	p := newProgress(e.stderr)
-	defer p.stop()
-	rn := &runner.Runner{Jobs: o.jobs, Progress: p.event}
-	if err := rn.Check(b.Book); err != nil {
-		return nil, nil, err
-	}
-	progs, err := rn.Build(ctx, b.Book)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, errors.New("interrupted: nothing was changed")
-		}
-		return nil, nil, err
-	}
-	start := time.Now()
-	results, err := rn.Run(ctx, b.Book, progs)
-	p.stop()
-	if err != nil {
-		return nil, nil, errors.New("interrupted: runs were stopped, nothing was changed")
-	}
-	var errs model.ErrorList
-	for _, r := range results {
-		if r.Err != nil {
-			errs = append(errs, r.Err)
-		}
-	}
-	fmt.Fprintf(e.stderr, "%s in %s\n", summary(len(results), len(errs)), time.Since(start).Round(10*time.Millisecond))
-	return b, results, errs.Err()
-}
-
-func summary(runs, failed int) string {
-	s := fmt.Sprintf("%d run%s", runs, plural(runs))
-	if failed > 0 {
-		return fmt.Sprintf("%s, %d failed", s, failed)
-	}
-	return s + " ok"
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // displayPath returns path relative to the current directory when that is

@@ -1,0 +1,630 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/litbook/litbook/model"
+)
+
+// Format is the version of the record format this litbook writes. Records
+// of an older format are measured again; records of a newer one are left
+// alone, and a build that would have to replace one stops.
+const Format = 1
+
+// Dir is the store's directory, relative to the book's root.
+const Dir = "results"
+
+// Key returns the key of run on machine m with Go version goVersion, and
+// the run's Sources (see the package documentation).
+func Key(run *model.Run, goVersion string, m model.Machine) (key, sources string) {
+	h := sha256.New()
+	fmt.Fprintf(h, "litbook results format %d\n", Format)
+	field := func(name string, data []byte) {
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	field("block", run.Block)
+	for _, p := range run.Programs {
+		field("program", []byte(p.Name))
+		for _, f := range p.Files {
+			field("file", []byte(f.Name))
+			field("source", f.Source)
+		}
+	}
+	sources = hex.EncodeToString(h.Sum(nil))
+	h.Reset()
+	fmt.Fprintf(h, "sources %s\ngo %s\nmachine %s\n", sources, goVersion, fingerprint(m))
+	return hex.EncodeToString(h.Sum(nil)), sources
+}
+
+// fingerprint is the part of m that results depend on.
+func fingerprint(m model.Machine) string {
+	return strings.Join([]string{m.OS, m.Kernel, m.Arch, fmt.Sprint(m.CPUs), m.FS}, "\x00")
+}
+
+// SameMachine reports whether a and b have the same fingerprint.
+func SameMachine(a, b model.Machine) bool { return fingerprint(a) == fingerprint(b) }
+
+// MachineDir is the name of the directory that holds m's records: the
+// fingerprint, readable, e.g. linux-amd64-2cpu-ext4-6.18.44-fc-v769.
+func MachineDir(m model.Machine) string {
+	name := fmt.Sprintf("%s-%s-%dcpu-%s-%s", m.OS, m.Arch, m.CPUs, m.FS, m.Kernel)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '_'
+	}, name)
+}
+
+// RecordPath is where the record of run on machine m is stored, relative to
+// the book's root and slash-separated.
+func RecordPath(m model.Machine, run *model.Run) string {
+	return path.Join(Dir, MachineDir(m), run.ID+".json")
+}
+
+// Entry is a record found in the store.
+type Entry struct {
+	Path      string // relative to the book's root, slash-separated
+	RunID     string
+	Source    string // where the run block was when it was measured: chapters/x.md:12
+	Key       string
+	Sources   string
+	GoVersion string
+	Machine   model.Machine
+	Stored    time.Time
+	Trials    int
+	file      *file
+}
+
+// Record returns the entry as a record of run, which must be the run it was
+// measured from (its Sources match).
+func (e *Entry) Record(run *model.Run) *model.Record {
+	rec := &model.Record{
+		Run:       run,
+		Key:       e.Key,
+		Sources:   e.Sources,
+		GoVersion: e.GoVersion,
+		Machine:   e.Machine,
+		Path:      e.Path,
+	}
+	for i, t := range e.file.Trials {
+		rec.Trials = append(rec.Trials, t.result(run, i+1, e.Machine))
+	}
+	return rec
+}
+
+// Problem is a results file that cannot be used.
+type Problem struct {
+	Path string // relative to the book's root
+	Msg  string
+	// Newer is set when the file was written by a newer litbook: it must
+	// not be replaced.
+	Newer bool
+}
+
+func (p *Problem) Error() string { return p.Path + ": " + p.Msg }
+
+// Index is what the store holds.
+type Index struct {
+	Entries  []*Entry   // sorted by Path
+	Problems []*Problem // sorted by Path
+	byKey    map[string]*Entry
+	bad      map[string]*Problem
+}
+
+// Find returns the entry with key, or nil.
+func (ix *Index) Find(key string) *Entry { return ix.byKey[key] }
+
+// Problem returns the problem with the file at p (relative to the root), or
+// nil.
+func (ix *Index) Problem(p string) *Problem { return ix.bad[p] }
+
+// FindSources returns the entry measured from sources, preferring one of
+// machine m, then the most recently stored; nil if there is none.
+func (ix *Index) FindSources(sources string, m model.Machine) *Entry {
+	var best *Entry
+	for _, e := range ix.Entries {
+		if e.Sources != sources {
+			continue
+		}
+		switch {
+		case best == nil:
+			best = e
+		case SameMachine(e.Machine, m) != SameMachine(best.Machine, m):
+			if SameMachine(e.Machine, m) {
+				best = e
+			}
+		case e.Stored.After(best.Stored):
+			best = e
+		}
+	}
+	return best
+}
+
+// Load reads every record under root's results directory. Files that
+// cannot be used are listed in the index's Problems, not returned as an
+// error; the error is for a store that cannot be read at all.
+func Load(root string) (*Index, error) {
+	ix := &Index{byKey: map[string]*Entry{}, bad: map[string]*Problem{}}
+	dir := filepath.Join(root, Dir)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipAll
+			}
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() || !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		e, prob := readEntry(p, rel)
+		if prob != nil {
+			ix.Problems = append(ix.Problems, prob)
+			ix.bad[rel] = prob
+			return nil
+		}
+		ix.Entries = append(ix.Entries, e)
+		if _, dup := ix.byKey[e.Key]; !dup {
+			ix.byKey[e.Key] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the results store: %w", err)
+	}
+	return ix, nil
+}
+
+// readEntry reads and verifies one results file.
+func readEntry(p, rel string) (*Entry, *Problem) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, &Problem{Path: rel, Msg: err.Error()}
+	}
+	var head struct {
+		Format int `json:"format"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, &Problem{Path: rel, Msg: "corrupt: " + jsonError(data, err)}
+	}
+	switch {
+	case head.Format > Format:
+		return nil, &Problem{Path: rel, Newer: true, Msg: fmt.Sprintf("written by a newer litbook (results format %d; this one reads %d): update litbook, or delete the file to measure again", head.Format, Format)}
+	case head.Format < Format:
+		return nil, &Problem{Path: rel, Msg: fmt.Sprintf("results format %d is older than this litbook's (%d): measuring again", head.Format, Format)}
+	}
+	var f file
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, &Problem{Path: rel, Msg: "corrupt: " + jsonError(data, err)}
+	}
+	if dec.More() {
+		return nil, &Problem{Path: rel, Msg: "corrupt: data after the record"}
+	}
+	want := f.Digest
+	if want == "" || f.digest() != want {
+		return nil, &Problem{Path: rel, Msg: "corrupt: its digest does not match its content (was it edited by hand?)"}
+	}
+	e := &Entry{
+		Path: rel, RunID: f.Run, Source: f.Source, Key: f.Key, Sources: f.Sources,
+		GoVersion: f.Go, Machine: f.Machine.model(f.Go), Stored: f.Stored, Trials: len(f.Trials), file: &f,
+	}
+	if len(f.Trials) == 0 {
+		return nil, &Problem{Path: rel, Msg: "corrupt: no trials"}
+	}
+	for _, t := range f.Trials {
+		if err := t.check(); err != nil {
+			return nil, &Problem{Path: rel, Msg: "corrupt: " + err.Error()}
+		}
+	}
+	return e, nil
+}
+
+// jsonError describes a decoding error with the line it happened on.
+func jsonError(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || err.Error() == "unexpected end of JSON input" {
+		return "truncated"
+	}
+	if off >= 0 && off <= int64(len(data)) {
+		return fmt.Sprintf("line %d: %v", bytes.Count(data[:off], []byte("\n"))+1, err)
+	}
+	return err.Error()
+}
+
+// Save stores rec atomically at RecordPath under root and sets rec.Path.
+// A corrupt file in its place is kept beside it as NAME.json.corrupt; a
+// file from a newer litbook is never replaced.
+func Save(root string, ix *Index, rec *model.Record) error {
+	rel := RecordPath(rec.Machine, rec.Run)
+	if p := ix.Problem(rel); p != nil && p.Newer {
+		return p
+	}
+	f := newFile(rec, time.Now().UTC())
+	data, err := f.encode()
+	if err != nil {
+		return err
+	}
+	target := filepath.Join(root, filepath.FromSlash(rel))
+	if p := ix.Problem(rel); p != nil {
+		_ = os.Rename(target, target+".corrupt")
+	}
+	if err := WriteFileAtomic(target, data); err != nil {
+		return fmt.Errorf("storing the result of %s: %w", rec.Run.ID, err)
+	}
+	rec.Path = rel
+	return nil
+}
+
+// WriteFileAtomic writes data to name through a temporary file in the same
+// directory, synced before it is renamed into place: readers and crashes
+// see the old file or the new one, never a part.
+func WriteFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Prune removes, from m's directory, records of runs that keep is false
+// for, and temporary files left by interrupted builds. Other machines'
+// records are never touched.
+func Prune(root string, m model.Machine, keep func(runID string) bool) error {
+	dir := filepath.Join(root, Dir, MachineDir(m))
+	var remove []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		rel, _ := filepath.Rel(dir, p)
+		id := strings.TrimSuffix(filepath.ToSlash(rel), ".json")
+		switch {
+		case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"):
+			remove = append(remove, p)
+		case strings.HasSuffix(name, ".json") && !strings.HasPrefix(name, ".") && !keep(id):
+			remove = append(remove, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range remove {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	// Remove chapter directories left empty.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			_ = os.Remove(filepath.Join(dir, e.Name())) // fails unless empty
+		}
+	}
+	return nil
+}
+
+// Machines returns the machines that have records in ix, each with the
+// latest time one of its records was stored and its Go versions.
+func (ix *Index) Machines() []MachineInfo {
+	byDir := map[string]*MachineInfo{}
+	var out []*MachineInfo
+	for _, e := range ix.Entries {
+		d := MachineDir(e.Machine)
+		mi := byDir[d]
+		if mi == nil {
+			mi = &MachineInfo{Dir: d, Machine: e.Machine}
+			byDir[d] = mi
+			out = append(out, mi)
+		}
+		mi.Records++
+		if e.Stored.After(mi.Last) {
+			mi.Last, mi.Machine = e.Stored, e.Machine
+		}
+		if mi.First.IsZero() || e.Stored.Before(mi.First) {
+			mi.First = e.Stored
+		}
+		if !contains(mi.GoVersions, e.GoVersion) {
+			mi.GoVersions = append(mi.GoVersions, e.GoVersion)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	res := make([]MachineInfo, len(out))
+	for i, mi := range out {
+		sort.Strings(mi.GoVersions)
+		res[i] = *mi
+	}
+	return res
+}
+
+// MachineInfo summarises one machine's records.
+type MachineInfo struct {
+	Dir         string // under results/
+	Machine     model.Machine
+	Records     int
+	First, Last time.Time // when records were stored
+	GoVersions  []string
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// file is the JSON form of a record.
+type file struct {
+	Format  int       `json:"format"`
+	Run     string    `json:"run"`
+	Source  string    `json:"source"`
+	Key     string    `json:"key"`
+	Sources string    `json:"sources"`
+	Go      string    `json:"go"`
+	Machine machine   `json:"machine"`
+	Stored  time.Time `json:"stored"`
+	Trials  []trial   `json:"trials"`
+	// Digest is the SHA-256 of the file's JSON encoding with Digest empty.
+	Digest string `json:"digest"`
+}
+
+type machine struct {
+	OS         string `json:"os"`
+	Kernel     string `json:"kernel"`
+	Arch       string `json:"arch"`
+	CPUs       int    `json:"cpus"`
+	FS         string `json:"fs"`
+	Hostname   string `json:"hostname"`
+	RunDirRoot string `json:"runDirRoot"`
+}
+
+func (m machine) model(goVersion string) model.Machine {
+	return model.Machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, FS: m.FS, GoVersion: goVersion, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot}
+}
+
+type trial struct {
+	Start        time.Time  `json:"start"`
+	Duration     duration   `json:"duration"`
+	Exit         int        `json:"exit"`
+	TimedOut     bool       `json:"timedOut,omitempty"`
+	Shell        *output    `json:"shell,omitempty"`
+	Commands     []command  `json:"commands"`
+	Files        []fileInfo `json:"files,omitempty"`
+	FilesOmitted int        `json:"filesOmitted,omitempty"`
+}
+
+type command struct {
+	Cmd      string   `json:"cmd"` // for the reviewer of the file; not read back
+	Ran      bool     `json:"ran"`
+	Done     bool     `json:"done"`
+	Exit     int      `json:"exit"`
+	Duration duration `json:"duration"`
+	Pid      int      `json:"pid,omitempty"`
+	Killed   bool     `json:"killed,omitempty"`
+	Stdout   *output  `json:"stdout,omitempty"`
+	Stderr   *output  `json:"stderr,omitempty"`
+}
+
+type fileInfo struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+	Mode string `json:"mode"`
+}
+
+// output is a captured stream: text when it is valid UTF-8, so that the
+// file reads well in review, and base64 otherwise.
+type output struct {
+	Text   string `json:"text,omitempty"`
+	Base64 string `json:"base64,omitempty"`
+	Total  int64  `json:"total"`
+}
+
+// duration is a time.Duration written as Go writes it: "4.213s".
+type duration time.Duration
+
+func (d duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+func newOutput(o model.Output) *output {
+	if o.Total == 0 && len(o.Data) == 0 {
+		return nil
+	}
+	if utf8.Valid(o.Data) {
+		return &output{Text: string(o.Data), Total: o.Total}
+	}
+	return &output{Base64: base64.StdEncoding.EncodeToString(o.Data), Total: o.Total}
+}
+
+func (o *output) model() (model.Output, error) {
+	if o == nil {
+		return model.Output{}, nil
+	}
+	data := []byte(o.Text)
+	if o.Base64 != "" {
+		var err error
+		if data, err = base64.StdEncoding.DecodeString(o.Base64); err != nil {
+			return model.Output{}, err
+		}
+	}
+	if o.Total < int64(len(data)) {
+		return model.Output{}, fmt.Errorf("output of %d bytes claims a total of %d", len(data), o.Total)
+	}
+	return model.Output{Data: data, Total: o.Total}, nil
+}
+
+func newFile(rec *model.Record, now time.Time) *file {
+	m := rec.Machine
+	f := &file{
+		Format: Format, Run: rec.Run.ID, Source: rec.Run.Pos.String(), Key: rec.Key, Sources: rec.Sources,
+		Go: rec.GoVersion, Stored: now,
+		Machine: machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, FS: m.FS, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot},
+	}
+	for _, res := range rec.Trials {
+		t := trial{
+			Start: res.Start.UTC(), Duration: duration(res.Duration), Exit: res.Exit, TimedOut: res.TimedOut,
+			Shell: newOutput(res.Shell), FilesOmitted: res.FilesOmitted,
+		}
+		for i, c := range res.Commands {
+			t.Commands = append(t.Commands, command{
+				Cmd: rec.Run.Commands[i].Text, Ran: c.Ran, Done: c.Done, Exit: c.Exit, Duration: duration(c.Duration),
+				Pid: c.Pid, Killed: c.Killed, Stdout: newOutput(c.Stdout), Stderr: newOutput(c.Stderr),
+			})
+		}
+		for _, fi := range res.Files {
+			t.Files = append(t.Files, fileInfo{Name: fi.Name, Size: fi.Size, Mode: fi.Mode})
+		}
+		f.Trials = append(f.Trials, t)
+	}
+	return f
+}
+
+// check validates what result would otherwise trust.
+func (t *trial) check() error {
+	for _, o := range []*output{t.Shell} {
+		if _, err := o.model(); err != nil {
+			return err
+		}
+	}
+	for _, c := range t.Commands {
+		for _, o := range []*output{c.Stdout, c.Stderr} {
+			if _, err := o.model(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// result converts a trial of run; the file was checked by readEntry, and
+// its commands match run's because its Sources do.
+func (t *trial) result(run *model.Run, n int, m model.Machine) *model.Result {
+	res := &model.Result{
+		Run: run, Trial: n, Exit: t.Exit, TimedOut: t.TimedOut, Start: t.Start, Duration: time.Duration(t.Duration),
+		FilesOmitted: t.FilesOmitted, Machine: m,
+	}
+	res.Shell, _ = t.Shell.model()
+	res.Commands = make([]model.CommandResult, len(run.Commands))
+	for i, c := range t.Commands {
+		if i >= len(res.Commands) {
+			break
+		}
+		cr := model.CommandResult{Ran: c.Ran, Done: c.Done, Exit: c.Exit, Duration: time.Duration(c.Duration), Pid: c.Pid, Killed: c.Killed}
+		cr.Stdout, _ = c.Stdout.model()
+		cr.Stderr, _ = c.Stderr.model()
+		res.Commands[i] = cr
+	}
+	for _, fi := range t.Files {
+		res.Files = append(res.Files, model.FileInfo{Name: fi.Name, Size: fi.Size, Mode: fi.Mode})
+	}
+	return res
+}
+
+// encode returns f as indented JSON with its digest set.
+func (f *file) encode() ([]byte, error) {
+	f.Digest = f.digest()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// digest returns the SHA-256 of f's compact JSON encoding with Digest empty.
+func (f *file) digest() string {
+	g := *f
+	g.Digest = ""
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&g); err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/litbook/litbook/model"
+)
+
+var (
+	here  = model.Machine{OS: "Linux", Kernel: "6.18.44", Arch: "amd64", CPUs: 2, FS: "ext4", GoVersion: "go1.26.8", Hostname: "a", RunDirRoot: "/tmp"}
+	there = model.Machine{OS: "Linux", Kernel: "6.1.0", Arch: "arm64", CPUs: 8, FS: "tmpfs", GoVersion: "go1.26.8", Hostname: "b", RunDirRoot: "/dev/shm"}
+)
+
+func testRun() *model.Run {
+	ch := &model.Chapter{Path: "chapters/01-append.md", Slug: "01-append"}
+	prog := &model.Program{Name: "appender", Chapter: ch, Files: []*model.File{{Name: "main.go", Source: []byte("package main\n")}}}
+	return &model.Run{
+		ID: "01-append/seek", Name: "seek", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 40},
+		Block:    []byte("console run=seek trials=2\n$ appender race.log\n$ printf '\\377'\n"),
+		Commands: []*model.Command{{Text: "appender race.log"}, {Text: `printf '\377'`}},
+		Programs: []*model.Program{prog},
+		Trials:   2,
+	}
+}
+
+func testRecord(run *model.Run, m model.Machine) *model.Record {
+	key, sources := Key(run, "go1.26.8", m)
+	rec := &model.Record{Run: run, Key: key, Sources: sources, GoVersion: "go1.26.8", Machine: m, Fresh: true}
+	for i := range run.Trials {
+		rec.Trials = append(rec.Trials, &model.Result{
+			Run: run, Trial: i + 1, Start: time.Date(2026, 11, 23, 10, 0, i, 5, time.UTC), Duration: 4213456789 * time.Nanosecond,
+			Machine: m,
+			Commands: []model.CommandResult{
+				{Ran: true, Done: true, Duration: time.Second, Stdout: model.Output{Data: []byte("lost=868916\n"), Total: 12}},
+				{Ran: true, Done: true, Exit: 0, Stdout: model.Output{Data: []byte{0xff}, Total: 3}},
+			},
+			Files: []model.FileInfo{{Name: "race.log", Size: 1131084, Mode: "file"}},
+		})
+	}
+	return rec
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	rec := testRecord(run, here)
+	ix, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(root, ix, rec); err != nil {
+		t.Fatal(err)
+	}
+	if want := "results/linux-amd64-2cpu-ext4-6.18.44/01-append/seek.json"; rec.Path != want {
+		t.Errorf("Path = %q, want %q", rec.Path, want)
+	}
+	ix, err = Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ix.Problems) > 0 {
+		t.Fatalf("problems: %v", ix.Problems[0])
+	}
+	e := ix.Find(rec.Key)
+	if e == nil {
+		t.Fatal("saved record not found by key")
+	}
+	got := e.Record(run)
+	for i := range got.Trials {
+		if !reflect.DeepEqual(got.Trials[i], rec.Trials[i]) {
+			t.Errorf("trial %d:\ngot  %+v\nwant %+v", i+1, got.Trials[i], rec.Trials[i])
+		}
+	}
+	if got.Key != rec.Key || got.Sources != rec.Sources || got.Path != rec.Path || got.Fresh {
+		t.Errorf("record fields: %+v", got)
+	}
+	// Text is stored as text, for review; bytes that are not UTF-8 as base64.
+	data, _ := os.ReadFile(filepath.Join(root, rec.Path))
+	if !strings.Contains(string(data), `"text": "lost=868916\n"`) || !strings.Contains(string(data), `"base64": "/w=="`) {
+		t.Errorf("stored file does not keep text readable:\n%s", data)
+	}
+}
+
+func TestKey(t *testing.T) {
+	run := testRun()
+	key, sources := Key(run, "go1.26.8", here)
+	k2, s2 := Key(run, "go1.26.8", there)
+	if k2 == key || s2 != sources {
+		t.Error("another machine must change the key and not the sources")
+	}
+	if k3, s3 := Key(run, "go1.27.0", here); k3 == key || s3 != sources {
+		t.Error("another Go version must change the key and not the sources")
+	}
+	// Hostname and where runs were made are shown, not part of the fingerprint.
+	moved := here
+	moved.Hostname, moved.RunDirRoot = "other", "/var/tmp"
+	if k4, _ := Key(run, "go1.26.8", moved); k4 != key {
+		t.Error("hostname changed the key")
+	}
+	run.Programs[0].Files[0].Source = []byte("package main // edited\n")
+	if k5, s5 := Key(run, "go1.26.8", here); k5 == key || s5 == sources {
+		t.Error("a program edit must change key and sources")
+	}
+	run.Block = append(run.Block, '\n')
+	if _, s6 := Key(run, "go1.26.8", here); s6 == sources {
+		t.Error("a run block edit must change the sources")
+	}
+}
+
+func TestCorruptRecordsAreNotTrusted(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	rec := testRecord(run, here)
+	ix, _ := Load(root)
+	if err := Save(root, ix, rec); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(root, rec.Path)
+	good, _ := os.ReadFile(path)
+	for name, c := range map[string]struct {
+		data string
+		want string
+	}{
+		"truncated":  {string(good[:len(good)/2]), "corrupt: truncated"},
+		"empty":      {"", "corrupt: truncated"},
+		"edited":     {strings.Replace(string(good), "lost=868916", "lost=0", 1), "digest does not match"},
+		"conflict":   {"<<<<<<< HEAD\n" + string(good), "corrupt: line 1: invalid character '<'"},
+		"unknown":    {strings.Replace(string(good), `"format": 1,`, `"format": 1, "extra": true,`, 1), `corrupt: json: unknown field "extra"`},
+		"older":      {strings.Replace(string(good), `"format": 1,`, `"format": 0,`, 1), "older than this litbook's"},
+		"newer":      {strings.Replace(string(good), `"format": 1,`, `"format": 2,`, 1), "written by a newer litbook (results format 2; this one reads 1)"},
+		"bad base64": {strings.Replace(string(good), `"/w=="`, `"!!"`, 1), "corrupt"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(c.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ix, err := Load(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ix.Find(rec.Key) != nil {
+				t.Fatal("a damaged record was trusted")
+			}
+			if len(ix.Problems) != 1 || !strings.Contains(ix.Problems[0].Error(), c.want) || !strings.HasPrefix(ix.Problems[0].Error(), rec.Path+": ") {
+				t.Fatalf("problems %v, want one at %s containing %q", ix.Problems, rec.Path, c.want)
+			}
+			// Saving again: a newer file is never replaced; anything else
+			// is, and a corrupt one is kept beside it.
+			err = Save(root, ix, testRecord(run, here))
+			after, _ := os.ReadFile(path)
+			if name == "newer" {
+				if err == nil || string(after) != c.data {
+					t.Fatalf("a newer record was replaced (err %v)", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept, _ := os.ReadFile(path + ".corrupt"); string(kept) != c.data {
+				t.Errorf("the damaged file was not kept beside the new one")
+			}
+		})
+	}
+}
+
+func TestFindSourcesAndPrune(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	ix, _ := Load(root)
+	old := testRecord(run, there)
+	if err := Save(root, ix, old); err != nil {
+		t.Fatal(err)
+	}
+	gone := testRun()
+	gone.ID = "01-append/gone"
+	gone.Block = []byte("console run=gone\n$ true\n")
+	if err := Save(root, ix, testRecord(gone, here)); err != nil {
+		t.Fatal(err)
+	}
+	leftover := filepath.Join(root, Dir, MachineDir(here), "01-append", ".seek.json.tmp-123")
+	if err := os.WriteFile(leftover, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ = Load(root)
+	_, sources := Key(run, "go1.26.8", here)
+	if e := ix.FindSources(sources, here); e == nil || e.Machine.Hostname != "b" {
+		t.Fatalf("FindSources: got %+v, want the other machine's record", e)
+	}
+	if err := Save(root, ix, testRecord(run, here)); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ = Load(root)
+	if e := ix.FindSources(sources, here); e == nil || e.Machine.Hostname != "a" {
+		t.Fatalf("FindSources: got %+v, want this machine's record first", e)
+	}
+	if got := len(ix.Machines()); got != 2 {
+		t.Errorf("Machines: %d, want 2", got)
+	}
+	if err := Prune(root, here, func(id string) bool { return id == run.ID }); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ = Load(root)
+	var paths []string
+	for _, e := range ix.Entries {
+		paths = append(paths, e.Path)
+	}
+	want := []string{
+		"results/linux-amd64-2cpu-ext4-6.18.44/01-append/seek.json",
+		"results/linux-arm64-8cpu-tmpfs-6.1.0/01-append/seek.json",
+	}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("after Prune: %v, want %v", paths, want)
+	}
+	if _, err := os.Stat(leftover); err == nil {
+		t.Error("Prune left a temporary file")
+	}
+}
