@@ -106,14 +106,7 @@ func Load(dir string) (*Book, error) {
 		b.Runs = append(b.Runs, ch.Runs...)
 	}
 	for _, r := range b.Runs {
-		seen := map[string]bool{}
-		for _, c := range r.Calls {
-			if p := programs[c.Name]; p != nil && p.Chapter == r.Chapter && !seen[c.Name] {
-				seen[c.Name] = true
-				r.Programs = append(r.Programs, p)
-			}
-		}
-		sort.Slice(r.Programs, func(i, j int) bool { return r.Programs[i].Name < r.Programs[j].Name })
+		r.Programs = usedPrograms(r)
 	}
 	if len(paths) == 0 && len(errs) == 0 {
 		errs.Add(model.Pos{File: ConfigFile}, "the book has no chapters: list them in [book] chapters, or put .md files in chapters/")
@@ -202,4 +195,27 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) ([]string, []
 		pos = append(pos, at)
 	}
 	return paths, pos
+}
+
+// usedPrograms returns the programs of r's chapter that r may call, sorted
+// by name: those whose name appears as a word anywhere in its commands, so
+// that a program started through xargs, env or sh -c counts too. A run's
+// cache key covers these programs; a false positive only costs a re-run.
+func usedPrograms(r *model.Run) []*model.Program {
+	words := map[string]bool{}
+	for _, c := range r.Commands {
+		for _, w := range strings.FieldsFunc(c.Text, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-')
+		}) {
+			words[w] = true
+		}
+	}
+	var used []*model.Program
+	for _, p := range r.Chapter.Programs {
+		if words[p.Name] {
+			used = append(used, p)
+		}
+	}
+	sort.Slice(used, func(i, j int) bool { return used[i].Name < used[j].Name })
+	return used
 }

@@ -94,7 +94,9 @@ type Run struct {
 	// shallow scan of each command (see loader); the runner checks that each
 	// is a program of the book or a command on the run's PATH.
 	Calls []Call
-	// Programs lists the book programs among Calls, sorted by name.
+	// Programs lists the chapter's programs whose name appears as a word
+	// in the transcript (so also those started through xargs or sh -c),
+	// sorted by name. The run's cache key covers them.
 	Programs []*Program
 }
 
