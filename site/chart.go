@@ -1,0 +1,328 @@
+package site
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/litbook/litbook/values"
+)
+
+// The geometry of a chart, in viewBox units. The SVG scales to the width
+// of the column (chart.css), so these fix proportions, not pixels.
+const (
+	chartWidth    = 640
+	chartRow      = 32  // height of one series
+	chartTop      = 10  // space above the first row
+	chartAxis     = 30  // space below the last row: the tick labels
+	chartRight    = 24  // space right of the plot, for the last tick label
+	chartLabelMax = 28  // label characters drawn; longer ones are cut with …
+	chartCharW    = 6.6 // average advance of a 12-unit label character
+	chartDotR     = 4
+	chartJitter   = 8 // dots spread ± this much around the row's middle
+)
+
+// chartSVG draws c as a strip plot in a figure: one row per series with
+// its label on the left, one dot per trial on a shared linear axis, a mark
+// at each series' median. Dots are spread vertically by a fixed sequence,
+// so equal values stay visible and a build draws the same chart every
+// time. Colours come from currentColor and the page's custom properties
+// (with fallbacks), so the chart follows the light and dark themes; the
+// figure also holds every trial's values as a table, for readers without
+// CSS or SVG. id is the figure's id; caption, if not empty, its caption.
+// Every piece of text is escaped.
+func chartSVG(c *values.Chart, id string, caption string) template.HTML {
+	var series []values.Series
+	kind := values.Number
+	if c != nil {
+		series, kind = c.Series, c.Kind
+	}
+	var all []float64
+	labelW := 0
+	for _, s := range series {
+		all = append(all, finite(s.Values)...)
+		labelW = max(labelW, utf8.RuneCountInString(shorten(s.Label)))
+	}
+	ax := newAxis(kind, all)
+	x0 := math.Round(min(max(float64(labelW)*chartCharW+20, 64), 220))
+	x1 := float64(chartWidth - chartRight)
+	xOf := func(v float64) float64 { return x0 + (v-ax.lo)/(ax.hi-ax.lo)*(x1-x0) }
+	bottom := float64(chartTop + len(series)*chartRow)
+	height := bottom + chartAxis
+
+	title := caption
+	if title == "" {
+		var labels []string
+		for _, s := range series {
+			labels = append(labels, s.Label)
+		}
+		title = "Chart of " + joinAnd(labels)
+	}
+
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p(`<figure class="chart" id="%s">`+"\n", esc(id))
+	p(`<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %s" width="%d" height="%s" role="img" aria-labelledby="%s-title %s-desc">`+"\n",
+		chartWidth, num(height), chartWidth, num(height), esc(id), esc(id))
+	p(`<title id="%s-title">%s</title>`+"\n", esc(id), esc(title))
+	var desc []string
+	for _, s := range series {
+		desc = append(desc, s.Label+": "+seriesSummary(kind, s.Values))
+	}
+	p(`<desc id="%s-desc">%s</desc>`+"\n", esc(id), esc(strings.Join(desc, "; ")))
+
+	// Grid and axis.
+	p(`<g class="chart-grid" stroke="currentColor" stroke-opacity="0.15">`)
+	for _, t := range ax.ticks {
+		p(`<line x1="%s" y1="%d" x2="%s" y2="%s"/>`, num(xOf(t)), chartTop, num(xOf(t)), num(bottom))
+	}
+	p("</g>\n")
+	p(`<line class="chart-axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.4"/>`+"\n",
+		num(x0), num(bottom), num(x1), num(bottom))
+	p(`<g class="chart-ticks" fill="currentColor" font-size="11" text-anchor="middle">`)
+	for _, t := range ax.ticks {
+		p(`<text x="%s" y="%s">%s</text>`, num(xOf(t)), num(bottom+18), esc(values.Format(kind, t)))
+	}
+	p("</g>\n")
+
+	// One row per series: the median's mark under the trials' dots.
+	for i, s := range series {
+		y := float64(chartTop + i*chartRow + chartRow/2)
+		p(`<g class="chart-row">`)
+		label := shorten(s.Label)
+		if label != s.Label {
+			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor" font-size="12" text-anchor="end"><title>%s</title>%s</text>`,
+				num(x0-10), num(y), esc(s.Label), esc(label))
+		} else {
+			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor" font-size="12" text-anchor="end">%s</text>`,
+				num(x0-10), num(y), esc(label))
+		}
+		p(`<line class="chart-guide" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.1"/>`,
+			num(x0), num(y), num(x1), num(y))
+		if vs := finite(s.Values); len(vs) > 0 {
+			m := medianOf(vs)
+			p(`<line class="chart-median" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-width="2"><title>median %s</title></line>`,
+				num(xOf(m)), num(y-chartRow*0.38), num(xOf(m)), num(y+chartRow*0.38), esc(values.Format(kind, m)))
+		}
+		for j, v := range s.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			p(`<circle class="chart-dot" cx="%s" cy="%s" r="%d" fill="currentColor" fill-opacity="0.6"><title>%s</title></circle>`,
+				num(xOf(v)), num(y+jitter(j)), chartDotR, esc(trialText(s, j, kind)))
+		}
+		p("</g>\n")
+	}
+	p("</svg>\n")
+	if caption != "" {
+		p("<figcaption>%s</figcaption>\n", esc(caption))
+	}
+
+	// The same data as a table.
+	trials := 0
+	for _, s := range series {
+		trials = max(trials, len(s.Values))
+	}
+	p(`<details class="chart-data"><summary>Trials</summary>` + "\n<table>\n<thead><tr><th scope=\"col\">Trial</th>")
+	for _, s := range series {
+		p(`<th scope="col">%s</th>`, esc(s.Label))
+	}
+	p("</tr></thead>\n<tbody>\n")
+	scalars := false
+	for _, s := range series {
+		scalars = scalars || scalar(s)
+	}
+	for j := range trials {
+		p(`<tr><th scope="row">%d</th>`, j+1)
+		for _, s := range series {
+			if j < len(s.Values) && !scalar(s) {
+				p("<td>%s</td>", esc(values.Format(kind, s.Values[j])))
+			} else {
+				p("<td></td>")
+			}
+		}
+		p("</tr>\n")
+	}
+	p("</tbody>\n")
+	if trials > 1 || scalars {
+		p(`<tfoot><tr><th scope="row">Median</th>`)
+		for _, s := range series {
+			if vs := finite(s.Values); len(vs) > 0 {
+				p("<td>%s</td>", esc(values.Format(kind, medianOf(vs))))
+			} else {
+				p("<td></td>")
+			}
+		}
+		p("</tr></tfoot>\n")
+	}
+	p("</table>\n</details>\n</figure>\n")
+	return template.HTML(b.String())
+}
+
+// axis is the x axis of a chart: its domain and its ticks.
+type axis struct {
+	lo, hi float64
+	ticks  []float64
+}
+
+// newAxis chooses an axis for vs: from 0 when no value is negative (else
+// from the smallest), to the largest, widened to 3–6 round ticks: steps of
+// 1, 2 or 5 times a power of ten, of whole minutes and hours for durations
+// of minutes, and of powers of two for byte counts from 1 KiB on.
+func newAxis(kind values.ValueKind, vs []float64) axis {
+	lo, hi := 0.0, 1.0
+	if len(vs) > 0 {
+		lo, hi = slices.Min(vs), slices.Max(vs)
+	}
+	lo = min(lo, 0)
+	if hi <= lo { // all values equal (and negative) or all zero
+		hi = lo + max(math.Abs(lo), 1)
+	}
+	span := hi - lo
+	var steps []float64
+	k := math.Floor(math.Log10(span))
+	for e := k - 2; e <= k+1; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			steps = append(steps, m*math.Pow(10, e))
+		}
+	}
+	switch {
+	case kind == values.Duration && span >= 120:
+		// Whole minutes and hours rather than 100 s or 500 s.
+		steps = slices.DeleteFunc(steps, func(s float64) bool { return s >= 60 })
+		steps = append(steps, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 3*3600, 6*3600, 12*3600, 86400)
+	case kind == values.Bytes && hi >= 1024:
+		steps = steps[:0]
+		for e := math.Floor(math.Log2(span)) - 3; e <= math.Floor(math.Log2(span))+1; e++ {
+			steps = append(steps, math.Pow(2, e))
+		}
+	}
+	slices.Sort(steps)
+	count := func(step float64) int {
+		return int(math.Ceil(hi/step-1e-9)-math.Floor(lo/step+1e-9)) + 1
+	}
+	extent := func(step float64) float64 {
+		return (math.Ceil(hi/step-1e-9) - math.Floor(lo/step+1e-9)) * step
+	}
+	// The tightest axis with 3 to 6 ticks; of equally tight ones, the one
+	// with fewer ticks. Failing that, the one with the count closest to 4.
+	best, found := steps[len(steps)-1], false
+	for _, s := range steps {
+		n := count(s)
+		if n < 3 || n > 6 {
+			continue
+		}
+		if !found || extent(s) < extent(best)-1e-9*span || math.Abs(extent(s)-extent(best)) <= 1e-9*span && n < count(best) {
+			best, found = s, true
+		}
+	}
+	if !found {
+		for _, s := range steps {
+			if math.Abs(float64(count(s)-4)) < math.Abs(float64(count(best)-4)) {
+				best = s
+			}
+		}
+	}
+	first, last := math.Floor(lo/best+1e-9), math.Ceil(hi/best-1e-9)
+	ax := axis{lo: first * best, hi: last * best}
+	for i := first; i <= last; i++ {
+		ax.ticks = append(ax.ticks, i*best)
+	}
+	if ax.hi <= ax.lo {
+		ax.hi = ax.lo + best
+	}
+	return ax
+}
+
+// jitter returns the vertical offset of the j-th dot of a row: a
+// low-discrepancy sequence (multiples of the golden ratio), so that dots
+// of equal value spread out evenly and every build draws the same chart.
+func jitter(j int) float64 {
+	f := math.Mod(float64(j)*0.6180339887498949+0.5, 1) // the first dot in the middle
+	return (f - 0.5) * 2 * chartJitter
+}
+
+// scalar reports whether s is a single value rather than a run's trials:
+// the table shows it as its median, not as trial 1.
+func scalar(s values.Series) bool { return s.Run == "" && len(s.Values) == 1 }
+
+// trialText is the tooltip of a dot.
+func trialText(s values.Series, j int, kind values.ValueKind) string {
+	v := values.Format(kind, s.Values[j])
+	if scalar(s) {
+		return v
+	}
+	return fmt.Sprintf("trial %d: %s", j+1, v)
+}
+
+// seriesSummary describes a series for the chart's description.
+func seriesSummary(kind values.ValueKind, vs []float64) string {
+	vs = finite(vs)
+	switch len(vs) {
+	case 0:
+		return "no values"
+	case 1:
+		return values.Format(kind, vs[0])
+	}
+	if lo, hi := slices.Min(vs), slices.Max(vs); lo == hi {
+		return fmt.Sprintf("%s in all %d trials", values.Format(kind, lo), len(vs))
+	}
+	return fmt.Sprintf("min %s, median %s, max %s over %d trials",
+		values.Format(kind, slices.Min(vs)), values.Format(kind, medianOf(vs)), values.Format(kind, slices.Max(vs)), len(vs))
+}
+
+// finite returns the values of vs that are numbers.
+func finite(vs []float64) []float64 {
+	var out []float64
+	for _, v := range vs {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func medianOf(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return s[n/2-1]/2 + s[n/2]/2
+}
+
+// shorten cuts a label that would crowd the plot.
+func shorten(label string) string {
+	if utf8.RuneCountInString(label) <= chartLabelMax {
+		return label
+	}
+	r := []rune(label)
+	return string(r[:chartLabelMax-1]) + "…"
+}
+
+// num formats a coordinate: at most one decimal, no trailing zeros.
+func num(x float64) string {
+	s := strconv.FormatFloat(math.Round(x*10)/10, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+// esc escapes text for HTML and for XML alike (the SVG must be both):
+// invalid UTF-8 and control characters, which XML forbids, become U+FFFD.
+func esc(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0x7f || r == 0xfffe || r == 0xffff {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return template.HTMLEscapeString(s)
+}
