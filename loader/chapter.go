@@ -47,6 +47,7 @@ type chapterState struct {
 	// blocks found, in source order
 	programs []*programBlockSpec
 	runs     []*model.Run
+	found    []*Expr // values, claims and charts in the prose
 }
 
 type programBlockSpec struct {
@@ -112,6 +113,7 @@ func (blockTransformer) Transform(doc *ast.Document, reader text.Reader, pc pars
 	for _, f := range fences {
 		st.fence(f, src)
 	}
+	st.found = st.exprs(doc, src)
 }
 
 // fence handles one fenced code block.
@@ -371,6 +373,7 @@ func parseChapter(md goldmark.Markdown, ch *model.Chapter) (ast.Node, *chapterSt
 		r.ID = ch.Slug + "/" + r.Name
 		ch.Runs = append(ch.Runs, r)
 	}
+	st.checkRefs(st.found)
 	if ch.Title == "" {
 		ch.Title = ch.Slug
 	}

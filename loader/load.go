@@ -18,6 +18,9 @@ import (
 type Book struct {
 	*model.Book
 	Docs []ast.Node // parallel to Chapters
+	// Exprs are the values, claims and charts of every chapter's prose, in
+	// book order.
+	Exprs []*Expr
 }
 
 // LoadConfig reads only the book.toml in dir: a Book with Root and Config
@@ -103,6 +106,7 @@ func Load(dir string) (*Book, error) {
 		errs = append(errs, chErrs...)
 		b.Chapters = append(b.Chapters, ch)
 		b.Docs = append(b.Docs, doc)
+		b.Exprs = append(b.Exprs, st.found...)
 		b.Runs = append(b.Runs, ch.Runs...)
 	}
 	for _, r := range b.Runs {

@@ -101,6 +101,19 @@ func dump(b *Book, err error) string {
 				fmt.Fprintf(&s, "    calls %s at %s\n", call.Name, call.Pos)
 			}
 		}
+		for _, x := range b.Exprs {
+			if x.Chapter != ch {
+				continue
+			}
+			kind := "value"
+			switch {
+			case x.Expr.IsChart():
+				kind = "chart"
+			case x.Expr.IsClaim():
+				kind = "claim"
+			}
+			fmt.Fprintf(&s, "  %s %q at %s\n", kind, x.Expr.Src, x.Pos)
+		}
 	}
 	return s.String()
 }

@@ -1,0 +1,229 @@
+package loader
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/values"
+	"github.com/yuin/goldmark/ast"
+)
+
+// KindValueSpan and KindChartBlock are the kinds of the nodes that replace
+// the code spans written as `=expression`.
+var (
+	KindValueSpan  = ast.NewNodeKind("LitbookValueSpan")
+	KindChartBlock = ast.NewNodeKind("LitbookChartBlock")
+)
+
+// Expr is a value, claim or chart written in a chapter's prose as an inline
+// code span that starts with "=": `=seek.lost`, `=append.lost == 0`,
+// `=chart(seek.lost, append.lost)`.
+type Expr struct {
+	Chapter *model.Chapter
+	Pos     model.Pos // of the expression's first character
+	Expr    *values.Expr
+	// spans maps offsets of Expr.Src to source offsets: the code span's
+	// text may be spread over several lines.
+	spans []span
+	lines lineIndex
+}
+
+type span struct{ off, src int }
+
+// PosAt returns the chapter position of offset off in the expression.
+func (x *Expr) PosAt(off int) model.Pos {
+	src := x.spans[0].src
+	for _, s := range x.spans {
+		if off >= s.off {
+			src = s.src + off - s.off
+		}
+	}
+	return model.Pos{File: x.Chapter.Path, Line: x.lines.line(src), Col: x.lines.col(src)}
+}
+
+// ValueSpan is a value or claim in a paragraph; the site draws its value.
+type ValueSpan struct {
+	ast.BaseInline
+	Expr *Expr
+}
+
+// Kind implements ast.Node.
+func (n *ValueSpan) Kind() ast.NodeKind { return KindValueSpan }
+
+// Dump implements ast.Node.
+func (n *ValueSpan) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"Expr": n.Expr.Expr.Src}, nil)
+}
+
+// ChartBlock is a paragraph that holds only a chart(...); the site draws the
+// chart as a figure in its place.
+type ChartBlock struct {
+	ast.BaseBlock
+	Expr *Expr
+}
+
+// Kind implements ast.Node.
+func (n *ChartBlock) Kind() ast.NodeKind { return KindChartBlock }
+
+// Dump implements ast.Node.
+func (n *ChartBlock) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"Expr": n.Expr.Expr.Src}, nil)
+}
+
+// isExprSpan reports whether the text of a code span is an expression: "="
+// followed by something that can start one. `=`, `==` and `=>` stay code.
+func isExprSpan(text string) bool {
+	rest, ok := strings.CutPrefix(text, "=")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if rest == "" {
+		return false
+	}
+	c := rest[0]
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '(' || c == '"' || c == '-' || c == '_'
+}
+
+// exprs replaces the expression code spans of doc with ValueSpan and
+// ChartBlock nodes and returns them in source order; syntax errors go to
+// st.errs. Run names are checked later, once every run has its name.
+func (st *chapterState) exprs(doc ast.Node, src []byte) []*Expr {
+	var spans []*ast.CodeSpan
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if cs, ok := n.(*ast.CodeSpan); ok && entering {
+			spans = append(spans, cs)
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	var found []*Expr
+	for _, cs := range spans {
+		var text strings.Builder
+		var parts []span
+		for c := cs.FirstChild(); c != nil; c = c.NextSibling() {
+			t, ok := c.(*ast.Text)
+			if !ok {
+				continue
+			}
+			if text.Len() > 0 && len(parts) > 0 {
+				text.WriteByte(' ') // a line break inside a code span is a space
+			}
+			parts = append(parts, span{off: text.Len(), src: t.Segment.Start})
+			text.Write(bytes.TrimRight(t.Segment.Value(src), "\r\n"))
+		}
+		s := text.String()
+		if len(parts) == 0 || !isExprSpan(s) {
+			continue
+		}
+		// The expression starts after "=" and any spaces: shift every
+		// part by that much.
+		skip := len(s) - len(strings.TrimLeft(s[1:], " "))
+		s = s[skip:]
+		parts[0].src += skip
+		for i := 1; i < len(parts); i++ {
+			parts[i].off -= skip
+		}
+		x := &Expr{Chapter: st.ch, spans: parts, lines: st.lines}
+		x.Pos = x.PosAt(0)
+		e, err := values.Parse(s)
+		if err != nil {
+			var se *values.SyntaxError
+			if errors.As(err, &se) {
+				st.errs.Add(x.PosAt(se.Off), "%s", se.Msg)
+			} else {
+				st.errs.Add(x.Pos, "%v", err)
+			}
+			continue
+		}
+		x.Expr = e
+		if e.IsChart() {
+			para, ok := cs.Parent().(*ast.Paragraph)
+			if !ok || para.ChildCount() != 1 {
+				st.errs.Add(x.Pos, "a chart is a figure: write `=chart(...)` as a paragraph of its own")
+				continue
+			}
+			node := &ChartBlock{Expr: x}
+			node.SetLines(para.Lines())
+			para.Parent().ReplaceChild(para.Parent(), para, node)
+		} else {
+			cs.Parent().ReplaceChild(cs.Parent(), cs, &ValueSpan{Expr: x})
+		}
+		found = append(found, x)
+	}
+	return found
+}
+
+// checkRefs reports references to runs the chapter does not have.
+func (st *chapterState) checkRefs(found []*Expr) {
+	names := map[string]bool{}
+	var list []string
+	for _, r := range st.ch.Runs {
+		names[r.Name] = true
+		list = append(list, r.Name)
+	}
+	sort.Strings(list)
+	for _, x := range found {
+		for _, ref := range x.Expr.Refs() {
+			if names[ref.Run] {
+				continue
+			}
+			msg := fmt.Sprintf("no run named %q in this chapter", ref.Run)
+			for _, name := range list {
+				if closeEnough(ref.Run, name) {
+					msg += fmt.Sprintf("; did you mean %s?", name)
+					break
+				}
+			}
+			if len(list) > 0 {
+				msg += " (its runs: " + strings.Join(list, ", ") + ")"
+			} else {
+				msg += " (it has no runs)"
+			}
+			st.errs.Add(x.PosAt(ref.Off), "%s", msg)
+		}
+	}
+}
+
+// Evaluate evaluates x against records, which are parallel to b.Runs. An
+// error is positioned at the part of the expression at fault.
+func (b *Book) Evaluate(x *Expr, records []*model.Record) (*values.Outcome, *model.Error) {
+	lookup := func(name string) *model.Record {
+		for i, r := range b.Runs {
+			if r.Chapter == x.Chapter && r.Name == name {
+				return records[i]
+			}
+		}
+		return nil
+	}
+	out, err := values.Evaluate(x.Expr, lookup)
+	if err != nil {
+		var ee *values.EvalError
+		if errors.As(err, &ee) {
+			return nil, &model.Error{Pos: x.PosAt(ee.Off), Msg: ee.Msg}
+		}
+		return nil, &model.Error{Pos: x.Pos, Msg: err.Error()}
+	}
+	return out, nil
+}
+
+// Check evaluates every expression of the book against records (parallel
+// to b.Runs) and returns an error for each that cannot be evaluated and
+// each claim that does not hold, with what was measured.
+func (b *Book) Check(records []*model.Record) error {
+	var errs model.ErrorList
+	for _, x := range b.Exprs {
+		out, err := b.Evaluate(x, records)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case out.Claim && !out.Holds:
+			errs = append(errs, &model.Error{Pos: x.Pos, Msg: fmt.Sprintf("claim does not hold: %s: %s", x.Expr.Src, out.Detail)})
+		}
+	}
+	return errs.Err()
+}
