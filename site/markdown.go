@@ -35,6 +35,7 @@ type nodeRenderer struct {
 	hl      *highlighter
 	results map[*model.Run]*model.Result
 	tmpl    *template.Template // defines "run" and "program"
+	exprs   *exprs
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -44,6 +45,8 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindCodeBlock, r.codeBlock)
 	reg.Register(loader.KindProgramBlock, r.programBlock)
 	reg.Register(loader.KindRunBlock, r.runBlock)
+	reg.Register(loader.KindValueSpan, r.exprs.valueSpan)
+	reg.Register(loader.KindChartBlock, r.exprs.chartBlock)
 }
 
 // heading draws a heading with its id and, from level 2 on, a "#" link to

@@ -12,7 +12,6 @@ import (
 	texttemplate "text/template"
 	"time"
 
-	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 )
 
@@ -21,6 +20,14 @@ var templateFS embed.FS
 
 //go:embed assets/style.css
 var styleCSS string
+
+// Styles of charts, values and the Machines page, appended to style.css.
+//
+//go:embed assets/chart.css
+var chartCSS string
+
+//go:embed assets/values.css
+var valuesCSS string
 
 // Files of the site besides the chapter pages.
 const (
@@ -47,6 +54,7 @@ type page struct {
 	Chapter     *model.Chapter
 	Content     template.HTML // the chapter, rendered
 	Measured    string        // the title page's line on where outputs come from
+	Machines    *machinesView // the Machines page
 }
 
 // navItem is a link to a page of the book.
@@ -66,10 +74,12 @@ func pageURL(slug string) string {
 }
 
 // render writes the site of b into dir, which exists and is empty.
-func render(b *loader.Book, results []*model.Result, dir string) error {
-	if len(results) != 0 && len(results) != len(b.Runs) {
-		return fmt.Errorf("site: %d results for %d runs", len(results), len(b.Runs))
+func render(in Input, dir string) error {
+	b, records := in.Book, in.Records
+	if len(records) != 0 && len(records) != len(b.Runs) {
+		return fmt.Errorf("site: %d records for %d runs", len(records), len(b.Runs))
 	}
+	results := shownResults(records)
 	if len(b.Docs) != len(b.Chapters) {
 		return fmt.Errorf("site: %d parsed documents for %d chapters", len(b.Docs), len(b.Chapters))
 	}
@@ -94,7 +104,7 @@ func render(b *loader.Book, results []*model.Result, dir string) error {
 	if err != nil {
 		return err
 	}
-	nr := &nodeRenderer{hl: newHighlighter(), results: byRun, tmpl: tmpl}
+	nr := &nodeRenderer{hl: newHighlighter(), results: byRun, tmpl: tmpl, exprs: &exprs{book: b, records: records, tmpl: tmpl}}
 	md := newMarkdown(nr)
 
 	base := page{
@@ -142,6 +152,7 @@ func render(b *loader.Book, results []*model.Result, dir string) error {
 		if i+1 < len(p.Nav) {
 			p.Next = &p.Nav[i+1]
 		}
+		nr.exprs.charts = 0
 		restore := rewriteChapterLinks(b.Docs[i], ch, pages)
 		var buf bytes.Buffer
 		err := md.Renderer().Render(&buf, ch.Source, b.Docs[i])
@@ -155,6 +166,15 @@ func render(b *loader.Book, results []*model.Result, dir string) error {
 		}
 	}
 
+	machines := base
+	machines.Title = "Machines · " + b.Config.Title
+	machines.Nav = nav(-1)
+	machines.Machines = newMachinesView(b, records, in.Store, in.Machine)
+	machines.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
+	if err := write(MachinesPage, &machines); err != nil {
+		return err
+	}
+
 	css, err := stylesheet()
 	if err != nil {
 		return err
@@ -163,6 +183,21 @@ func render(b *loader.Book, results []*model.Result, dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, MarkerFile), []byte(markerText), 0o644)
+}
+
+// shownResults returns the result each run's transcript shows: its first
+// trial.
+func shownResults(records []*model.Record) []*model.Result {
+	if records == nil {
+		return nil
+	}
+	results := make([]*model.Result, len(records))
+	for i, rec := range records {
+		if rec != nil && len(rec.Trials) > 0 {
+			results[i] = rec.Trials[0]
+		}
+	}
+	return results
 }
 
 // stylesheet returns style.css: the page styles, with chroma's rules for
@@ -183,6 +218,7 @@ func stylesheet() ([]byte, error) {
 	if err := t.Execute(&buf, data); err != nil {
 		return nil, err
 	}
+	buf.WriteString("\n" + chartCSS + "\n" + valuesCSS)
 	return buf.Bytes(), nil
 }
 

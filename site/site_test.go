@@ -155,7 +155,7 @@ func mustNotContain(t *testing.T, page, name string, unwanted ...string) {
 func TestWriteSmallBook(t *testing.T) {
 	b, results := smallBook(t)
 	out := filepath.Join(t.TempDir(), "book")
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	pages := []string{"index.html", "01-intro.html", "02-append.html", "03-end.html"}
@@ -243,7 +243,7 @@ func TestWriteSmallBook(t *testing.T) {
 	mustNotContain(t, end, "03-end.html", `class="next"`, `rel="next"`, "Measured on")
 
 	// The loaded book keeps its own links.
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	mustContain(t, readSite(t, out, "01-intro.html"), "01-intro.html (second build)", `href="02-append.html#seeking-first"`)
@@ -317,7 +317,7 @@ $ echo '<script>alert(2)</script>' | cat
 		Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
 	out := filepath.Join(t.TempDir(), "site")
-	if err := Write(b, []*model.Result{res}, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf([]*model.Result{res})}, out); err != nil {
 		t.Fatal(err)
 	}
 	page := readSite(t, out, "evil.html")
@@ -347,4 +347,18 @@ $ echo '<script>alert(2)</script>' | cat
 	if !bytes.Equal([]byte(page), bytes.ToValidUTF8([]byte(page), nil)) {
 		t.Error("evil.html is not valid UTF-8")
 	}
+}
+
+// recordsOf wraps results as one-trial records.
+func recordsOf(results []*model.Result) []*model.Record {
+	if results == nil {
+		return nil
+	}
+	records := make([]*model.Record, len(results))
+	for i, res := range results {
+		if res != nil {
+			records[i] = &model.Record{Run: res.Run, Trials: []*model.Result{res}, Machine: res.Machine}
+		}
+	}
+	return records
 }

@@ -23,6 +23,7 @@ type runView struct {
 	Start     time.Time // zero if unknown
 	Duration  string
 	Exclusive bool
+	Trial     string // "trial 1 of 5", for a run with several trials
 }
 
 // span is a piece of the terminal: text in one of the classes prompt, cmd,
@@ -79,6 +80,9 @@ func newRunView(run *model.Run, res *model.Result) *runView {
 	v.Files = newFilesView(res.Files, res.FilesOmitted)
 	v.Measured = machineParts(res.Machine)
 	v.Start = res.Start.UTC()
+	if run.Trials > 1 && res.Trial > 0 {
+		v.Trial = fmt.Sprintf("trial %d of %d shown", res.Trial, run.Trials)
+	}
 	if res.Duration > 0 {
 		v.Duration = formatDuration(res.Duration)
 	}

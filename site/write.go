@@ -11,6 +11,7 @@ import (
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,18 +19,32 @@ import (
 // something litbook did not make; Write and Clean leave it alone.
 var ErrNotOurs = errors.New("it exists and was not made by litbook (no " + MarkerFile + " file); remove it or choose another build-dir")
 
-// Write renders the site of b into buildDir: a title page, a page per
+// Input is what a site is rendered from.
+type Input struct {
+	Book *loader.Book
+	// Records are the results of the book's runs, parallel to Book.Runs.
+	Records []*model.Record
+	// Store is every machine's stored results, for the Machines page; nil
+	// if there are none.
+	Store *store.Index
+	// Machine is the machine that built the site.
+	Machine model.Machine
+}
+
+// Write renders the site of in.Book into buildDir: a title page, a page per
 // chapter and a stylesheet, all at the top level so that every link is
-// relative and the site works from file://. results[i] is the result of
+// relative and the site works from file://. records[i] is the record of
 // b.Runs[i]; a nil entry (or a nil slice) means not run, and the transcript
-// shows its commands only.
+// shows its commands only. A run's page shows its first trial, and the
+// values and charts of the prose are drawn from all of them.
 //
 // The site is rendered into a fresh directory beside buildDir and then put
 // in its place in one step, so a failed or interrupted build leaves the
 // previous site as it was. An existing buildDir is replaced only if litbook
 // made it (it holds MarkerFile) or it is empty; buildDir must not hold the
 // book itself.
-func Write(b *loader.Book, results []*model.Result, buildDir string) error {
+func Write(in Input, buildDir string) error {
+	b := in.Book
 	dir, err := checkBuildDir(b, buildDir)
 	if err != nil {
 		return err
@@ -45,7 +60,7 @@ func Write(b *loader.Book, results []*model.Result, buildDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := publish(b, results, tmp, dir, buildDir); err != nil {
+	if err := publish(in, tmp, dir, buildDir); err != nil {
 		_ = os.RemoveAll(tmp)
 		return err
 	}
@@ -54,12 +69,12 @@ func Write(b *loader.Book, results []*model.Result, buildDir string) error {
 
 // publish renders into tmp and puts tmp in place of dir, which the user
 // calls name.
-func publish(b *loader.Book, results []*model.Result, tmp, dir, name string) error {
+func publish(in Input, tmp, dir, name string) error {
 	// MkdirTemp makes the directory private; a site is for reading.
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := render(b, results, tmp); err != nil {
+	if err := render(in, tmp); err != nil {
 		return err
 	}
 	// Check again: the directory may have appeared or changed meanwhile.

@@ -33,7 +33,7 @@ func TestWriteReplacesPreviousSite(t *testing.T) {
 	b, results := smallBook(t)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "book")
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	stale := filepath.Join(out, "stale.html")
@@ -48,7 +48,7 @@ func TestWriteReplacesPreviousSite(t *testing.T) {
 		t.Errorf("site directory has mode %v, want it readable by all", perm)
 	}
 
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
@@ -70,7 +70,7 @@ func TestWriteIntoEmptyDirectory(t *testing.T) {
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
@@ -89,7 +89,7 @@ func TestWriteRefusesForeignDirectory(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("years of work"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Write(b, results, out)
+	err := Write(Input{Book: b, Records: recordsOf(results)}, out)
 	if !errors.Is(err, ErrNotOurs) {
 		t.Fatalf("Write into a directory litbook did not make: err = %v, want ErrNotOurs", err)
 	}
@@ -111,7 +111,7 @@ func TestWriteRefusesForeignDirectory(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(b, results, file); err == nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, file); err == nil {
 		t.Error("Write replaced a regular file")
 	}
 }
@@ -120,12 +120,12 @@ func TestFailedRenderKeepsPreviousSite(t *testing.T) {
 	b, results := smallBook(t)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "book")
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	before := readSite(t, out, "02-append.html")
 	// One result too many: a caller's bug, reported as an error.
-	if err := Write(b, append(results, nil), out); err == nil {
+	if err := Write(Input{Book: b, Records: recordsOf(append(results, nil))}, out); err == nil {
 		t.Fatal("Write with more results than runs succeeded")
 	}
 	if after := readSite(t, out, "02-append.html"); after != before {
@@ -146,7 +146,7 @@ func TestWriteRefusesTheBook(t *testing.T) {
 		filepath.Join(b.Root, "chapters", "out"),
 		b.Root + "/chapters/../chapters/..", // the root, spelt otherwise
 	} {
-		if err := Write(b, results, dir); err == nil {
+		if err := Write(Input{Book: b, Records: recordsOf(results)}, dir); err == nil {
 			t.Errorf("Write(%s) succeeded; it must refuse to replace the book", dir)
 		}
 		if err := Clean(b, dir); err == nil {
@@ -162,12 +162,12 @@ func TestWriteRefusesTheBook(t *testing.T) {
 	if err := os.Symlink(b.Root, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(b, results, link); err == nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, link); err == nil {
 		t.Error("Write through a symbolic link to the book succeeded")
 	}
 
 	// A build directory inside the book, beside the chapters, is fine.
-	if err := Write(b, results, filepath.Join(b.Root, "book")); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, filepath.Join(b.Root, "book")); err != nil {
 		t.Error(err)
 	}
 }
@@ -193,7 +193,7 @@ func TestClean(t *testing.T) {
 
 	// A site litbook made goes.
 	out := filepath.Join(parent, "book")
-	if err := Write(b, results, out); err != nil {
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	if err := Clean(b, out); err != nil {

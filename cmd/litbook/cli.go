@@ -29,10 +29,15 @@ type command struct {
 	// Flags declares the command's flags on fs and returns what Run reads.
 	Flags func(fs *flag.FlagSet) *options
 	Run   func(ctx context.Context, env *env, opts *options, bookDir string) error
+	// MaxArgs, if set, means the command's arguments are its own (at most
+	// MaxArgs of them, in opts.args) and the book is named with -C.
+	MaxArgs int
 }
 
 // options are the flags commands share; each command declares those it has.
 type options struct {
+	args     []string // for commands with MaxArgs
+	book     string   // -C, for commands with MaxArgs
 	buildDir string
 	jobs     int
 	rerun    bool // run everything, ignoring the results store
@@ -48,7 +53,7 @@ type env struct {
 	bookArg string
 }
 
-var commands = []*command{cmdBuild, cmdTest, cmdClean}
+var commands = []*command{cmdBuild, cmdTest, cmdDiff, cmdClean}
 
 func jobsFlag(fs *flag.FlagSet, o *options) {
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "run at most `n` runs at once")
@@ -98,10 +103,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		commandUsage(stderr, c, fs)
 		return exitUsage
 	}
-	if fs.NArg() > 1 {
+	bookDir := "."
+	switch {
+	case c.MaxArgs > 0 && fs.NArg() > c.MaxArgs:
 		fmt.Fprintf(stderr, "litbook %s: too many arguments: %s\n", c.Name, strings.Join(fs.Args(), " "))
 		commandUsage(stderr, c, fs)
 		return exitUsage
+	case c.MaxArgs > 0:
+		opts.args = fs.Args()
+		if opts.book != "" {
+			bookDir = opts.book
+		}
+	case fs.NArg() > 1:
+		fmt.Fprintf(stderr, "litbook %s: too many arguments: %s\n", c.Name, strings.Join(fs.Args(), " "))
+		commandUsage(stderr, c, fs)
+		return exitUsage
+	case fs.NArg() == 1:
+		bookDir = fs.Arg(0)
 	}
 	if opts.rerun && opts.frozen {
 		fmt.Fprintf(stderr, "litbook %s: -rerun and -frozen contradict each other: choose one\n", c.Name)
@@ -110,10 +128,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if opts.jobs < 1 {
 		fmt.Fprintf(stderr, "litbook %s: -j must be at least 1\n", c.Name)
 		return exitUsage
-	}
-	bookDir := "."
-	if fs.NArg() == 1 {
-		bookDir = fs.Arg(0)
 	}
 	e := &env{stdout: stdout, stderr: stderr, bookArg: bookDir}
 	err := c.Run(ctx, e, opts, bookDir)

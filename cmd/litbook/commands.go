@@ -67,7 +67,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (string,
 		return "", err
 	}
 	defer done()
-	if err := site.Write(m.book, m.results(), out); err != nil {
+	if err := site.Write(site.Input{Book: m.book, Records: m.records, Store: m.index, Machine: m.machine}, out); err != nil {
 		return "", err
 	}
 	return out, nil

@@ -24,20 +24,9 @@ type measured struct {
 	book    *loader.Book
 	records []*model.Record // parallel to book.Runs
 	machine model.Machine   // this machine
-	index   *store.Index    // the results store as it was before this build
+	index   *store.Index    // the results store
 	// What the build did.
 	compiled, ran, trials, stored int
-}
-
-// results returns the result shown for each run: its first trial.
-func (m *measured) results() []*model.Result {
-	out := make([]*model.Result, len(m.records))
-	for i, rec := range m.records {
-		if rec != nil && len(rec.Trials) > 0 {
-			out[i] = rec.Trials[0]
-		}
-	}
-	return out
 }
 
 // measure loads the book in bookDir, calls check (if any) on it, and gives
@@ -156,6 +145,9 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 				return nil, nil, err
 			}
 		}
+		if err := b.Check(m.records); err != nil {
+			return nil, nil, err
+		}
 		return m, done, nil
 	}
 	progs, err := rn.Build(ctx, b.Book, programs)
@@ -220,6 +212,14 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 		if err := prune(b, mach); err != nil {
 			return nil, nil, err
 		}
+	}
+	// Every run has its record: check what the prose claims about them.
+	if err := b.Check(m.records); err != nil {
+		return nil, nil, err
+	}
+	// The Machines page lists the store as this build leaves it.
+	if m.index, err = store.Load(b.Root); err != nil {
+		return nil, nil, err
 	}
 	return m, done, nil
 }

@@ -105,7 +105,11 @@ func (p *progress) event(e runner.Event) {
 			case e.Result.Err != nil:
 				status = "FAIL"
 			}
-			fmt.Fprintf(p.w, "%s %-28s %s  %s\n", status, e.Run.ID, e.Run.Pos, e.Result.Duration.Round(10*time.Millisecond))
+			id := e.Run.ID
+			if e.Run.Trials > 1 {
+				id = fmt.Sprintf("%s [%d/%d]", id, e.Trial, e.Run.Trials)
+			}
+			fmt.Fprintf(p.w, "%s %-28s %s  %s\n", status, id, e.Run.Pos, e.Result.Duration.Round(10*time.Millisecond))
 		}
 	}
 }

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner"
+	"github.com/litbook/litbook/store"
+)
+
+var cmdDiff = &command{
+	Name:      "diff",
+	UsageLine: "diff [-C book] [machine-a [machine-b]]",
+	Short:     "compare two machines' results, run by run",
+	Long: `
+Diff compares the results two machines stored for the book, run by run: the
+runs' trials and times, then every value and claim of the prose evaluated
+against each machine's results side by side, marking what changed and the
+claims that hold on one machine and fail on the other. It runs nothing.
+
+A machine is named by its directory under results/ or any part of it that
+is unique (arm64, 8cpu, tmpfs). With one machine, the other is this one;
+with none, this machine and the only other one. Results measured from
+earlier sources than the book's are compared too, marked (earlier sources).`,
+	Flags: func(fs *flag.FlagSet) *options {
+		o := &options{jobs: 1}
+		fs.StringVar(&o.book, "C", "", "the book's `dir`ectory (default: the current directory)")
+		return o
+	},
+	MaxArgs: 2,
+	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
+		b, err := loader.Load(bookDir)
+		if err != nil {
+			return err
+		}
+		ix, err := store.Load(b.Root)
+		if err != nil {
+			return err
+		}
+		for _, prob := range ix.Problems {
+			fmt.Fprintf(e.stderr, "litbook: %s\n", prob)
+		}
+		rn := &runner.Runner{}
+		gover, err := rn.GoVersion(ctx)
+		if err != nil {
+			return err
+		}
+		here, err := rn.Machine(gover)
+		if err != nil {
+			return err
+		}
+		a, bm, err := pickMachines(ix.Machines(), o.args, here)
+		if err != nil {
+			return err
+		}
+		writeDiff(e.stdout, b, ix, a, bm)
+		return nil
+	},
+}
+
+// pickMachines chooses the two machines to compare.
+func pickMachines(ms []store.MachineInfo, args []string, here model.Machine) (a, b store.MachineInfo, err error) {
+	var dirs []string
+	for _, m := range ms {
+		dirs = append(dirs, m.Dir)
+	}
+	available := "machines with results: " + strings.Join(dirs, ", ")
+	if len(ms) == 0 {
+		available = "no results are stored yet"
+	}
+	find := func(name string) (store.MachineInfo, error) {
+		var found []store.MachineInfo
+		for _, m := range ms {
+			if m.Dir == name {
+				return m, nil
+			}
+			if strings.Contains(m.Dir, name) {
+				found = append(found, m)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], nil
+		case 0:
+			return store.MachineInfo{}, &usageError{fmt.Sprintf("no machine matches %q (%s)", name, available)}
+		}
+		var names []string
+		for _, m := range found {
+			names = append(names, m.Dir)
+		}
+		return store.MachineInfo{}, &usageError{fmt.Sprintf("%q matches several machines: %s", name, strings.Join(names, ", "))}
+	}
+	thisOne := func() (store.MachineInfo, bool) {
+		for _, m := range ms {
+			if store.SameMachine(m.Machine, here) {
+				return m, true
+			}
+		}
+		return store.MachineInfo{}, false
+	}
+	switch len(args) {
+	case 2:
+		if a, err = find(args[0]); err != nil {
+			return
+		}
+		b, err = find(args[1])
+	case 1:
+		var ok bool
+		if a, ok = thisOne(); !ok {
+			return a, b, &usageError{fmt.Sprintf("this machine has no results to compare with: name two machines (%s)", available)}
+		}
+		b, err = find(args[0])
+	default:
+		var ok bool
+		if a, ok = thisOne(); !ok || len(ms) != 2 {
+			return a, b, &usageError{fmt.Sprintf("name the machines to compare (%s)", available)}
+		}
+		b = ms[0]
+		if b.Dir == a.Dir {
+			b = ms[1]
+		}
+	}
+	if err == nil && a.Dir == b.Dir {
+		err = &usageError{fmt.Sprintf("%s is compared with itself: name two machines (%s)", a.Dir, available)}
+	}
+	return
+}
+
+// side is one machine's records for the book's runs.
+type side struct {
+	info    store.MachineInfo
+	records []*model.Record // parallel to the book's runs; nil: none stored
+	stale   []bool          // measured from earlier sources
+}
+
+func newSide(b *loader.Book, ix *store.Index, m store.MachineInfo) *side {
+	s := &side{info: m, records: make([]*model.Record, len(b.Runs)), stale: make([]bool, len(b.Runs))}
+	for i, run := range b.Runs {
+		_, sources := store.Key(run, "", m.Machine)
+		for _, e := range ix.Entries {
+			if e.RunID != run.ID || store.MachineDir(e.Machine) != m.Dir {
+				continue
+			}
+			if s.records[i] == nil || e.Sources == sources {
+				s.records[i] = e.Record(run)
+				s.stale[i] = e.Sources != sources
+			}
+		}
+	}
+	return s
+}
+
+// writeDiff prints the comparison of machines a and b as tables.
+func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.MachineInfo) {
+	sa, sb := newSide(bk, ix, a), newSide(bk, ix, b)
+	fmt.Fprintf(w, "A  %s  %s\nB  %s  %s\n", a.Dir, describe(a), b.Dir, describe(b))
+	changed, split := 0, 0
+	for ci, ch := range bk.Chapters {
+		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+		fmt.Fprintf(w, "\n%s\n", ch.Path)
+		fmt.Fprintf(tw, "\tline\twhat\tA\tB\t\n")
+		for i, run := range bk.Runs {
+			if run.Chapter != ch {
+				continue
+			}
+			fmt.Fprintf(tw, "\t%d\trun %s\t%s\t%s\t\n", run.Pos.Line, run.Name, runSummary(sa, i), runSummary(sb, i))
+		}
+		for _, x := range bk.Exprs {
+			if x.Chapter != bk.Chapters[ci] || x.Expr.IsChart() {
+				continue
+			}
+			va, oka, ha := evalSide(bk, x, sa)
+			vb, okb, hb := evalSide(bk, x, sb)
+			mark := ""
+			switch {
+			case x.Expr.IsClaim() && oka && okb && ha != hb:
+				mark = "claim holds on one machine only"
+				split++
+			case va != vb:
+				mark = "changed"
+				changed++
+			}
+			fmt.Fprintf(tw, "\t%d\t=%s\t%s\t%s\t%s\n", x.Pos.Line, x.Expr.Src, va, vb, mark)
+		}
+		tw.Flush()
+	}
+	holds := "s hold"
+	if split == 1 {
+		holds = " holds"
+	}
+	fmt.Fprintf(w, "\n%d value%s changed; %d claim%s on one machine only\n", changed, plural(changed), split, holds)
+}
+
+func describe(m store.MachineInfo) string {
+	return fmt.Sprintf("(%s, %d CPUs, %s; %s; last %s)", strings.TrimSpace(m.Machine.OS+" "+m.Machine.Kernel+" "+m.Machine.Arch), m.Machine.CPUs, m.Machine.FS,
+		strings.Join(m.GoVersions, ", "), m.Last.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+func runSummary(s *side, i int) string {
+	rec := s.records[i]
+	if rec == nil {
+		return "not measured"
+	}
+	var total time.Duration
+	for _, t := range rec.Trials {
+		total += t.Duration
+	}
+	out := fmt.Sprintf("%d trial%s, %s each", len(rec.Trials), plural(len(rec.Trials)), (total / time.Duration(len(rec.Trials))).Round(10*time.Millisecond))
+	if s.stale[i] {
+		out += " (earlier sources)"
+	}
+	return out
+}
+
+// evalSide evaluates x against one machine's records: the text to show,
+// whether it could be evaluated, and for a claim whether it holds.
+func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, ok, holds bool) {
+	out, err := b.Evaluate(x, s.records)
+	if err != nil {
+		return "—", false, false
+	}
+	text = out.Value.String()
+	if out.Claim {
+		if out.Holds {
+			text += " ✓"
+		} else {
+			text += " ✗ FAILS"
+		}
+	}
+	return text, true, out.Holds
+}

@@ -1,0 +1,109 @@
+package site
+
+import (
+	"time"
+
+	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
+)
+
+// MachinesPage lists the machines whose results the book's store holds,
+// and for each run whether each machine's result is current.
+const MachinesPage = "machines.html"
+
+// machinesView is what the "machines" template draws.
+type machinesView struct {
+	Machines []machineRow
+	Runs     []machineRunRow
+	None     bool // the store is empty
+}
+
+type machineRow struct {
+	ID       string // anchor: m-<dir>
+	Dir      string // under results/
+	System   string // Linux 6.18.44 (amd64)
+	CPUs     int
+	FS       string // ext4 at /tmp
+	Go       string // go1.26.8, go1.26.9
+	Host     string
+	Records  int
+	Current  int // records measured from the book's current sources
+	First    time.Time
+	Last     time.Time
+	ThisOne  bool // the machine that built this site
+	Shown    int  // runs whose page shows this machine's result
+	Complete bool // a current result for every run
+}
+
+type machineRunRow struct {
+	Chapter, Run, Href string
+	Cells              []machineCell // parallel to Machines
+}
+
+type machineCell struct {
+	State string // "current", "stale" or "" (none)
+	Shown bool   // the page shows this result
+	Title string
+}
+
+// newMachinesView compares the stored records in ix with the book's runs.
+// records are the results the site shows (parallel to b.Runs).
+func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, this model.Machine) *machinesView {
+	v := &machinesView{}
+	if ix == nil || len(ix.Entries) == 0 {
+		v.None = true
+		return v
+	}
+	infos := ix.Machines()
+	col := map[string]int{}
+	for i, mi := range infos {
+		m := mi.Machine
+		fs := m.FS
+		if m.RunDirRoot != "" {
+			fs += " at " + m.RunDirRoot
+		}
+		v.Machines = append(v.Machines, machineRow{
+			ID: "m-" + mi.Dir, Dir: mi.Dir, System: systemName(m), CPUs: m.CPUs, FS: fs,
+			Go: joinAnd(mi.GoVersions), Host: m.Hostname, Records: mi.Records,
+			First: mi.First, Last: mi.Last, ThisOne: store.SameMachine(m, this),
+		})
+		col[mi.Dir] = i
+	}
+	for i, run := range b.Runs {
+		row := machineRunRow{Chapter: run.Chapter.Title, Run: run.Name, Href: pageURL(run.Chapter.Slug) + "#run-" + run.Name,
+			Cells: make([]machineCell, len(infos))}
+		var rec *model.Record
+		if i < len(records) {
+			rec = records[i]
+		}
+		for _, e := range ix.Entries {
+			if e.RunID != run.ID {
+				continue
+			}
+			j, ok := col[store.MachineDir(e.Machine)]
+			if !ok {
+				continue
+			}
+			c := &row.Cells[j]
+			switch {
+			case rec != nil && e.Sources == rec.Sources:
+				c.State = "current"
+				c.Title = "measured from the current sources, " + e.Stored.UTC().Format("2006-01-02 15:04 UTC")
+				v.Machines[j].Current++
+			case c.State == "":
+				c.State = "stale"
+				c.Title = "measured from earlier sources, " + e.Stored.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			if rec != nil && rec.Path == e.Path {
+				c.Shown = true
+				v.Machines[j].Shown++
+			}
+		}
+		v.Runs = append(v.Runs, row)
+	}
+	for j := range v.Machines {
+		v.Machines[j].Complete = v.Machines[j].Current == len(b.Runs)
+	}
+	return v
+}

@@ -1,0 +1,136 @@
+package site
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+
+	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/values"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/util"
+)
+
+// exprs evaluates what the prose of the book says it measured. A value
+// that cannot be evaluated (its run has no result yet) is drawn as its
+// expression, marked as not measured; the build reports such errors before
+// it writes a site.
+type exprs struct {
+	book    *loader.Book
+	records []*model.Record
+	tmpl    *template.Template // defines "value" and "chart"
+	charts  int                // charts drawn on the current page, for unique ids
+}
+
+// valueView is what the "value" template draws.
+type valueView struct {
+	Text     string // as the prose shows it: "1,168,000"
+	Href     string // the run it came from
+	Title    string // tooltip: what it is and its spread
+	Claim    bool
+	Checked  string // tooltip of the claim's mark
+	Unknown  bool   // not measured: Text is the expression
+	Expr     string
+	Measured string
+}
+
+func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
+	if x.records == nil {
+		return nil, &model.Error{Pos: e.Pos, Msg: "not measured"}
+	}
+	return x.book.Evaluate(e, x.records)
+}
+
+// runHref links to the transcript of run name in the chapter of e.
+func runHref(e *loader.Expr, name string) string {
+	return "#run-" + url.PathEscape(name)
+}
+
+func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkSkipChildren, nil
+	}
+	e := node.(*loader.ValueSpan).Expr
+	v := valueView{Expr: e.Expr.Src}
+	out, err := x.outcome(e)
+	if err != nil {
+		v.Unknown, v.Text = true, e.Expr.Src
+		v.Title = "not measured: " + err.Msg
+		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "value", v)
+	}
+	v.Text = out.Value.String()
+	v.Title = e.Expr.Src + ": " + out.Value.Summary()
+	if len(out.Runs) > 0 {
+		v.Href = runHref(e, out.Runs[0])
+		v.Title += " — " + x.provenance(e, out.Runs)
+	}
+	if out.Claim {
+		v.Claim = true
+		v.Checked = "Checked by the build: " + e.Expr.Src + " — " + out.Detail
+	}
+	return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "value", v)
+}
+
+// provenance says where the runs of a value were measured: "measured on
+// Linux 6.18.44 (amd64), 2 CPUs, 2026-11-23, 20 trials".
+func (x *exprs) provenance(e *loader.Expr, runs []string) string {
+	for i, r := range x.book.Runs {
+		if r.Chapter != e.Chapter || r.Name != runs[0] || x.records[i] == nil {
+			continue
+		}
+		rec := x.records[i]
+		parts := []string{"measured on " + strings.Join(machineParts(rec.Machine), ", ")}
+		if len(rec.Trials) > 0 {
+			parts = append(parts, rec.Trials[0].Start.UTC().Format("2006-01-02"))
+		}
+		if n := len(rec.Trials); n > 1 {
+			parts = append(parts, fmt.Sprintf("%d trials", n))
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
+}
+
+// chartView is what the "chart" template draws.
+type chartView struct {
+	SVG     template.HTML
+	Unknown bool
+	Expr    string
+	Reason  string
+}
+
+func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkSkipChildren, nil
+	}
+	e := node.(*loader.ChartBlock).Expr
+	out, err := x.outcome(e)
+	if err != nil || out.Chart == nil {
+		v := chartView{Unknown: true, Expr: e.Expr.Src, Reason: "not measured"}
+		if err != nil {
+			v.Reason = err.Msg
+		}
+		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", v)
+	}
+	x.charts++
+	caption := chartCaption(out.Chart)
+	if len(out.Runs) > 0 {
+		if p := x.provenance(e, out.Runs); p != "" {
+			caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
+		}
+	}
+	svg := chartSVG(out.Chart, fmt.Sprintf("chart-%d", x.charts), caption)
+	return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", chartView{SVG: svg, Expr: e.Expr.Src})
+}
+
+// chartCaption describes a chart in words: "Each dot is one trial; the
+// bar marks the median."
+func chartCaption(c *values.Chart) string {
+	n := 0
+	for _, s := range c.Series {
+		n = max(n, len(s.Values))
+	}
+	return fmt.Sprintf("Each dot is one of %d trials; the bar marks the median.", n)
+}
