@@ -18,16 +18,23 @@ import (
 // both). It repeats until a scan of /proc finds none, so that a process
 // forked between a scan and a kill is caught by the next scan. What has
 // none of the marks is left to sweepOrphans.
+//
+// Each scan holds spawn, so that no child of litbook is between fork and
+// exec while it looks: such a child still holds every file litbook has
+// open, the streams of this run among them, and would be taken for one of
+// its processes (and killed) before it ever became another run's shell.
 func killRun(pgid int, token, base string) {
 	_ = unix.Kill(-pgid, unix.SIGKILL)
 	needle := runNeedle(token)
 	for i := 0; i < 50; i++ {
+		spawn.Lock()
 		pids := runProcesses(needle, base)
-		if len(pids) == 0 {
-			return
-		}
 		for _, pid := range pids {
 			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+		spawn.Unlock()
+		if len(pids) == 0 {
+			return
 		}
 		time.Sleep(time.Duration(i+1) * time.Millisecond)
 	}

@@ -525,3 +525,19 @@ func TestTrials(t *testing.T) {
 		t.Errorf("Done called for %v, want both runs", done)
 	}
 }
+
+func TestConcurrentRunsDoNotKillEachOther(t *testing.T) {
+	// A run that ends looks for processes with files open in its
+	// directory; a child litbook is forking for another run still holds
+	// those files until it execs, and must not be taken for one of them.
+	var transcripts []string
+	for range 48 {
+		transcripts = append(transcripts, "true\necho x > f\ncat f")
+	}
+	b := book(t, transcripts...)
+	for _, res := range runBook(t, context.Background(), &Runner{Jobs: 8}, b) {
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+}
