@@ -356,7 +356,7 @@ func plainText(n ast.Node, src []byte) string {
 // assembled across the book by the caller.
 func parseChapter(md goldmark.Markdown, ch *model.Chapter) (ast.Node, *chapterState) {
 	st := &chapterState{ch: ch, lines: newLineIndex(ch.Source)}
-	pc := parser.NewContext()
+	pc := parser.NewContext(parser.WithIDs(newHeadingIDs()))
 	pc.Set(stateKey, st)
 	doc := md.Parser().Parse(text.NewReader(ch.Source), parser.WithContext(pc))
 	// Name the unnamed runs after their place in the chapter.

@@ -125,8 +125,11 @@ func Load(dir string) (*Book, error) {
 // relative to root) resolves, through symbolic links, to a file outside the
 // book directory, or would be the page of the title page.
 func insideBook(root, rel string) error {
-	if strings.TrimSuffix(path.Base(rel), ".md") == "index" {
+	switch strings.TrimSuffix(path.Base(rel), ".md") {
+	case "index":
 		return errors.New("cannot be called index.md: its page would be the title page (index.html)")
+	case "machines":
+		return errors.New("cannot be called machines.md: its page would be the Machines page (machines.html)")
 	}
 	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {

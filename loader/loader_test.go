@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/yuin/goldmark/ast"
 )
 
 var update = flag.Bool("update", false, "rewrite the want section of testdata/*.txtar")
@@ -204,5 +205,28 @@ func TestUnterminatedQuote(t *testing.T) {
 		if got := unterminatedQuote(cmd); got != want {
 			t.Errorf("unterminatedQuote(%q) = %v, want %v", cmd, got, want)
 		}
+	}
+}
+
+func TestHeadingIDsAvoidRunIDs(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "chapters"), 0o755)
+	os.WriteFile(filepath.Join(dir, "book.toml"), []byte("[book]\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "chapters", "a.md"), []byte("# A\n\n## Run seek\n\n## Chart 1\n\n## Run seek\n\n## Section run\n"), 0o644)
+	b, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	_ = ast.Walk(b.Docs[0], func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			id, _ := h.AttributeString("id")
+			ids = append(ids, string(id.([]byte)))
+		}
+		return ast.WalkContinue, nil
+	})
+	want := "[a section-run-seek section-chart-1 section-run-seek-1 section-run]"
+	if got := fmt.Sprint(ids); got != want {
+		t.Errorf("heading ids %s, want %s", got, want)
 	}
 }

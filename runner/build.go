@@ -32,15 +32,25 @@ type Programs struct {
 	PathDirs map[string]string
 }
 
-// GoVersion returns the version of the Go toolchain that Build uses, such
-// as go1.26.8. It reads the VERSION file beside the go command when it can,
-// so that a build with nothing to compile starts no process at all, and
-// asks go env otherwise (or when GOTOOLCHAIN may select another toolchain).
-func (r *Runner) GoVersion(ctx context.Context) (string, error) {
-	if v := goRootVersion(r.goCmd()); v != "" {
+// GoVersion returns the version of the Go toolchain that Build uses for
+// b, such as go1.26.8. It reads the VERSION file beside the go command
+// when that is certainly the toolchain go build will use, so that a build
+// with nothing to compile starts no process at all; otherwise (GOTOOLCHAIN
+// set anywhere go reads it, or a go.mod asking for a newer Go) it asks go
+// env in the book's module, as go build will run.
+func (r *Runner) GoVersion(ctx context.Context, b *model.Book) (string, error) {
+	modDir := b.Root
+	if b.Config.GoMod != "" {
+		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
+	}
+	if v := goRootVersion(r.goCmd()); v != "" && !wantsNewerGo(filepath.Join(modDir, "go.mod"), v) {
 		return v, nil
 	}
 	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION")
+	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
+		cmd.Dir = modDir
+	}
+	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	if err := runTracked(cmd); err != nil {
@@ -54,15 +64,13 @@ func (r *Runner) GoVersion(ctx context.Context) (string, error) {
 }
 
 // goRootVersion reads GOROOT/VERSION for the go command goCmd, found on
-// PATH: the first line is the version. It returns "" when that is not
-// certain to be the toolchain go would use.
+// PATH: its first line is the version. It returns "" unless that is the
+// toolchain go runs: GOROOT and GOTOOLCHAIN are not set in the
+// environment, the go env file or GOROOT/go.env (beyond "auto", "local"
+// or "path", the defaults, which select this toolchain unless a go.mod asks
+// for a newer one).
 func goRootVersion(goCmd string) string {
-	switch os.Getenv("GOTOOLCHAIN") {
-	case "", "local", "auto", "path":
-	default:
-		return ""
-	}
-	if os.Getenv("GOROOT") != "" {
+	if os.Getenv("GOROOT") != "" || !localToolchain(os.Getenv("GOTOOLCHAIN")) {
 		return ""
 	}
 	path, err := exec.LookPath(goCmd)
@@ -72,7 +80,8 @@ func goRootVersion(goCmd string) string {
 	if path, err = filepath.EvalSymlinks(path); err != nil {
 		return ""
 	}
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(path)), "VERSION"))
+	root := filepath.Dir(filepath.Dir(path))
+	data, err := os.ReadFile(filepath.Join(root, "VERSION"))
 	if err != nil {
 		return ""
 	}
@@ -80,7 +89,108 @@ func goRootVersion(goCmd string) string {
 	if !strings.HasPrefix(v, "go1") {
 		return ""
 	}
+	for _, envFile := range []string{goEnvFile(), filepath.Join(root, "go.env")} {
+		if envFile == "" {
+			continue
+		}
+		data, err := os.ReadFile(envFile)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			k, val, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if ok && (k == "GOROOT" || k == "GOTOOLCHAIN" && !localToolchain(val)) {
+				return ""
+			}
+		}
+	}
 	return strings.TrimSpace(v)
+}
+
+// localToolchain reports whether a GOTOOLCHAIN setting runs the local
+// toolchain unless a go.mod asks for a newer one.
+func localToolchain(s string) bool {
+	switch strings.TrimSpace(s) {
+	case "", "local", "auto", "path", "local+auto", "local+path":
+		return true
+	}
+	return false
+}
+
+// goEnvFile is the file go env -w writes, as go finds it.
+func goEnvFile() string {
+	if f, ok := os.LookupEnv("GOENV"); ok {
+		if f == "off" {
+			return ""
+		}
+		return f
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "go", "env")
+}
+
+// wantsNewerGo reports whether the go.mod at path asks, with its go or
+// toolchain line, for a newer Go than version (such as go1.26.8), which go
+// build would then download and switch to.
+func wantsNewerGo(path, version string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "go":
+			if goVersionLess(version, "go"+f[1]) {
+				return true
+			}
+		case "toolchain":
+			if f[1] != "default" && goVersionLess(version, f[1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// goVersionLess compares Go versions such as go1.26, go1.26.8 and
+// go1.27rc1, numerically; a release candidate sorts before its release.
+func goVersionLess(a, b string) bool {
+	pa, pb := goVersionParts(a), goVersionParts(b)
+	for i := range 4 {
+		if pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return false
+}
+
+// goVersionParts splits go1.26.8 into [1 26 8 1000] and go1.27rc1 into
+// [1 27 0 1]: the last part orders prereleases before the release.
+func goVersionParts(v string) [4]int {
+	v = strings.TrimPrefix(v, "go")
+	var p [4]int
+	p[3] = 1000
+	for _, pre := range []string{"rc", "beta"} {
+		if i := strings.Index(v, pre); i >= 0 {
+			n, _ := strconv.Atoi(v[i+len(pre):])
+			p[3] = n
+			if pre == "beta" {
+				p[3] -= 100
+			}
+			v = v[:i]
+		}
+	}
+	for i, s := range strings.SplitN(v, ".", 3) {
+		p[i], _ = strconv.Atoi(s)
+	}
+	return p
 }
 
 // Build writes programs, which belong to b, into a generated module under
@@ -89,7 +199,7 @@ func goRootVersion(goCmd string) string {
 // stale. Compile errors come back as a model.ErrorList positioned at
 // chapter lines.
 func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Program) (*Programs, error) {
-	gover, err := r.GoVersion(ctx)
+	gover, err := r.GoVersion(ctx, b)
 	if err != nil {
 		return nil, err
 	}

@@ -159,11 +159,13 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	}()
 	var mu sync.Mutex // guards done, left, failed, trials, records
 	done := 0
-	finish := func(i int) {
+	// finish counts a trial of run i as ended; when it was the last, it
+	// returns the run's record, for report to hand to Done outside mu.
+	finish := func(i int) *model.Record {
 		// mu is held.
 		left[i]--
 		if left[i] > 0 {
-			return
+			return nil
 		}
 		var ran []*model.Result
 		for _, res := range trials[i] {
@@ -172,13 +174,22 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 			}
 		}
 		if ctx.Err() != nil && !failed[i] && len(ran) < len(trials[i]) {
-			return // interrupted: an incomplete record is no record
+			return nil // interrupted: an incomplete record is no record
 		}
 		rec := &model.Record{Run: runs[i], GoVersion: progs.GoVersion, Machine: env.machine, Trials: ran, Fresh: true}
 		records[i] = rec
-		if r.Done != nil {
-			r.Done(rec)
+		return rec
+	}
+	// Done may store the record (and sync it to disk): it is called
+	// outside mu, so that other trials start and end meanwhile.
+	var doneMu sync.Mutex
+	report := func(rec *model.Record) {
+		if rec == nil || r.Done == nil {
+			return
 		}
+		doneMu.Lock()
+		defer doneMu.Unlock()
+		r.Done(rec)
 	}
 	var wg sync.WaitGroup
 	for range min(jobs, total) {
@@ -187,12 +198,14 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 				run := runs[tk.run]
 				mu.Lock()
 				skip := failed[tk.run] || ctx.Err() != nil
+				var rec *model.Record
 				if skip {
 					done++
-					finish(tk.run)
+					rec = finish(tk.run)
 				}
 				mu.Unlock()
 				if skip {
+					report(rec)
 					continue
 				}
 				if run.Exclusive {
@@ -231,8 +244,9 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 					}
 					r.progress(Event{Kind: RunFinished, Run: run, Trial: res.Trial, Result: res, Done: done, Total: total, Running: int(n)})
 				}
-				finish(tk.run)
+				rec = finish(tk.run)
 				mu.Unlock()
+				report(rec)
 			}
 		})
 	}

@@ -541,3 +541,38 @@ func TestConcurrentRunsDoNotKillEachOther(t *testing.T) {
 		}
 	}
 }
+
+func TestGoVersionOrder(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		less bool
+	}{
+		{"go1.26.8", "go1.26", false},
+		{"go1.26", "go1.26.0", false},
+		{"go1.26.8", "go1.27", true},
+		{"go1.26.8", "go1.26.9", true},
+		{"go1.27rc1", "go1.27", true},
+		{"go1.27beta1", "go1.27rc1", true},
+		{"go1.9", "go1.26", true},
+	} {
+		if got := goVersionLess(c.a, c.b); got != c.less {
+			t.Errorf("goVersionLess(%s, %s) = %v, want %v", c.a, c.b, got, c.less)
+		}
+	}
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "go.mod")
+	for content, want := range map[string]bool{
+		"module x\n\ngo 1.26.0\n":                     false,
+		"module x\n\ngo 1.99\n":                       true,
+		"module x\n\ngo 1.26\n\ntoolchain go1.99.1\n": true,
+	} {
+		os.WriteFile(mod, []byte(content), 0o644)
+		if got := wantsNewerGo(mod, "go1.26.8"); got != want {
+			t.Errorf("wantsNewerGo(%q) = %v, want %v", content, got, want)
+		}
+	}
+	t.Setenv("GOTOOLCHAIN", "go1.99.0")
+	if v := goRootVersion("go"); v != "" {
+		t.Errorf("with GOTOOLCHAIN=go1.99.0, goRootVersion = %q; it must ask go", v)
+	}
+}

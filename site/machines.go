@@ -26,14 +26,11 @@ type machineRow struct {
 	CPUs     int
 	FS       string // ext4 at /tmp
 	Go       string // go1.26.8, go1.26.9
-	Host     string
 	Records  int
 	Current  int // records measured from the book's current sources
 	First    time.Time
 	Last     time.Time
 	ThisOne  bool // the machine that built this site
-	Shown    int  // runs whose page shows this machine's result
-	Complete bool // a current result for every run
 }
 
 type machineRunRow struct {
@@ -65,7 +62,7 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 		}
 		v.Machines = append(v.Machines, machineRow{
 			ID: "m-" + mi.Dir, Dir: mi.Dir, System: systemName(m), CPUs: m.CPUs, FS: fs,
-			Go: joinAnd(mi.GoVersions), Host: m.Hostname, Records: mi.Records,
+			Go: joinAnd(mi.GoVersions), Records: mi.Records,
 			First: mi.First, Last: mi.Last, ThisOne: store.SameMachine(m, this),
 		})
 		col[mi.Dir] = i
@@ -81,7 +78,7 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 			if e.RunID != run.ID {
 				continue
 			}
-			j, ok := col[store.MachineDir(e.Machine)]
+			j, ok := col[store.EntryDir(e)]
 			if !ok {
 				continue
 			}
@@ -97,13 +94,9 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 			}
 			if rec != nil && rec.Path == e.Path {
 				c.Shown = true
-				v.Machines[j].Shown++
 			}
 		}
 		v.Runs = append(v.Runs, row)
-	}
-	for j := range v.Machines {
-		v.Machines[j].Complete = v.Machines[j].Current == len(b.Runs)
 	}
 	return v
 }

@@ -74,23 +74,43 @@ func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering 
 }
 
 // provenance says where the runs of a value were measured: "measured on
-// Linux 6.18.44 (amd64), 2 CPUs, 2026-11-23, 20 trials".
+// Linux 6.18.44 (amd64), 2 CPUs, 2026-11-23, 20 trials"; when its runs
+// come from different machines (build -frozen), each run's machine.
 func (x *exprs) provenance(e *loader.Expr, runs []string) string {
-	for i, r := range x.book.Runs {
-		if r.Chapter != e.Chapter || r.Name != runs[0] || x.records[i] == nil {
-			continue
+	var parts []string
+	seen := map[string]bool{}
+	for _, name := range runs {
+		for i, r := range x.book.Runs {
+			if r.Chapter != e.Chapter || r.Name != name || x.records[i] == nil {
+				continue
+			}
+			rec := x.records[i]
+			p := "measured on " + strings.Join(machineParts(rec.Machine), ", ")
+			if len(rec.Trials) > 0 {
+				p += ", " + rec.Trials[0].Start.UTC().Format("2006-01-02")
+			}
+			if n := len(rec.Trials); n > 1 {
+				p += fmt.Sprintf(", %d trials", n)
+			}
+			if !seen[p] {
+				seen[p] = true
+				parts = append(parts, p)
+			}
 		}
-		rec := x.records[i]
-		parts := []string{"measured on " + strings.Join(machineParts(rec.Machine), ", ")}
-		if len(rec.Trials) > 0 {
-			parts = append(parts, rec.Trials[0].Start.UTC().Format("2006-01-02"))
-		}
-		if n := len(rec.Trials); n > 1 {
-			parts = append(parts, fmt.Sprintf("%d trials", n))
-		}
-		return strings.Join(parts, ", ")
 	}
-	return ""
+	if len(parts) > 1 {
+		// Name the runs only when they differ.
+		parts = parts[:0]
+		for _, name := range runs {
+			for i, r := range x.book.Runs {
+				if r.Chapter == e.Chapter && r.Name == name && x.records[i] != nil {
+					parts = append(parts, name+" "+x.provenance(e, []string{name}))
+				}
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	return strings.Join(parts, "")
 }
 
 // chartView is what the "chart" template draws.

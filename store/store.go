@@ -30,14 +30,22 @@ const Format = 1
 const Dir = "results"
 
 // Key returns the key of run on machine m with Go version goVersion, and
-// the run's Sources (see the package documentation).
-func Key(run *model.Run, goVersion string, m model.Machine) (key, sources string) {
+// the run's Sources (see the package documentation). cfg is the book's
+// configuration: its default time limit and output cap change what a run
+// can record.
+func Key(run *model.Run, cfg model.Config, goVersion string, m model.Machine) (key, sources string) {
 	h := sha256.New()
 	fmt.Fprintf(h, "litbook results format %d\n", Format)
 	field := func(name string, data []byte) {
 		fmt.Fprintf(h, "%s %d\n", name, len(data))
 		h.Write(data)
 	}
+	timeout := run.Timeout
+	if timeout <= 0 {
+		timeout = cfg.Timeout
+	}
+	field("run", []byte(run.ID))
+	field("limits", []byte(fmt.Sprintf("timeout=%s output-limit=%d", timeout, cfg.OutputLimit)))
 	field("block", run.Block)
 	for _, p := range run.Programs {
 		field("program", []byte(p.Name))
@@ -47,9 +55,13 @@ func Key(run *model.Run, goVersion string, m model.Machine) (key, sources string
 		}
 	}
 	sources = hex.EncodeToString(h.Sum(nil))
-	h.Reset()
-	fmt.Fprintf(h, "sources %s\ngo %s\nmachine %s\n", sources, goVersion, fingerprint(m))
-	return hex.EncodeToString(h.Sum(nil)), sources
+	return machineKey(sources, goVersion, m), sources
+}
+
+// machineKey combines a run's sources with where they were measured.
+func machineKey(sources, goVersion string, m model.Machine) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("sources %s\ngo %s\nmachine %s\n", sources, goVersion, fingerprint(m))))
+	return hex.EncodeToString(sum[:])
 }
 
 // fingerprint is the part of m that results depend on.
@@ -95,9 +107,27 @@ type Entry struct {
 	file      *file
 }
 
-// Record returns the entry as a record of run, which must be the run it was
-// measured from (its Sources match).
-func (e *Entry) Record(run *model.Run) *model.Record {
+// Record returns the entry as a record of run. It fails if the record does
+// not fit run (another number of commands or trials, or other commands):
+// such a record was measured from something else and must not be shown.
+func (e *Entry) Record(run *model.Run) (*model.Record, error) {
+	f := e.file
+	if f.Run != run.ID {
+		return nil, fmt.Errorf("%s: holds run %s, not %s", e.Path, f.Run, run.ID)
+	}
+	if want := max(run.Trials, 1); len(f.Trials) != want {
+		return nil, fmt.Errorf("%s: holds %d trials; the run has trials=%d", e.Path, len(f.Trials), want)
+	}
+	for _, t := range f.Trials {
+		if len(t.Commands) != len(run.Commands) {
+			return nil, fmt.Errorf("%s: holds %d commands; the run has %d", e.Path, len(t.Commands), len(run.Commands))
+		}
+		for i, c := range t.Commands {
+			if c.Cmd != run.Commands[i].Text {
+				return nil, fmt.Errorf("%s: command %d is %q; the run's is %q", e.Path, i+1, c.Cmd, run.Commands[i].Text)
+			}
+		}
+	}
 	rec := &model.Record{
 		Run:       run,
 		Key:       e.Key,
@@ -106,10 +136,10 @@ func (e *Entry) Record(run *model.Run) *model.Record {
 		Machine:   e.Machine,
 		Path:      e.Path,
 	}
-	for i, t := range e.file.Trials {
+	for i, t := range f.Trials {
 		rec.Trials = append(rec.Trials, t.result(run, i+1, e.Machine))
 	}
-	return rec
+	return rec, nil
 }
 
 // Problem is a results file that cannot be used.
@@ -117,8 +147,9 @@ type Problem struct {
 	Path string // relative to the book's root
 	Msg  string
 	// Newer is set when the file was written by a newer litbook: it must
-	// not be replaced.
-	Newer bool
+	// not be replaced. Corrupt is set when its content is damaged (not
+	// when it is merely of an older format).
+	Newer, Corrupt bool
 }
 
 func (p *Problem) Error() string { return p.Path + ": " + p.Msg }
@@ -127,44 +158,40 @@ func (p *Problem) Error() string { return p.Path + ": " + p.Msg }
 type Index struct {
 	Entries  []*Entry   // sorted by Path
 	Problems []*Problem // sorted by Path
-	byKey    map[string]*Entry
+	byKey    map[string][]*Entry
 	bad      map[string]*Problem
 }
 
-// Find returns the entry with key, or nil.
-func (ix *Index) Find(key string) *Entry { return ix.byKey[key] }
+// Find returns the entry of the run with id whose key is key, or nil.
+func (ix *Index) Find(id, key string) *Entry {
+	for _, e := range ix.byKey[key] {
+		if e.RunID == id {
+			return e
+		}
+	}
+	return nil
+}
 
 // Problem returns the problem with the file at p (relative to the root), or
 // nil.
 func (ix *Index) Problem(p string) *Problem { return ix.bad[p] }
 
-// FindSources returns the entry measured from sources, preferring one of
-// machine m, then the most recently stored; nil if there is none.
-func (ix *Index) FindSources(sources string, m model.Machine) *Entry {
-	var best *Entry
+// FindSources returns the entry of the run with id measured from sources on
+// machine m, or nil.
+func (ix *Index) FindSources(id, sources string, m model.Machine) *Entry {
 	for _, e := range ix.Entries {
-		if e.Sources != sources {
-			continue
-		}
-		switch {
-		case best == nil:
-			best = e
-		case SameMachine(e.Machine, m) != SameMachine(best.Machine, m):
-			if SameMachine(e.Machine, m) {
-				best = e
-			}
-		case e.Stored.After(best.Stored):
-			best = e
+		if e.RunID == id && e.Sources == sources && SameMachine(e.Machine, m) {
+			return e
 		}
 	}
-	return best
+	return nil
 }
 
 // Load reads every record under root's results directory. Files that
 // cannot be used are listed in the index's Problems, not returned as an
 // error; the error is for a store that cannot be read at all.
 func Load(root string) (*Index, error) {
-	ix := &Index{byKey: map[string]*Entry{}, bad: map[string]*Problem{}}
+	ix := &Index{byKey: map[string][]*Entry{}, bad: map[string]*Problem{}}
 	dir := filepath.Join(root, Dir)
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -189,9 +216,7 @@ func Load(root string) (*Index, error) {
 			return nil
 		}
 		ix.Entries = append(ix.Entries, e)
-		if _, dup := ix.byKey[e.Key]; !dup {
-			ix.byKey[e.Key] = e
-		}
+		ix.byKey[e.Key] = append(ix.byKey[e.Key], e)
 		return nil
 	})
 	if err != nil {
@@ -210,7 +235,7 @@ func readEntry(p, rel string) (*Entry, *Problem) {
 		Format int `json:"format"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, &Problem{Path: rel, Msg: "corrupt: " + jsonError(data, err)}
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: " + jsonError(data, err)}
 	}
 	switch {
 	case head.Format > Format:
@@ -222,25 +247,28 @@ func readEntry(p, rel string) (*Entry, *Problem) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, &Problem{Path: rel, Msg: "corrupt: " + jsonError(data, err)}
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: " + jsonError(data, err)}
 	}
 	if dec.More() {
-		return nil, &Problem{Path: rel, Msg: "corrupt: data after the record"}
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: data after the record"}
 	}
 	want := f.Digest
 	if want == "" || f.digest() != want {
-		return nil, &Problem{Path: rel, Msg: "corrupt: its digest does not match its content (was it edited by hand?)"}
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: its digest does not match its content (was it edited by hand?)"}
 	}
 	e := &Entry{
 		Path: rel, RunID: f.Run, Source: f.Source, Key: f.Key, Sources: f.Sources,
 		GoVersion: f.Go, Machine: f.Machine.model(f.Go), Stored: f.Stored, Trials: len(f.Trials), file: &f,
 	}
 	if len(f.Trials) == 0 {
-		return nil, &Problem{Path: rel, Msg: "corrupt: no trials"}
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: no trials"}
+	}
+	if machineKey(f.Sources, f.Go, e.Machine) != f.Key {
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: its key does not match its sources, Go version and machine"}
 	}
 	for _, t := range f.Trials {
 		if err := t.check(); err != nil {
-			return nil, &Problem{Path: rel, Msg: "corrupt: " + err.Error()}
+			return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: " + err.Error()}
 		}
 	}
 	return e, nil
@@ -280,8 +308,10 @@ func Save(root string, ix *Index, rec *model.Record) error {
 		return err
 	}
 	target := filepath.Join(root, filepath.FromSlash(rel))
-	if p := ix.Problem(rel); p != nil {
-		_ = os.Rename(target, target+".corrupt")
+	if p := ix.Problem(rel); p != nil && p.Corrupt {
+		// Keep what was there for whoever wants to look: never over an
+		// earlier copy.
+		_ = os.Link(target, fmt.Sprintf("%s.corrupt-%s", target, time.Now().UTC().Format("20060102T150405.000000000")))
 	}
 	if err := WriteFileAtomic(target, data); err != nil {
 		return fmt.Errorf("storing the result of %s: %w", rec.Run.ID, err)
@@ -335,7 +365,8 @@ func WriteFileAtomic(name string, data []byte) error {
 // Prune removes, from m's directory, records of runs that keep is false
 // for, and temporary files left by interrupted builds. Other machines'
 // records are never touched.
-func Prune(root string, m model.Machine, keep func(runID string) bool) error {
+// It returns how many files it removed.
+func Prune(root string, m model.Machine, keep func(runID string) bool) (int, error) {
 	dir := filepath.Join(root, Dir, MachineDir(m))
 	var remove []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -360,11 +391,11 @@ func Prune(root string, m model.Machine, keep func(runID string) bool) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, p := range remove {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+			return 0, err
 		}
 	}
 	// Remove chapter directories left empty.
@@ -374,7 +405,7 @@ func Prune(root string, m model.Machine, keep func(runID string) bool) error {
 			_ = os.Remove(filepath.Join(dir, e.Name())) // fails unless empty
 		}
 	}
-	return nil
+	return len(remove), nil
 }
 
 // Machines returns the machines that have records in ix, each with the
@@ -383,7 +414,7 @@ func (ix *Index) Machines() []MachineInfo {
 	byDir := map[string]*MachineInfo{}
 	var out []*MachineInfo
 	for _, e := range ix.Entries {
-		d := MachineDir(e.Machine)
+		d := EntryDir(e)
 		mi := byDir[d]
 		if mi == nil {
 			mi = &MachineInfo{Dir: d, Machine: e.Machine}
@@ -408,6 +439,15 @@ func (ix *Index) Machines() []MachineInfo {
 		res[i] = *mi
 	}
 	return res
+}
+
+// EntryDir returns the machine directory e is stored in.
+func EntryDir(e *Entry) string {
+	parts := strings.SplitN(e.Path, "/", 3)
+	if len(parts) == 3 {
+		return parts[1]
+	}
+	return MachineDir(e.Machine)
 }
 
 // MachineInfo summarises one machine's records.

@@ -12,6 +12,7 @@ import (
 )
 
 var (
+	cfg  = model.Config{Timeout: time.Minute, OutputLimit: 1 << 20}
 	here  = model.Machine{OS: "Linux", Kernel: "6.18.44", Arch: "amd64", CPUs: 2, FS: "ext4", GoVersion: "go1.26.8", Hostname: "a", RunDirRoot: "/tmp"}
 	there = model.Machine{OS: "Linux", Kernel: "6.1.0", Arch: "arm64", CPUs: 8, FS: "tmpfs", GoVersion: "go1.26.8", Hostname: "b", RunDirRoot: "/dev/shm"}
 )
@@ -29,7 +30,7 @@ func testRun() *model.Run {
 }
 
 func testRecord(run *model.Run, m model.Machine) *model.Record {
-	key, sources := Key(run, "go1.26.8", m)
+	key, sources := Key(run, cfg, "go1.26.8", m)
 	rec := &model.Record{Run: run, Key: key, Sources: sources, GoVersion: "go1.26.8", Machine: m, Fresh: true}
 	for i := range run.Trials {
 		rec.Trials = append(rec.Trials, &model.Result{
@@ -66,11 +67,14 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if len(ix.Problems) > 0 {
 		t.Fatalf("problems: %v", ix.Problems[0])
 	}
-	e := ix.Find(rec.Key)
+	e := ix.Find(run.ID, rec.Key)
 	if e == nil {
 		t.Fatal("saved record not found by key")
 	}
-	got := e.Record(run)
+	got, err := e.Record(run)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range got.Trials {
 		if !reflect.DeepEqual(got.Trials[i], rec.Trials[i]) {
 			t.Errorf("trial %d:\ngot  %+v\nwant %+v", i+1, got.Trials[i], rec.Trials[i])
@@ -88,26 +92,26 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 func TestKey(t *testing.T) {
 	run := testRun()
-	key, sources := Key(run, "go1.26.8", here)
-	k2, s2 := Key(run, "go1.26.8", there)
+	key, sources := Key(run, cfg, "go1.26.8", here)
+	k2, s2 := Key(run, cfg, "go1.26.8", there)
 	if k2 == key || s2 != sources {
 		t.Error("another machine must change the key and not the sources")
 	}
-	if k3, s3 := Key(run, "go1.27.0", here); k3 == key || s3 != sources {
+	if k3, s3 := Key(run, cfg, "go1.27.0", here); k3 == key || s3 != sources {
 		t.Error("another Go version must change the key and not the sources")
 	}
 	// Hostname and where runs were made are shown, not part of the fingerprint.
 	moved := here
 	moved.Hostname, moved.RunDirRoot = "other", "/var/tmp"
-	if k4, _ := Key(run, "go1.26.8", moved); k4 != key {
+	if k4, _ := Key(run, cfg, "go1.26.8", moved); k4 != key {
 		t.Error("hostname changed the key")
 	}
 	run.Programs[0].Files[0].Source = []byte("package main // edited\n")
-	if k5, s5 := Key(run, "go1.26.8", here); k5 == key || s5 == sources {
+	if k5, s5 := Key(run, cfg, "go1.26.8", here); k5 == key || s5 == sources {
 		t.Error("a program edit must change key and sources")
 	}
 	run.Block = append(run.Block, '\n')
-	if _, s6 := Key(run, "go1.26.8", here); s6 == sources {
+	if _, s6 := Key(run, cfg, "go1.26.8", here); s6 == sources {
 		t.Error("a run block edit must change the sources")
 	}
 }
@@ -143,7 +147,7 @@ func TestCorruptRecordsAreNotTrusted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ix.Find(rec.Key) != nil {
+			if ix.Find(run.ID, rec.Key) != nil {
 				t.Fatal("a damaged record was trusted")
 			}
 			if len(ix.Problems) != 1 || !strings.Contains(ix.Problems[0].Error(), c.want) || !strings.HasPrefix(ix.Problems[0].Error(), rec.Path+": ") {
@@ -162,8 +166,17 @@ func TestCorruptRecordsAreNotTrusted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if kept, _ := os.ReadFile(path + ".corrupt"); string(kept) != c.data {
-				t.Errorf("the damaged file was not kept beside the new one")
+			kept, _ := filepath.Glob(path + ".corrupt-*")
+			switch {
+			case name == "older" && len(kept) != 0:
+				t.Errorf("an older record was kept as corrupt: %v", kept)
+			case name != "older" && len(kept) != 1:
+				t.Errorf("the damaged file was not kept beside the new one: %v", kept)
+			case name != "older":
+				if data, _ := os.ReadFile(kept[0]); string(data) != c.data {
+					t.Errorf("%s does not hold the damaged file", kept[0])
+				}
+				os.Remove(kept[0])
 			}
 		})
 	}
@@ -188,22 +201,28 @@ func TestFindSourcesAndPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	ix, _ = Load(root)
-	_, sources := Key(run, "go1.26.8", here)
-	if e := ix.FindSources(sources, here); e == nil || e.Machine.Hostname != "b" {
+	_, sources := Key(run, cfg, "go1.26.8", here)
+	if e := ix.FindSources(run.ID, sources, here); e != nil {
+		t.Fatalf("FindSources: got %+v from another machine", e)
+	}
+	if e := ix.FindSources(run.ID, sources, there); e == nil || e.Machine.Hostname != "b" {
 		t.Fatalf("FindSources: got %+v, want the other machine's record", e)
+	}
+	if e := ix.FindSources(gone.ID, sources, here); e != nil {
+		t.Fatalf("FindSources: got %+v, another run's record", e)
 	}
 	if err := Save(root, ix, testRecord(run, here)); err != nil {
 		t.Fatal(err)
 	}
 	ix, _ = Load(root)
-	if e := ix.FindSources(sources, here); e == nil || e.Machine.Hostname != "a" {
-		t.Fatalf("FindSources: got %+v, want this machine's record first", e)
+	if e := ix.FindSources(run.ID, sources, here); e == nil || e.Machine.Hostname != "a" {
+		t.Fatalf("FindSources: got %+v, want this machine's record", e)
 	}
 	if got := len(ix.Machines()); got != 2 {
 		t.Errorf("Machines: %d, want 2", got)
 	}
-	if err := Prune(root, here, func(id string) bool { return id == run.ID }); err != nil {
-		t.Fatal(err)
+	if n, err := Prune(root, here, func(id string) bool { return id == run.ID }); err != nil || n != 2 {
+		t.Fatalf("Prune removed %d files (%v), want the record of gone and the temporary file", n, err)
 	}
 	ix, _ = Load(root)
 	var paths []string
@@ -219,5 +238,48 @@ func TestFindSourcesAndPrune(t *testing.T) {
 	}
 	if _, err := os.Stat(leftover); err == nil {
 		t.Error("Prune left a temporary file")
+	}
+}
+
+func TestRecordMustFitRun(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	ix, _ := Load(root)
+	if err := Save(root, ix, testRecord(run, here)); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ = Load(root)
+	e := ix.Entries[0]
+	for _, c := range []struct {
+		change func(r *model.Run)
+		want   string
+	}{
+		{func(r *model.Run) { r.Trials = 3 }, "holds 2 trials; the run has trials=3"},
+		{func(r *model.Run) { r.Commands = r.Commands[:1] }, "holds 2 commands; the run has 1"},
+		{func(r *model.Run) { r.Commands[1] = &model.Command{Text: "true"} }, `command 2 is "printf '\\377'"; the run's is "true"`},
+		{func(r *model.Run) { r.ID = "01-append/other" }, "holds run 01-append/seek, not 01-append/other"},
+	} {
+		r := testRun()
+		c.change(r)
+		if _, err := e.Record(r); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error containing %q", err, c.want)
+		}
+	}
+}
+
+func TestSameRunInTwoRunsKeepsOwnRecords(t *testing.T) {
+	// Two runs with the same block have different keys: each keeps its own
+	// measurement.
+	a, b := testRun(), testRun()
+	b.ID = "01-append/twin"
+	ka, _ := Key(a, cfg, "go1.26.8", here)
+	kb, _ := Key(b, cfg, "go1.26.8", here)
+	if ka == kb {
+		t.Error("two runs share a key")
+	}
+	limits := cfg
+	limits.OutputLimit = 1 << 30
+	if k, _ := Key(a, limits, "go1.26.8", here); k == ka {
+		t.Error("the output limit does not change the key")
 	}
 }

@@ -47,12 +47,8 @@ earlier sources than the book's are compared too, marked (earlier sources).`,
 		for _, prob := range ix.Problems {
 			fmt.Fprintf(e.stderr, "litbook: %s\n", prob)
 		}
-		rn := &runner.Runner{}
-		gover, err := rn.GoVersion(ctx)
-		if err != nil {
-			return err
-		}
-		here, err := rn.Machine(gover)
+		// The fingerprint needs no Go version: diff needs no toolchain.
+		here, err := (&runner.Runner{}).Machine("")
 		if err != nil {
 			return err
 		}
@@ -143,14 +139,18 @@ type side struct {
 func newSide(b *loader.Book, ix *store.Index, m store.MachineInfo) *side {
 	s := &side{info: m, records: make([]*model.Record, len(b.Runs)), stale: make([]bool, len(b.Runs))}
 	for i, run := range b.Runs {
-		_, sources := store.Key(run, "", m.Machine)
+		_, sources := store.Key(run, b.Config, "", m.Machine)
 		for _, e := range ix.Entries {
-			if e.RunID != run.ID || store.MachineDir(e.Machine) != m.Dir {
+			if e.RunID != run.ID || store.EntryDir(e) != m.Dir {
 				continue
 			}
 			if s.records[i] == nil || e.Sources == sources {
-				s.records[i] = e.Record(run)
-				s.stale[i] = e.Sources != sources
+				// A record that no longer fits the run (other commands)
+				// cannot be read against it: it counts as not measured.
+				if rec, err := e.Record(run); err == nil {
+					s.records[i] = rec
+					s.stale[i] = e.Sources != sources
+				}
 			}
 		}
 	}
@@ -180,7 +180,9 @@ func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.Machine
 			vb, okb, hb := evalSide(bk, x, sb)
 			mark := ""
 			switch {
-			case x.Expr.IsClaim() && oka && okb && ha != hb:
+			case !oka || !okb:
+				mark = "not measured on both"
+			case x.Expr.IsClaim() && ha != hb:
 				mark = "claim holds on one machine only"
 				split++
 			case va != vb:
@@ -226,7 +228,8 @@ func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, ok, holds b
 	if err != nil {
 		return "—", false, false
 	}
-	text = out.Value.String()
+	// One line per value, so that the table holds.
+	text = strings.NewReplacer("\n", "⏎", "\t", " ", "\r", "").Replace(out.Value.String())
 	if out.Claim {
 		if out.Holds {
 			text += " ✓"

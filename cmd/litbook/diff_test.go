@@ -47,8 +47,12 @@ func TestDiff(t *testing.T) {
 	if err != nil || len(ix.Entries) != 1 {
 		t.Fatalf("store: %v, %d entries", err, len(ix.Entries))
 	}
-	rec := ix.Entries[0].Record(b.Runs[0])
+	rec, err := ix.Entries[0].Record(b.Runs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	rec.Machine = model.Machine{OS: "Linux", Kernel: "6.1.0", Arch: "arm64", CPUs: 8, FS: "tmpfs", Hostname: "other"}
+	rec.Key, _ = store.Key(b.Runs[0], b.Config, rec.GoVersion, rec.Machine)
 	for _, tr := range rec.Trials {
 		tr.Commands[0].Stdout = model.Output{Data: []byte("n=4\n"), Total: 4}
 	}

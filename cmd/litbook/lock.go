@@ -13,10 +13,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockFile is the book's build lock, under its work directory. The lock is
-// an flock on it, so the kernel releases it when its holder dies, even by
-// kill -9; the file's content only says who holds it.
-const lockFile = ".litbook/lock"
+// lockInfo says who holds the book's build lock. The lock itself is an
+// flock on the book's directory: the kernel releases it when its holder
+// dies, even by kill -9, and no removal of files (litbook clean, rm -rf
+// .litbook) can leave two builds holding two different locks.
+const lockInfo = ".litbook/lock"
 
 // lockPoll is how often a build waiting for the lock tries again.
 const lockPoll = 100 * time.Millisecond
@@ -25,46 +26,45 @@ const lockPoll = 100 * time.Millisecond
 // (saying who, once, on w) until ctx is done. what describes this process
 // to the next one that waits. The returned function releases the lock.
 func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), error) {
-	name := filepath.Join(root, filepath.FromSlash(lockFile))
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: root, Err: err}
 	}
+	info := filepath.Join(root, filepath.FromSlash(lockInfo))
 	told := false
 	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", name, err)
+			unix.Close(fd)
+			return nil, fmt.Errorf("locking %s: %w", root, err)
 		}
 		if !told {
-			holder, _ := os.ReadFile(name)
+			holder, _ := os.ReadFile(info)
 			h := strings.TrimSpace(string(holder))
 			if h == "" {
 				h = "another litbook"
 			}
-			fmt.Fprintf(w, "waiting for %s to finish (lock %s)\n", h, lockFile)
+			fmt.Fprintf(w, "waiting for %s to finish (lock on the book directory; holder in %s)\n", h, lockInfo)
 			told = true
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
+			unix.Close(fd)
 			return nil, errors.New("interrupted while waiting for the book's lock: nothing was changed")
 		case <-time.After(lockPoll):
 		}
 	}
-	if err := f.Truncate(0); err == nil {
-		_, _ = fmt.Fprintf(f, "%s (pid %d, since %s)\n", what, os.Getpid(), time.Now().Format("15:04:05"))
+	// Only information for the next build that waits: failing to write
+	// it changes nothing.
+	if err := os.MkdirAll(filepath.Dir(info), 0o755); err == nil {
+		_ = os.WriteFile(info, fmt.Appendf(nil, "%s (pid %d, since %s)\n", what, os.Getpid(), time.Now().Format("15:04:05")), 0o644)
 	}
 	return func() {
-		_ = f.Truncate(0)
-		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
-		f.Close()
+		_ = os.Remove(info)
+		_ = unix.Flock(fd, unix.LOCK_UN)
+		unix.Close(fd)
 	}, nil
 }

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -68,9 +70,13 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 	if err := rn.Check(b.Book); err != nil {
 		return nil, nil, err
 	}
-	gover, err := rn.GoVersion(ctx)
-	if err != nil {
-		return nil, nil, err
+	// -frozen compiles nothing and matches records by their sources, which
+	// do not depend on the toolchain: it needs no Go at all.
+	gover := ""
+	if !o.frozen {
+		if gover, err = rn.GoVersion(ctx, b.Book); err != nil {
+			return nil, nil, err
+		}
 	}
 	mach, err := rn.Machine(gover)
 	if err != nil {
@@ -89,32 +95,56 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 	keys := map[*model.Run][2]string{}
 	var missing model.ErrorList
 	var toRun []*model.Run
+	var frozenFrom []model.Machine
+	if o.frozen {
+		frozenFrom = frozenMachines(b, ix, mach)
+	}
 	for i, run := range b.Runs {
-		key, sources := store.Key(run, gover, mach)
+		key, sources := store.Key(run, b.Config, gover, mach)
 		keys[run] = [2]string{key, sources}
+		if p := ix.Problem(store.RecordPath(mach, run)); p != nil && p.Newer && !o.frozen {
+			// Measuring it would mean replacing a newer litbook's record.
+			missing.Add(run.Pos, "%v", p)
+			continue
+		}
 		switch {
 		case o.frozen:
-			if entry := ix.FindSources(sources, mach); entry != nil {
-				m.records[i] = entry.Record(run)
-			} else {
-				missing.Add(run.Pos, "run %s has no stored result for its current sources, and -frozen never runs anything%s", run.Name, staleHint(ix, run))
+			var why []string
+			for _, fm := range frozenFrom {
+				entry := ix.FindSources(run.ID, sources, fm)
+				if entry == nil {
+					continue
+				}
+				rec, err := entry.Record(run)
+				if err != nil {
+					why = append(why, err.Error())
+					continue
+				}
+				m.records[i] = rec
+				break
+			}
+			if m.records[i] == nil {
+				msg := fmt.Sprintf("run %s has no stored result for its current sources, and -frozen never runs anything%s", run.Name, staleHint(ix, run))
+				if len(why) > 0 {
+					msg += " (" + strings.Join(why, "; ") + ")"
+				}
+				missing.Add(run.Pos, "%s", msg)
 			}
 		case o.rerun:
 			toRun = append(toRun, run)
 		default:
-			entry := ix.Find(key)
+			entry := ix.Find(run.ID, key)
 			if entry == nil {
 				toRun = append(toRun, run)
 				continue
 			}
-			m.records[i] = entry.Record(run)
-			if entry.Path != store.RecordPath(mach, run) {
-				// Measured under another name (the run was renamed, or
-				// an unnamed run moved): keep it under this one.
-				if err := store.Save(b.Root, ix, m.records[i]); err != nil {
-					return nil, nil, &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
-				}
+			rec, err := entry.Record(run)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "litbook: %v: measuring again\n", err)
+				toRun = append(toRun, run)
+				continue
 			}
+			m.records[i] = rec
 		}
 	}
 	if err := missing.Err(); err != nil {
@@ -141,7 +171,7 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 	if len(toRun) == 0 && len(programs) == 0 {
 		fmt.Fprintf(e.stderr, "nothing to run: %s\n", fromStore(len(b.Runs), m.records, mach))
 		if !o.frozen {
-			if err := prune(b, mach); err != nil {
+			if err := m.prune(); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -208,51 +238,78 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 	if err := errs.Err(); err != nil {
 		return nil, nil, err
 	}
-	if !o.frozen {
-		if err := prune(b, mach); err != nil {
-			return nil, nil, err
-		}
+	if err := m.prune(); err != nil {
+		return nil, nil, err
 	}
 	// Every run has its record: check what the prose claims about them.
 	if err := b.Check(m.records); err != nil {
 		return nil, nil, err
 	}
-	// The Machines page lists the store as this build leaves it.
-	if m.index, err = store.Load(b.Root); err != nil {
-		return nil, nil, err
-	}
 	return m, done, nil
 }
 
-// prune removes this machine's records of runs the book no longer has: every
-// run of the book has its record for this machine now.
-func prune(b *loader.Book, mach model.Machine) error {
+// prune removes this machine's records of runs the book no longer has
+// (every run of the book has its record for this machine now) and reloads
+// the index if the store changed, so that the Machines page lists it as
+// this build leaves it.
+func (m *measured) prune() error {
 	ids := map[string]bool{}
-	for _, run := range b.Runs {
+	for _, run := range m.book.Runs {
 		ids[run.ID] = true
 	}
-	return store.Prune(b.Root, mach, func(id string) bool { return ids[id] })
+	removed, err := store.Prune(m.book.Root, m.machine, func(id string) bool { return ids[id] })
+	if err != nil {
+		return err
+	}
+	if removed > 0 || m.stored > 0 {
+		m.index, err = store.Load(m.book.Root)
+	}
+	return err
+}
+
+// frozenMachines returns the machines -frozen takes records from, in order
+// of preference: this one if it has records, then those with the most
+// records, most recent first, so that a chapter's values come from as few
+// machines as possible.
+func frozenMachines(b *loader.Book, ix *store.Index, here model.Machine) []model.Machine {
+	infos := ix.Machines()
+	sort.SliceStable(infos, func(i, j int) bool {
+		hi, hj := store.SameMachine(infos[i].Machine, here), store.SameMachine(infos[j].Machine, here)
+		if hi != hj {
+			return hi
+		}
+		if infos[i].Records != infos[j].Records {
+			return infos[i].Records > infos[j].Records
+		}
+		return infos[i].Last.After(infos[j].Last)
+	})
+	out := make([]model.Machine, len(infos))
+	for i, mi := range infos {
+		out[i] = mi.Machine
+	}
+	return out
 }
 
 // fromStore says how many results came from the store, and from which
 // machines when not only this one.
 func fromStore(n int, records []*model.Record, mach model.Machine) string {
-	var others []string
-	for _, rec := range records {
-		if rec != nil && !rec.Fresh && !store.SameMachine(rec.Machine, mach) {
-			if d := store.MachineDir(rec.Machine); !slices.Contains(others, d) {
-				others = append(others, d)
-			}
-		}
-	}
 	if n == 0 {
 		return "the book has no runs"
 	}
-	s := fmt.Sprintf("%d result%s from %s/%s", n, plural(n), store.Dir, store.MachineDir(mach))
-	if len(others) > 0 {
-		s = fmt.Sprintf("%d result%s from %s (measured on %s)", n, plural(n), store.Dir, strings.Join(others, ", "))
+	var dirs []string
+	others := false
+	for _, rec := range records {
+		if rec != nil && !rec.Fresh {
+			if d := path.Dir(path.Dir(rec.Path)); !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+			others = others || !store.SameMachine(rec.Machine, mach)
+		}
 	}
-	return s
+	if !others {
+		return fmt.Sprintf("%d result%s from %s/%s", n, plural(n), store.Dir, store.MachineDir(mach))
+	}
+	return fmt.Sprintf("%d result%s from %s (not all measured on this machine)", n, plural(n), strings.Join(dirs, ", "))
 }
 
 // builtFile records, per program, the hash of the sources it last compiled

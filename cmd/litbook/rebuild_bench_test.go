@@ -81,7 +81,7 @@ func BenchmarkRebuild(b *testing.B) {
 		// greet is called by three runs of the appendix; the append
 		// chapter's runs must not run again.
 		run(b, func(i int) {
-			edited := bytes.Replace(original, []byte(`return "hello,"`), []byte(`return "hello," // edit `+strconv.Itoa(i)), 1)
+			edited := bytes.Replace(original, []byte(`return "hello,"`), []byte(`return "hello," /* edit `+strconv.Itoa(i)+` */`), 1)
 			if err := os.WriteFile(chapter, edited, 0o644); err != nil {
 				b.Fatal(err)
 			}
