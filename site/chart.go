@@ -174,15 +174,22 @@ type axis struct {
 // 1, 2 or 5 times a power of ten, of whole minutes and hours for durations
 // of minutes, and of powers of two for byte counts from 1 KiB on.
 func newAxis(kind values.ValueKind, vs []float64) axis {
+	finite := slices.DeleteFunc(slices.Clone(vs), func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) })
 	lo, hi := 0.0, 1.0
-	if len(vs) > 0 {
-		lo, hi = slices.Min(vs), slices.Max(vs)
+	if len(finite) > 0 {
+		lo, hi = slices.Min(finite), slices.Max(finite)
 	}
 	lo = min(lo, 0)
 	if hi <= lo { // all values equal (and negative) or all zero
 		hi = lo + max(math.Abs(lo), 1)
 	}
 	span := hi - lo
+	if math.IsInf(span, 0) || span < math.Max(math.Abs(lo), math.Abs(hi))*1e-12 {
+		// Beyond what round ticks can express (a program printed 1e308,
+		// or values far from zero that differ in their last digits): the
+		// two ends only.
+		return axis{lo: lo, hi: hi, ticks: []float64{lo, hi}}
+	}
 	var steps []float64
 	k := math.Floor(math.Log10(span))
 	for e := k - 2; e <= k+1; e++ {
@@ -229,8 +236,8 @@ func newAxis(kind values.ValueKind, vs []float64) axis {
 	}
 	first, last := math.Floor(lo/best+1e-9), math.Ceil(hi/best-1e-9)
 	ax := axis{lo: first * best, hi: last * best}
-	for i := first; i <= last; i++ {
-		ax.ticks = append(ax.ticks, i*best)
+	for i := 0.0; first+i <= last && i <= 12; i++ {
+		ax.ticks = append(ax.ticks, (first+i)*best)
 	}
 	if ax.hi <= ax.lo {
 		ax.hi = ax.lo + best

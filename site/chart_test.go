@@ -4,9 +4,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/litbook/litbook/values"
 )
@@ -194,6 +196,28 @@ func TestAxis(t *testing.T) {
 			if v < ax.lo || v > ax.hi {
 				t.Errorf("axis(%v, %v): %v outside [%v, %v]", tc.kind, tc.vs, v, ax.lo, ax.hi)
 			}
+		}
+	}
+}
+
+func TestAxisExtremes(t *testing.T) {
+	// Values a hostile program can print must not hang the build.
+	for _, vs := range [][]float64{
+		{-1e308, 1e308},
+		{-1e17, -1e17 + 16},
+		{math.Inf(1), 3},
+		{math.NaN(), 1},
+		{1e300, 1e300},
+	} {
+		done := make(chan axis)
+		go func() { done <- newAxis(values.Number, vs) }()
+		select {
+		case ax := <-done:
+			if len(ax.ticks) < 2 || len(ax.ticks) > 13 {
+				t.Errorf("newAxis(%v): %d ticks", vs, len(ax.ticks))
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("newAxis(%v) does not return", vs)
 		}
 	}
 }

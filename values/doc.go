@@ -49,6 +49,13 @@
 // numbers if every trial's text is a number, else durations if every one
 // is a duration, else strings. Lines are trimmed of surrounding spaces.
 //
+// A value that cannot be measured fails the build at its position, saying
+// why: a file the run did not leave (and which it did), a regexp without a
+// match, a name the programs did not report (and which they did), a
+// command that never finished. So does a value read from output that
+// the output limit cut short, such as R.stdout, R.line(-1) or a named
+// value, rather than a guess.
+//
 // A run may have several trials (trials=N on its block). A value of a run
 // is then a distribution: one value per trial. Prose shows a distribution
 // whose trials agree as that one value ("4096"), and otherwise its range

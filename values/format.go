@@ -109,7 +109,10 @@ func trimZeros(s string) string {
 // group inserts thousands separators into the whole part of a formatted
 // number whose whole part has five digits or more: "12345.6" is
 // "12,345.6", "4096" stays "4096".
-func group(s string) string {
+func group(s string) string { return groupFrom(s, 5) }
+
+// groupFrom is group for whole parts of at least digits digits.
+func groupFrom(s string, digits int) string {
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
@@ -118,7 +121,7 @@ func group(s string) string {
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		whole, frac = s[:i], s[i:]
 	}
-	if len(whole) < 5 {
+	if len(whole) < digits {
 		return sign + s
 	}
 	var b strings.Builder

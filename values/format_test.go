@@ -1,8 +1,11 @@
 package values
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestFormat(t *testing.T) {
@@ -73,5 +76,49 @@ func TestFormat(t *testing.T) {
 		if got := Format(tc.kind, tc.x); got != want {
 			t.Errorf("Format(%v, %v) = %q, want %q", tc.kind, tc.x, got, want)
 		}
+	}
+}
+
+// FuzzFormat checks that Format never panics and that a number prints
+// close to its value: whole numbers exactly, others to three significant
+// digits or more.
+func FuzzFormat(f *testing.F) {
+	for _, x := range []float64{0, 1, -1, 0.5, 1234.5, 9999.5, 99999.5, 1e-5, 1e21, 0.9995, 59.95, 3599.6} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		for _, k := range []ValueKind{Number, Duration, String, Percent, Bytes} {
+			if s := Format(k, x); s == "" || !utf8.ValidString(s) {
+				t.Fatalf("Format(%v, %v) = %q", k, x, s)
+			}
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return
+		}
+		s := Format(Number, x)
+		y, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+		if err != nil {
+			t.Fatalf("Format(Number, %v) = %q: %v", x, s, err)
+		}
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 && y != x {
+			t.Fatalf("Format(Number, %v) = %q: a whole number must print exactly", x, s)
+		}
+		if math.Abs(y-x) > 0.005*math.Abs(x) {
+			t.Fatalf("Format(Number, %v) = %q: off by more than three significant digits allow", x, s)
+		}
+		if strings.Contains(s, ",") != (math.Abs(y) >= 10000) {
+			t.Fatalf("Format(Number, %v) = %q: thousands separators from 10,000 on only", x, s)
+		}
+	})
+}
+
+func TestRangeGroupsBothEnds(t *testing.T) {
+	v := Value{kind: Number, nums: []float64{50377, 4303, 20828}, perTrial: true}
+	if got := v.String(); got != "4,303–50,377" {
+		t.Errorf("got %q, want 4,303–50,377", got)
+	}
+	v = Value{kind: Number, nums: []float64{4084, 4096}, perTrial: true}
+	if got := v.String(); got != "4084–4096" {
+		t.Errorf("got %q, want 4084–4096", got)
 	}
 }

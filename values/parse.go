@@ -151,6 +151,7 @@ type parser struct {
 	lastEnd int // the end of the token before tok
 	refs    []Ref
 	depth   int // of unary(), which nesting goes through
+	ops     int // arithmetic operators so far
 }
 
 // Parse parses an expression: the text of a code span after its "=".
@@ -398,7 +399,7 @@ func (p *parser) arith() (node, error) {
 	}
 	for p.tok.kind == tPlus || p.tok.kind == tMinus {
 		op := p.tok
-		if err := p.advance(); err != nil {
+		if err := p.operator(); err != nil {
 			return nil, err
 		}
 		y, err := p.term()
@@ -419,7 +420,7 @@ func (p *parser) term() (node, error) {
 	}
 	for p.tok.kind == tStar || p.tok.kind == tSlash {
 		op := p.tok
-		if err := p.advance(); err != nil {
+		if err := p.operator(); err != nil {
 			return nil, err
 		}
 		y, err := p.unary()
@@ -432,9 +433,21 @@ func (p *parser) term() (node, error) {
 	return x, nil
 }
 
-// maxDepth bounds the nesting of parentheses, calls and signs, so that
-// no input can exhaust the stack.
-const maxDepth = 200
+// maxDepth bounds the nesting of parentheses, calls and signs, and
+// maxOps the number of arithmetic operators (each of which deepens the
+// tree), so that no input can exhaust the stack.
+const (
+	maxDepth = 200
+	maxOps   = 1000
+)
+
+// operator consumes an arithmetic operator.
+func (p *parser) operator() error {
+	if p.ops++; p.ops > maxOps {
+		return p.errorf(p.tok.off, "expression too long: more than %d operators", maxOps)
+	}
+	return p.advance()
+}
 
 func (p *parser) unary() (node, error) {
 	if p.depth++; p.depth > maxDepth {
@@ -724,10 +737,6 @@ func (p *parser) accessor(r *refNode) error {
 		return err
 	}
 	hasArgs := p.tok.kind == tLParen
-	onCmd := ""
-	if r.cmd > 0 {
-		onCmd = fmt.Sprintf(" on cmd(%d)", r.cmd)
-	}
 	switch acc.text {
 	case "exit", "time", "stdout", "stderr", "trials":
 		if acc.text == "trials" && r.cmd > 0 {
@@ -746,7 +755,13 @@ func (p *parser) accessor(r *refNode) error {
 	}
 	switch acc.text {
 	case "size", "match", "value":
-		what := map[string]string{"size": `a file's path, as in size("out.log")`, "match": `a regexp, as in match("(\\d+) bytes")`, "value": `a name, as in value("lost")`}[acc.text]
+		what := `a name, as in value("lost")`
+		switch acc.text {
+		case "size":
+			what = `a file's path, as in size("out.log")`
+		case "match":
+			what = "a regexp, as in match(`(\\d+) bytes`)"
+		}
 		if !hasArgs {
 			return p.errorf(acc.off, "%s needs %s", acc.text, what)
 		}
@@ -798,7 +813,7 @@ func (p *parser) accessor(r *refNode) error {
 	}
 	if hasArgs {
 		if r.cmd > 0 {
-			return p.errorf(acc.off, "unknown accessor %s(...)%s: a command has exit, time, stdout, stderr, line(N), match(\"re\") and value(\"NAME\")", acc.text, onCmd)
+			return p.errorf(acc.off, "unknown accessor %s(...) on cmd(%d): a command has exit, time, stdout, stderr, line(N), match(\"re\") and value(\"NAME\")", acc.text, r.cmd)
 		}
 		return p.errorf(acc.off, "unknown accessor %s(...): a run has exit, time, trials, stdout, stderr, cmd(N), size(\"path\"), line(N), match(\"re\") and value(\"NAME\")", acc.text)
 	}

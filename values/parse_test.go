@@ -3,6 +3,7 @@ package values
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/litbook/litbook/model"
@@ -179,4 +180,41 @@ func TestChart(t *testing.T) {
 	if out.Chart.Kind != Bytes || out.Chart.Series[0].Label != "" {
 		t.Errorf("chart of bytes: kind %v, label %q", out.Chart.Kind, out.Chart.Series[0].Label)
 	}
+}
+
+// TestParseLimits checks that no expression is deep enough to exhaust the
+// stack, while ordinary ones are far from the limits.
+func TestParseLimits(t *testing.T) {
+	for _, tc := range []struct {
+		expr string
+		msg  string
+		off  int
+	}{
+		{strings.Repeat("(", 300) + "1", "expression nested too deeply", 200},
+		{strings.Repeat("-", 300) + "1", "expression nested too deeply", 200},
+		{strings.Repeat("abs(", 300) + "1", "expression nested too deeply", 800},
+		{strings.Repeat("1+", 1001) + "1", "expression too long: more than 1000 operators", 2001},
+	} {
+		_, err := Parse(tc.expr)
+		var se *SyntaxError
+		if !errors.As(err, &se) || se.Msg != tc.msg || se.Off != tc.off {
+			t.Errorf("Parse(%.12q...) = %v at %d, want %q at %d", tc.expr, err, offset(err), tc.msg, tc.off)
+		}
+	}
+	for _, s := range []string{
+		strings.Repeat("(", 150) + "1" + strings.Repeat(")", 150),
+		strings.Repeat("1+", 1000) + "1",
+	} {
+		if _, err := Parse(s); err != nil {
+			t.Errorf("Parse(%.12q...): %v", s, err)
+		}
+	}
+}
+
+func offset(err error) int {
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		return se.Off
+	}
+	return -1
 }

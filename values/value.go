@@ -124,7 +124,12 @@ func (v Value) String() string {
 		return joinMore(distinct(v.strs), 3)
 	}
 	lo, hi := minMax(v.nums)
-	return formatRange(v.formatNum(lo), v.formatNum(hi))
+	los, his := v.formatNum(lo), v.formatNum(hi)
+	if strings.Contains(his, ",") && !strings.Contains(los, ",") {
+		// Both ends alike: "4,303–50,377", not "4303–50,377".
+		los = groupFrom(los, 4)
+	}
+	return formatRange(los, his)
 }
 
 // quoted is String, with strings quoted: for messages, where text must
