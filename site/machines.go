@@ -20,17 +20,17 @@ type machinesView struct {
 }
 
 type machineRow struct {
-	ID       string // anchor: m-<dir>
-	Dir      string // under results/
-	System   string // Linux 6.18.44 (amd64)
-	CPUs     int
-	FS       string // ext4 at /tmp
-	Go       string // go1.26.8, go1.26.9
-	Records  int
-	Current  int // records measured from the book's current sources
-	First    time.Time
-	Last     time.Time
-	ThisOne  bool // the machine that built this site
+	ID      string // anchor: m-<dir>
+	Dir     string // under results/
+	System  string // Linux 6.18.44 (amd64)
+	CPUs    int
+	FS      string // ext4 at /tmp
+	Go      string // go1.26.8, go1.26.9
+	Records int
+	Current int // records measured from the book's current sources
+	First   time.Time
+	Last    time.Time
+	ThisOne bool // the machine that built this site
 }
 
 type machineRunRow struct {

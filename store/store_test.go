@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	cfg  = model.Config{Timeout: time.Minute, OutputLimit: 1 << 20}
+	cfg   = model.Config{Timeout: time.Minute, OutputLimit: 1 << 20}
 	here  = model.Machine{OS: "Linux", Kernel: "6.18.44", Arch: "amd64", CPUs: 2, FS: "ext4", GoVersion: "go1.26.8", Hostname: "a", RunDirRoot: "/tmp"}
 	there = model.Machine{OS: "Linux", Kernel: "6.1.0", Arch: "arm64", CPUs: 8, FS: "tmpfs", GoVersion: "go1.26.8", Hostname: "b", RunDirRoot: "/dev/shm"}
 )
