@@ -192,3 +192,23 @@ func TestClaims(t *testing.T) {
 		}
 	}
 }
+
+func TestRange(t *testing.T) {
+	for _, tc := range []struct {
+		v    Value
+		want string
+	}{
+		{Value{kind: Number, perTrial: true, nums: []float64{4303, 50377}}, "4,303–50,377"},
+		{Value{kind: Number, perTrial: true, nums: []float64{12, 4096}}, "12–4096"},
+		{Value{kind: Duration, perTrial: true, nums: []float64{812e6, 1.02e9}}, "812_ms–1.02_s"},
+		{Value{kind: Duration, perTrial: true, nums: []float64{650e6, 910e6}}, "650–910_ms"},
+		{Value{kind: Percent, perTrial: true, nums: []float64{20, 45}}, "20–45%"},
+		{Value{kind: Percent, perTrial: true, nums: []float64{0.01, 45}}, "<0.1%–45%"},
+		{Value{kind: Bytes, perTrial: true, nums: []float64{812, 4096}}, "812_bytes–4_KiB"},
+		{Value{kind: String, perTrial: true, strs: []string{"a", "b", "a", "c", "d"}}, "a, b, c and 1 more"},
+	} {
+		if got := tc.v.String(); got != nb(tc.want) {
+			t.Errorf("%v %v: String() = %q, want %q", tc.v.kind, tc.v.nums, got, nb(tc.want))
+		}
+	}
+}
