@@ -104,7 +104,7 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 		p(`<line class="chart-guide" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.1"/>`,
 			num(x0), num(y), num(x1), num(y))
 		if vs := finite(s.Values); len(vs) > 0 {
-			m := medianOf(vs)
+			m := values.Median(vs)
 			p(`<line class="chart-median" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-width="2"><title>median %s</title></line>`,
 				num(xOf(m)), num(y-chartRow*0.38), num(xOf(m)), num(y+chartRow*0.38), esc(values.Format(kind, m)))
 		}
@@ -152,7 +152,7 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 		p(`<tfoot><tr><th scope="row">Median</th>`)
 		for _, s := range series {
 			if vs := finite(s.Values); len(vs) > 0 {
-				p("<td>%s</td>", esc(values.Format(kind, medianOf(vs))))
+				p("<td>%s</td>", esc(values.Format(kind, values.Median(vs))))
 			} else {
 				p("<td></td>")
 			}
@@ -279,7 +279,7 @@ func seriesSummary(kind values.ValueKind, vs []float64) string {
 		return fmt.Sprintf("%s in all %d trials", values.Format(kind, lo), len(vs))
 	}
 	return fmt.Sprintf("min %s, median %s, max %s over %d trials",
-		values.Format(kind, slices.Min(vs)), values.Format(kind, medianOf(vs)), values.Format(kind, slices.Max(vs)), len(vs))
+		values.Format(kind, slices.Min(vs)), values.Format(kind, values.Median(vs)), values.Format(kind, slices.Max(vs)), len(vs))
 }
 
 // finite returns the values of vs that are numbers.
@@ -293,15 +293,6 @@ func finite(vs []float64) []float64 {
 	return out
 }
 
-func medianOf(vs []float64) float64 {
-	s := slices.Clone(vs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return s[n/2-1]/2 + s[n/2]/2
-}
 
 // shorten cuts a label that would crowd the plot.
 func shorten(label string) string {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/values"
 )
 
 // formatCount prints n with thousands separators: 3221225472 is
@@ -136,15 +137,7 @@ func sameMachine(a, b model.Machine) bool {
 }
 
 // joinAnd joins words as prose: "A", "A and B", "A, B and C".
-func joinAnd(words []string) string {
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
-}
+func joinAnd(words []string) string { return values.JoinAnd(words) }
 
 // Control pictures stand in for control characters in captured output.
 const (

@@ -539,7 +539,7 @@ func summary(v Value) string {
 		return v.quoted()
 	}
 	lo, hi := minMax(v.nums)
-	return fmt.Sprintf("min %s, median %s, max %s", v.formatNum(lo), v.formatNum(median(v.nums)), v.formatNum(hi))
+	return fmt.Sprintf("min %s, median %s, max %s", v.formatNum(lo), v.formatNum(Median(v.nums)), v.formatNum(hi))
 }
 
 // measured says what the measured operands of c were in the given trials:
@@ -580,7 +580,7 @@ func trialList(idx []int, n int) string {
 	if len(idx) == 1 {
 		word = "trial"
 	}
-	return fmt.Sprintf("%s %s of %d", word, joinAnd(nums), n)
+	return fmt.Sprintf("%s %s of %d", word, JoinAnd(nums), n)
 }
 
 // call evaluates a function call.
@@ -624,7 +624,7 @@ func (ev *evaluator) call(n *callNode) (Value, error) {
 		case "max":
 			_, r = minMax(x.nums)
 		case "median":
-			r = median(x.nums)
+			r = Median(x.nums)
 		case "mean", "sum":
 			for _, v := range x.nums {
 				r += v

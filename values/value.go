@@ -201,7 +201,7 @@ func (v Value) Summary() string {
 	}
 	lo, hi := minMax(v.nums)
 	return fmt.Sprintf("min %s, median %s, max %s over %d trials",
-		v.formatNum(lo), v.formatNum(median(v.nums)), v.formatNum(hi), n)
+		v.formatNum(lo), v.formatNum(Median(v.nums)), v.formatNum(hi), n)
 }
 
 // only returns the elements of v at the given indexes, as a distribution
@@ -227,9 +227,9 @@ func minMax(xs []float64) (lo, hi float64) {
 	return lo, hi
 }
 
-// median returns the middle element of xs, or the mean of the two middle
-// ones; xs is not modified.
-func median(xs []float64) float64 {
+// Median returns the middle element of xs, or the mean of the two middle
+// ones (NaN for none); xs is not modified.
+func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
@@ -261,8 +261,8 @@ func joinMore(items []string, limit int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:limit], ", "), len(items)-limit)
 }
 
-// joinAnd joins words as prose: "3", "3 and 7", "1, 4 and 9".
-func joinAnd(words []string) string {
+// JoinAnd joins words as prose: "3", "3 and 7", "1, 4 and 9".
+func JoinAnd(words []string) string {
 	switch len(words) {
 	case 0:
 		return ""
