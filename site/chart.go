@@ -293,7 +293,6 @@ func finite(vs []float64) []float64 {
 	return out
 }
 
-
 // shorten cuts a label that would crowd the plot.
 func shorten(label string) string {
 	if utf8.RuneCountInString(label) <= chartLabelMax {
