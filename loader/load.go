@@ -6,8 +6,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/litbook/litbook/model"
 	"github.com/yuin/goldmark/ast"
@@ -57,22 +59,20 @@ func Load(dir string) (*Book, error) {
 	errs.Append(err)
 	root := b.Root
 	paths, positions := chapterPaths(root, cfg, &errs)
-	md := newMarkdown()
+	parsed := parseChapters(root, paths)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
 	for i, p := range paths {
-		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
-		if err != nil {
+		if err := parsed[i].err; err != nil {
 			errs.Add(positions[i], "chapter %q: %v", p, err)
 			continue
 		}
-		ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
+		ch, doc, st := parsed[i].ch, parsed[i].doc, parsed[i].st
 		if other, dup := slugs[ch.Slug]; dup {
 			errs.Add(positions[i], "chapter %q has the same file name as %q: both would be %s.html", p, other, ch.Slug)
 			continue
 		}
 		slugs[ch.Slug] = p
-		doc, st := parseChapter(md, ch)
 		chErrs := st.errs
 		// Assemble programs: blocks with the same name in this chapter
 		// are one program; the same name in another chapter is an error.
@@ -119,6 +119,47 @@ func Load(dir string) (*Book, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// parsedChapter is a chapter read and parsed on its own, before the book
+// puts its programs together.
+type parsedChapter struct {
+	ch  *model.Chapter
+	doc ast.Node
+	st  *chapterState
+	err error // reading it failed
+}
+
+// parseChapters reads and parses the chapters at paths (relative to root)
+// in parallel: parsing is most of the time a large book takes to load.
+func parseChapters(root string, paths []string) []parsedChapter {
+	out := make([]parsedChapter, len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(paths), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			md := newMarkdown()
+			for i := range next {
+				p := paths[i]
+				src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+				if err != nil {
+					out[i].err = err
+					continue
+				}
+				ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
+				out[i].ch = ch
+				out[i].doc, out[i].st = parseChapter(md, ch)
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // insideBook returns an error if the chapter at rel (slash-separated,

@@ -3,9 +3,20 @@
 //
 //	err := site.Write(book, results, buildDir)
 //
-// The site is a title page (index.html), one page per chapter (SLUG.html)
-// and one stylesheet, all side by side, so every link is relative and the
-// site works from file:// as well as from a server. Pages need no script.
+// The site is a title page (index.html), one page per chapter (SLUG.html),
+// the whole book on one page for printing (print.html), a not-found page
+// (404.html), a stylesheet and a few scripts, all side by side, so every
+// link is relative and the site works from file:// as well as from a
+// server. Files that chapters link to are copied under files/. Pages read
+// without scripts; scripts add the sidebar (toc.js, one file for the whole
+// book rather than a copy of the contents in every page, so that the site
+// grows linearly with the book), search (MiniSearch over search-index.js,
+// loaded on first use), the theme switch and copy buttons (litbook.js).
+//
+// CheckLinks checks every link between chapters, to their anchors and to
+// the book's files, and reports a broken one at its line; LinkChecker does
+// the same for http links. Dependencies lists the files a site is made of
+// besides the chapters, for litbook serve to watch.
 //
 // Chapters are rendered from the goldmark documents the loader parsed, by
 // goldmark's HTML renderer plus a node renderer for what litbook adds:
@@ -21,9 +32,12 @@
 // characters appear as their Unicode pictures (␀, ␛), and truncated
 // streams say how much was kept.
 //
-// Write renders into a temporary directory beside the build directory and
-// swaps it into place (renameat2 RENAME_EXCHANGE, or two renames where the
-// filesystem lacks it): readers and an interrupted build never see a
-// half-written site. It replaces only a directory that litbook made,
+// Write does nothing when the published site was made from the same inputs
+// (a digest of litbook itself, the book and the results). Otherwise it
+// renders chapters in parallel, with highlighted code cached by content in
+// the book's .litbook/site directory, into a temporary directory beside
+// the build directory and swaps it into place (renameat2 RENAME_EXCHANGE,
+// or two renames where the filesystem lacks it): readers and an
+// interrupted build never see a half-written site. It replaces only a directory that litbook made,
 // recognised by its MarkerFile, or an empty one; Clean removes one.
 package site

@@ -59,37 +59,6 @@ func TestCleanText(t *testing.T) {
 	}
 }
 
-func TestChapterLink(t *testing.T) {
-	from := &model.Chapter{Path: "chapters/01-intro.md"}
-	pages := map[string]string{
-		"chapters/01-intro.md":  "01-intro.html",
-		"chapters/02-append.md": "02-append.html",
-		"extra/x y.md":          "x%20y.html",
-	}
-	for dest, want := range map[string]string{
-		"02-append.md":                     "02-append.html",
-		"02-append.md#seeking-first":       "02-append.html#seeking-first",
-		"./02-append.md":                   "02-append.html",
-		"../chapters/02-append.md":         "02-append.html",
-		"../extra/x%20y.md#top":            "x%20y.html#top",
-		"01-intro.md#self":                 "01-intro.html#self",
-		"03-missing.md":                    "",
-		"https://example.com/02-append.md": "",
-		"/chapters/02-append.md":           "",
-		"#02-append.md":                    "",
-		"02-append.txt":                    "",
-		"mailto:02-append.md":              "",
-	} {
-		got, ok := chapterLink(dest, from, pages)
-		if !ok {
-			got = ""
-		}
-		if got != want {
-			t.Errorf("chapterLink(%q) = %q, want %q", dest, got, want)
-		}
-	}
-}
-
 func TestPageURL(t *testing.T) {
 	for slug, want := range map[string]string{
 		"02-append":    "02-append.html",

@@ -5,13 +5,12 @@ import (
 	"html"
 	"html/template"
 	"net/url"
-	"path"
-	"strings"
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
@@ -20,27 +19,73 @@ import (
 // newMarkdown returns the goldmark renderer of chapters: litbook's
 // extensions and nodeRenderer on top of goldmark's HTML renderer. Raw HTML
 // in chapters is left out (goldmark's safe default), so that a chapter
-// cannot break the page around it.
+// cannot break the page around it. Footnote ids take the prefix of the
+// chapter that nr is rendering, so that the print page can hold every
+// chapter's footnotes.
 func newMarkdown(nr *nodeRenderer) goldmark.Markdown {
 	return goldmark.New(
 		goldmark.WithExtensions(loader.Extensions()...),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(nr, 100))),
+		goldmark.WithRendererOptions(
+			renderer.WithNodeRenderers(util.Prioritized(nr, 100)),
+			extension.WithFootnoteIDPrefixFunction(func(ast.Node) []byte { return []byte(nr.idPrefix()) }),
+		),
 	)
 }
 
 // nodeRenderer draws what litbook adds to goldmark's HTML: program and run
-// blocks, code highlighted with chroma, and headings with anchor links.
-// It implements renderer.NodeRenderer.
+// blocks, code highlighted with chroma, headings with anchor links, and
+// links that lead to the pages and files of the site. It implements
+// renderer.NodeRenderer. One nodeRenderer renders one chapter at a time:
+// chapter and print say which, and how.
 type nodeRenderer struct {
 	hl      *highlighter
 	results map[*model.Run]*model.Result
 	tmpl    *template.Template // defines "run" and "program"
 	exprs   *exprs
+	links   *linkIndex
+
+	chapter int  // index of the chapter being rendered
+	print   bool // rendering for the print page: ids carry the chapter's prefix
+	// memo keeps the chapter's highlighted blocks for its second
+	// rendering, for the print page; nil when there is none to come.
+	memo map[highlightKey]string
+}
+
+// highlight returns code highlighted as lang.
+func (r *nodeRenderer) highlight(lang string, code []byte) string {
+	key := blockKey(lang, code)
+	if s, ok := r.memo[key]; ok {
+		return s
+	}
+	s := r.hl.highlight(key, lang, code)
+	if r.memo != nil {
+		r.memo[key] = s
+	}
+	return s
+}
+
+// idPrefix is what ids start with in the chapter being rendered.
+func (r *nodeRenderer) idPrefix() string {
+	if !r.print {
+		return ""
+	}
+	return printID(r.links.b.Chapters[r.chapter], "") + ":"
+}
+
+// id returns the id that an element with id has on the page being
+// rendered.
+func (r *nodeRenderer) id(id string) string {
+	if !r.print {
+		return id
+	}
+	return printID(r.links.b.Chapters[r.chapter], id)
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
 func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindHeading, r.heading)
+	reg.Register(ast.KindLink, r.link)
+	reg.Register(ast.KindImage, r.image)
 	reg.Register(ast.KindFencedCodeBlock, r.fencedCodeBlock)
 	reg.Register(ast.KindCodeBlock, r.codeBlock)
 	reg.Register(loader.KindProgramBlock, r.programBlock)
@@ -49,25 +94,87 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(loader.KindChartBlock, r.exprs.chartBlock)
 }
 
-// heading draws a heading with its id and, from level 2 on, a "#" link to
-// itself that readers can copy.
+// heading draws a heading with its id and, from level 2 on, a link to
+// itself that readers can copy, drawn as a link icon by the stylesheet.
 func (r *nodeRenderer) heading(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Heading)
+	id := headingID(n)
 	if entering {
 		fmt.Fprintf(w, "<h%d", n.Level)
-		if n.Attributes() != nil {
-			gmhtml.RenderAttributes(w, n, gmhtml.HeadingAttributeFilter)
+		if id != "" {
+			fmt.Fprintf(w, ` id="%s"`, html.EscapeString(r.id(id)))
 		}
 		_ = w.WriteByte('>')
 		return ast.WalkContinue, nil
 	}
-	if id, ok := n.AttributeString("id"); ok && n.Level > 1 {
-		if id, ok := id.([]byte); ok && len(id) > 0 {
-			fmt.Fprintf(w, ` <a class="anchor" href="#%s" aria-label="Link to this section">#</a>`, html.EscapeString(string(id)))
-		}
+	if id != "" && n.Level > 1 {
+		fmt.Fprintf(w, `<a class="anchor" href="#%s" aria-label="Link to this section"></a>`, html.EscapeString(url.PathEscape(r.id(id))))
 	}
 	fmt.Fprintf(w, "</h%d>\n", n.Level)
 	return ast.WalkContinue, nil
+}
+
+// dest returns the URL of a link written as dest in the chapter being
+// rendered: chapter files become pages, book files their copies in the
+// site. Links that lead nowhere were reported by CheckLinks; here they
+// are left as written.
+func (r *nodeRenderer) dest(dest []byte) []byte {
+	t, problem := r.links.resolve(r.chapter, string(dest))
+	if problem != "" {
+		return dest
+	}
+	return []byte(r.links.href(t, string(dest), r.print))
+}
+
+// link draws a link as goldmark does, to the page or file it leads to.
+func (r *nodeRenderer) link(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	n := node.(*ast.Link)
+	if !entering {
+		_, _ = w.WriteString("</a>")
+		return ast.WalkContinue, nil
+	}
+	_, _ = w.WriteString(`<a href="`)
+	dest := util.URLEscape(r.dest(n.Destination), true)
+	if !gmhtml.IsDangerousURL(dest) {
+		_, _ = w.Write(util.EscapeHTML(dest))
+	}
+	_ = w.WriteByte('"')
+	if n.Title != nil {
+		_, _ = w.WriteString(` title="`)
+		gmhtml.DefaultWriter.Write(w, n.Title)
+		_ = w.WriteByte('"')
+	}
+	if n.Attributes() != nil {
+		gmhtml.RenderAttributes(w, n, gmhtml.LinkAttributeFilter)
+	}
+	_ = w.WriteByte('>')
+	return ast.WalkContinue, nil
+}
+
+// image draws an image as goldmark does, from its copy in the site.
+func (r *nodeRenderer) image(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	n := node.(*ast.Image)
+	_, _ = w.WriteString(`<img src="`)
+	dest := util.URLEscape(r.dest(n.Destination), true)
+	if !gmhtml.IsDangerousURL(dest) {
+		_, _ = w.Write(util.EscapeHTML(dest))
+	}
+	_, _ = w.WriteString(`" alt="`)
+	_, _ = w.WriteString(html.EscapeString(plainText(n, src)))
+	_ = w.WriteByte('"')
+	if n.Title != nil {
+		_, _ = w.WriteString(` title="`)
+		gmhtml.DefaultWriter.Write(w, n.Title)
+		_ = w.WriteByte('"')
+	}
+	if n.Attributes() != nil {
+		gmhtml.RenderAttributes(w, n, gmhtml.ImageAttributeFilter)
+	}
+	_ = w.WriteByte('>')
+	return ast.WalkSkipChildren, nil
 }
 
 func (r *nodeRenderer) fencedCodeBlock(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -79,7 +186,7 @@ func (r *nodeRenderer) fencedCodeBlock(w util.BufWriter, src []byte, node ast.No
 	if n.Info != nil {
 		lang = string(n.Language(src))
 	}
-	_, _ = w.WriteString(r.hl.highlight(lang, blockText(n, src)))
+	_, _ = w.WriteString(r.highlight(lang, blockText(n, src)))
 	_ = w.WriteByte('\n')
 	return ast.WalkSkipChildren, nil
 }
@@ -88,7 +195,7 @@ func (r *nodeRenderer) codeBlock(w util.BufWriter, src []byte, node ast.Node, en
 	if !entering {
 		return ast.WalkSkipChildren, nil
 	}
-	_, _ = w.WriteString(r.hl.highlight("", blockText(node, src)))
+	_, _ = w.WriteString(r.highlight("", blockText(node, src)))
 	_ = w.WriteByte('\n')
 	return ast.WalkSkipChildren, nil
 }
@@ -119,7 +226,7 @@ func (r *nodeRenderer) programBlock(w util.BufWriter, src []byte, node ast.Node,
 		return ast.WalkSkipChildren, nil
 	}
 	n := node.(*loader.ProgramBlock)
-	v := programView{Code: template.HTML(r.hl.highlight("go", n.Code))}
+	v := programView{Code: template.HTML(r.highlight("go", n.Code))}
 	if n.Program != nil {
 		v.Program = n.Program.Name
 	}
@@ -134,60 +241,7 @@ func (r *nodeRenderer) runBlock(w util.BufWriter, src []byte, node ast.Node, ent
 		return ast.WalkSkipChildren, nil
 	}
 	n := node.(*loader.RunBlock)
-	return ast.WalkSkipChildren, r.tmpl.ExecuteTemplate(w, "run", newRunView(n.Run, r.results[n.Run]))
-}
-
-// rewriteChapterLinks points links to the Markdown files of chapters, such
-// as [see](02-append.md#section) written in chapters/01-intro.md, at their
-// pages (02-append.html#section). Paths are relative to the directory of
-// from, as on a forge; other links are left alone. It changes doc in place
-// and returns a function that restores the original destinations, so that
-// the loaded book stays as it was.
-func rewriteChapterLinks(doc ast.Node, from *model.Chapter, pages map[string]string) (restore func()) {
-	type change struct {
-		link *ast.Link
-		dest []byte
-	}
-	var changes []change
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		link, ok := n.(*ast.Link)
-		if !ok || !entering {
-			return ast.WalkContinue, nil
-		}
-		if dest, ok := chapterLink(string(link.Destination), from, pages); ok {
-			changes = append(changes, change{link, link.Destination})
-			link.Destination = []byte(dest)
-		}
-		return ast.WalkContinue, nil
-	})
-	return func() {
-		for _, c := range changes {
-			c.link.Destination = c.dest
-		}
-	}
-}
-
-// chapterLink returns the page URL for a link destination that names a
-// chapter's Markdown file, relative to the chapter from.
-func chapterLink(dest string, from *model.Chapter, pages map[string]string) (string, bool) {
-	p, frag, _ := strings.Cut(dest, "#")
-	p, _, _ = strings.Cut(p, "?")
-	if p == "" || strings.HasPrefix(p, "/") || path.Ext(p) != ".md" {
-		return "", false
-	}
-	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" {
-		return "", false
-	}
-	p, err := url.PathUnescape(p)
-	if err != nil {
-		return "", false
-	}
-	page, ok := pages[path.Join(path.Dir(from.Path), p)]
-	if !ok {
-		return "", false
-	}
-	if frag != "" {
-		page += "#" + frag
-	}
-	return page, true
+	v := newRunView(n.Run, r.results[n.Run])
+	v.ID = r.id(v.ID)
+	return ast.WalkSkipChildren, r.tmpl.ExecuteTemplate(w, "run", v)
 }

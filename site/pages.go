@@ -1,17 +1,22 @@
 package site
 
 import (
+	"bufio"
 	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
+	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 )
 
@@ -29,38 +34,60 @@ var chartCSS string
 //go:embed assets/values.css
 var valuesCSS string
 
+//go:embed assets/litbook.js
+var litbookJS []byte
+
+//go:embed assets/favicon.svg
+var faviconSVG []byte
+
+//go:embed assets/vendor/minisearch.js
+var miniSearchJS []byte
+
+//go:embed assets/vendor/minisearch.LICENSE.txt
+var miniSearchLicence []byte
+
 // Files of the site besides the chapter pages.
 const (
-	IndexPage  = "index.html"
-	Stylesheet = "style.css"
+	IndexPage    = "index.html"
+	PrintPage    = "print.html" // the whole book on one page
+	NotFoundPage = "404.html"   // what servers show for a missing page
+	Stylesheet   = "style.css"
+	Script       = "litbook.js" // theme switch, search, copy buttons
+	Icon         = "favicon.svg"
 	// MarkerFile marks a directory as made by litbook, and so safe for
-	// litbook to replace or remove.
+	// litbook to replace or remove. It also records the digest of what
+	// the site was made from.
 	MarkerFile = ".litbook-site"
 )
 
 const markerText = "This directory was made by litbook. `litbook build` replaces it and `litbook clean` removes it: do not keep anything else here.\n"
 
-// page is what the layout template draws: the title page when Chapter is
-// nil, a chapter page otherwise.
+// page is what the layout template draws.
 type page struct {
-	Lang        string
-	Title       string // of the <title> element
-	Description string
-	BookTitle   string
-	Authors     string // "Ann, Bob and Carol"
-	Stylesheet  string
-	Nav         []navItem // every chapter, for the sidebar and the contents
-	Prev, Next  *navItem
-	Chapter     *model.Chapter
-	Content     template.HTML // the chapter, rendered
-	Measured    string        // the title page's line on where outputs come from
-	Machines    *machinesView // the Machines page
+	Kind            string // "index", "chapter", "machines", "print" or "notfound"
+	Lang            string
+	Title           string // of the <title> element
+	Description     string // of the page, for search engines and previews
+	BookTitle       string
+	BookDescription string
+	Authors         string // "Ann, Bob and Carol"
+	Assets          assets
+	Contents        []navItem // every chapter: on the title page and the print page only
+	Prev, Next      *navItem
+	Chapter         *model.Chapter
+	Content         template.HTML // the chapter, rendered
+	Measured        string        // the line on where outputs come from
+	Machines        *machinesView // the Machines page
+}
+
+// assets names the files that every page links to.
+type assets struct {
+	Stylesheet, Script, TOC, Icon, Index, Print string
 }
 
 // navItem is a link to a page of the book.
 type navItem struct {
 	Title, Href string
-	Current     bool
 }
 
 // pageURL is the relative URL of a chapter's page; relative so that the
@@ -73,8 +100,20 @@ func pageURL(slug string) string {
 	return u
 }
 
-// render writes the site of b into dir, which exists and is empty.
-func render(in Input, dir string) error {
+// chapterOut is what rendering one chapter produced besides its page.
+// Its part of the print page goes to a scratch file rather than stay in
+// memory until the end: a large book's print page is tens of MB.
+type chapterOut struct {
+	part     printPart
+	docs     []searchDoc
+	sections [][2]string
+	err      error
+}
+
+// render writes the site of in.Book into dir, which exists and is empty.
+// Chapters are rendered in parallel, one goldmark renderer per worker;
+// highlighted code comes from cache when it can.
+func render(in Input, dir string, hl *highlighter) error {
 	b, records := in.Book, in.Records
 	if len(records) != 0 && len(records) != len(b.Runs) {
 		return fmt.Errorf("site: %d records for %d runs", len(records), len(b.Runs))
@@ -89,13 +128,6 @@ func render(in Input, dir string) error {
 			byRun[b.Runs[i]] = res
 		}
 	}
-	pages := map[string]string{} // chapter path → page URL
-	for _, ch := range b.Chapters {
-		// The loader refuses a chapter named index.md, whose page would
-		// be the title page.
-		pages[ch.Path] = pageURL(ch.Slug)
-	}
-
 	tmpl, err := template.New("").Funcs(template.FuncMap{
 		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -104,22 +136,22 @@ func render(in Input, dir string) error {
 	if err != nil {
 		return err
 	}
-	nr := &nodeRenderer{hl: newHighlighter(), results: byRun, tmpl: tmpl, exprs: &exprs{book: b, records: records, tmpl: tmpl}}
-	md := newMarkdown(nr)
+	ix := newLinkIndex(b, "")
 
 	base := page{
-		Lang:        b.Config.Language,
-		Description: b.Config.Description,
-		BookTitle:   b.Config.Title,
-		Authors:     joinAnd(b.Config.Authors),
-		Stylesheet:  Stylesheet,
+		Lang:            b.Config.Language,
+		Description:     b.Config.Description,
+		BookTitle:       b.Config.Title,
+		BookDescription: b.Config.Description,
+		Authors:         joinAnd(b.Config.Authors),
+		Assets: assets{
+			Stylesheet: Stylesheet, Script: Script, TOC: TOCScript, Icon: Icon,
+			Index: IndexPage, Print: PrintPage,
+		},
 	}
-	nav := func(current int) []navItem {
-		items := make([]navItem, len(b.Chapters))
-		for i, ch := range b.Chapters {
-			items[i] = navItem{Title: ch.Title, Href: pages[ch.Path], Current: i == current}
-		}
-		return items
+	contents := make([]navItem, len(b.Chapters))
+	for i, ch := range b.Chapters {
+		contents[i] = navItem{Title: ch.Title, Href: pageURL(ch.Slug)}
 	}
 	write := func(name string, p *page) error {
 		var buf bytes.Buffer
@@ -129,60 +161,242 @@ func render(in Input, dir string) error {
 		return os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644)
 	}
 
+	parts, err := newPrintParts(dir)
+	if err != nil {
+		return err
+	}
+	defer parts.close()
+	// Chapters, in parallel: each worker has its own renderer, since a
+	// renderer knows which chapter it draws.
+	outs := make([]chapterOut, len(b.Chapters))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(b.Chapters), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nr := &nodeRenderer{hl: hl, results: byRun, tmpl: tmpl, links: ix}
+			nr.exprs = &exprs{book: b, records: records, tmpl: tmpl, id: nr.id}
+			md := newMarkdown(nr)
+			var buf bytes.Buffer
+			for i := range jobs {
+				ch, doc := b.Chapters[i], b.Docs[i]
+				o := &outs[i]
+				nr.chapter = i
+				nr.print = false
+				nr.exprs.charts = 0
+				nr.memo = map[highlightKey]string{} // for the print pass
+				buf.Reset()
+				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
+					o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
+					continue
+				}
+				p := base
+				p.Kind = "chapter"
+				p.Title = ch.Title + " · " + b.Config.Title
+				if d := description(doc, ch.Source); d != "" {
+					p.Description = d
+				}
+				p.Chapter = ch
+				p.Content = template.HTML(buf.String())
+				if i == 0 {
+					p.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
+				} else {
+					p.Prev = &contents[i-1]
+				}
+				if i+1 < len(contents) {
+					p.Next = &contents[i+1]
+				}
+				if err := write(pageURL(ch.Slug), &p); err != nil {
+					o.err = err
+					continue
+				}
+				nr.print = true
+				nr.exprs.charts = 0
+				buf.Reset()
+				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
+					o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
+					continue
+				}
+				nr.memo = nil
+				part, err := parts.add(buf.Bytes())
+				if err != nil {
+					o.err = err
+					continue
+				}
+				o.part = part
+				o.docs = searchDocs(b, i, byRun)
+				o.sections = sections(doc, ch.Source)
+			}
+		}()
+	}
+	for i := range b.Chapters {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for _, o := range outs {
+		if o.err != nil {
+			return o.err
+		}
+	}
+
+	measured := measuredLine(results)
 	index := base
+	index.Kind = "index"
 	index.Title = b.Config.Title
-	index.Nav = nav(-1)
-	index.Measured = measuredLine(results)
-	if len(index.Nav) > 0 {
-		index.Next = &index.Nav[0]
+	index.Contents = contents
+	index.Measured = measured
+	if len(contents) > 0 {
+		index.Next = &contents[0]
 	}
 	if err := write(IndexPage, &index); err != nil {
 		return err
 	}
-	for i, ch := range b.Chapters {
-		p := base
-		p.Title = ch.Title + " · " + b.Config.Title
-		p.Chapter = ch
-		p.Nav = nav(i)
-		if i == 0 {
-			p.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
-		} else {
-			p.Prev = &p.Nav[i-1]
-		}
-		if i+1 < len(p.Nav) {
-			p.Next = &p.Nav[i+1]
-		}
-		nr.exprs.charts = 0
-		restore := rewriteChapterLinks(b.Docs[i], ch, pages)
-		var buf bytes.Buffer
-		err := md.Renderer().Render(&buf, ch.Source, b.Docs[i])
-		restore()
-		if err != nil {
-			return fmt.Errorf("site: %s: %w", ch.Path, err)
-		}
-		p.Content = template.HTML(buf.String())
-		if err := write(pages[ch.Path], &p); err != nil {
-			return err
-		}
-	}
 
 	machines := base
+	machines.Kind = "machines"
 	machines.Title = "Machines · " + b.Config.Title
-	machines.Nav = nav(-1)
 	machines.Machines = newMachinesView(b, records, in.Store, in.Machine)
 	machines.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
 	if err := write(MachinesPage, &machines); err != nil {
 		return err
 	}
 
+	pr := base
+	pr.Kind = "print"
+	pr.Title = b.Config.Title
+	pr.Measured = measured
+	pr.Contents = make([]navItem, len(b.Chapters))
+	for i, ch := range b.Chapters {
+		pr.Contents[i] = navItem{Title: ch.Title, Href: "#" + printID(ch, "")}
+	}
+	if err := writePrintPage(tmpl, &pr, b, parts, outs, filepath.Join(dir, PrintPage)); err != nil {
+		return err
+	}
+	if err := parts.close(); err != nil {
+		return err
+	}
+
+	nf := base
+	nf.Kind = "notfound"
+	nf.Title = "Page not found · " + b.Config.Title
+	if err := write(NotFoundPage, &nf); err != nil {
+		return err
+	}
+
+	var docs []searchDoc
+	secs := make([][][2]string, len(b.Chapters))
+	for i, o := range outs {
+		for _, d := range o.docs {
+			d.ID = len(docs)
+			docs = append(docs, d)
+		}
+		secs[i] = o.sections
+	}
+	search, err := searchIndexJS(docs)
+	if err != nil {
+		return err
+	}
+	toc, err := tocJS(b, secs)
+	if err != nil {
+		return err
+	}
 	css, err := stylesheet()
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, Stylesheet), css, 0o644); err != nil {
+	for name, data := range map[string][]byte{
+		Stylesheet:        css,
+		Script:            litbookJS,
+		TOCScript:         toc,
+		SearchIndex:       search,
+		MiniSearch:        miniSearchJS,
+		MiniSearchLicence: miniSearchLicence,
+		Icon:              faviconSVG,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return copyFiles(b.Root, ix.linkedFiles(), dir)
+}
+
+// printParts is a scratch file that collects the chapters' parts of the
+// print page as workers finish them, in any order.
+type printParts struct {
+	mu  sync.Mutex
+	f   *os.File
+	off int64
+}
+
+// printPart is where a chapter's part is in the scratch file.
+type printPart struct{ off, n int64 }
+
+func newPrintParts(dir string) (*printParts, error) {
+	f, err := os.CreateTemp(dir, ".print-parts-")
+	if err != nil {
+		return nil, err
+	}
+	return &printParts{f: f}, nil
+}
+
+func (p *printParts) add(data []byte) (printPart, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n, err := p.f.Write(data)
+	part := printPart{p.off, int64(n)}
+	p.off += int64(n)
+	return part, err
+}
+
+// close removes the scratch file; it may be called more than once.
+func (p *printParts) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return nil
+	}
+	p.f.Close()
+	err := os.Remove(p.f.Name())
+	p.f = nil
+	return err
+}
+
+// writePrintPage writes the print page to file: the top of the page, each
+// chapter's part from parts, the bottom.
+func writePrintPage(tmpl *template.Template, p *page, b *loader.Book, parts *printParts, outs []chapterOut, file string) (err error) {
+	f, err := os.Create(file)
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, MarkerFile), []byte(markerText), 0o644)
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	w := bufio.NewWriterSize(f, 256<<10)
+	for _, t := range []string{"top", "print-top"} {
+		if err := tmpl.ExecuteTemplate(w, t, p); err != nil {
+			return fmt.Errorf("site: %s: %w", PrintPage, err)
+		}
+	}
+	for i, ch := range b.Chapters {
+		if err := tmpl.ExecuteTemplate(w, "print-chapter", printID(ch, "")); err != nil {
+			return fmt.Errorf("site: %s: %w", PrintPage, err)
+		}
+		part := outs[i].part
+		if _, err := io.Copy(w, io.NewSectionReader(parts.f, part.off, part.n)); err != nil {
+			return err
+		}
+		if _, err := w.WriteString("</article>\n"); err != nil {
+			return err
+		}
+	}
+	if err := tmpl.ExecuteTemplate(w, "bottom", p); err != nil {
+		return fmt.Errorf("site: %s: %w", PrintPage, err)
+	}
+	return w.Flush()
 }
 
 // shownResults returns the result each run's transcript shows: its first

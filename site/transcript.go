@@ -50,7 +50,7 @@ const filesOpenMax = 8
 
 // newRunView lays out run with its result; res may be nil (not run).
 func newRunView(run *model.Run, res *model.Result) *runView {
-	v := &runView{ID: "run-" + run.Name, Exclusive: run.Exclusive}
+	v := &runView{ID: runID(run), Exclusive: run.Exclusive}
 	var t terminal
 	for i, c := range run.Commands {
 		t.command(c)

@@ -22,6 +22,9 @@ type exprs struct {
 	records []*model.Record
 	tmpl    *template.Template // defines "value" and "chart"
 	charts  int                // charts drawn on the current page, for unique ids
+	// id returns the id on the page being drawn of the element whose id
+	// is given: prefixed with the chapter on the print page.
+	id func(string) string
 }
 
 // valueView is what the "value" template draws.
@@ -44,8 +47,8 @@ func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
 }
 
 // runHref links to the transcript of run name in the chapter of e.
-func runHref(e *loader.Expr, name string) string {
-	return "#run-" + url.PathEscape(name)
+func (x *exprs) runHref(e *loader.Expr, name string) string {
+	return "#" + url.PathEscape(x.id("run-"+name))
 }
 
 func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -63,7 +66,7 @@ func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering 
 	v.Text = out.Value.String()
 	v.Title = e.Expr.Src + ": " + out.Value.Summary()
 	if len(out.Runs) > 0 {
-		v.Href = runHref(e, out.Runs[0])
+		v.Href = x.runHref(e, out.Runs[0])
 		v.Title += " — " + x.provenance(e, out.Runs)
 	}
 	if out.Claim {
@@ -141,7 +144,7 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 			caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
 		}
 	}
-	svg := chartSVG(out.Chart, fmt.Sprintf("chart-%d", x.charts), caption)
+	svg := chartSVG(out.Chart, x.id(fmt.Sprintf("chart-%d", x.charts)), caption)
 	return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", chartView{SVG: svg, Expr: e.Expr.Src})
 }
 

@@ -31,18 +31,24 @@ type Input struct {
 	Machine model.Machine
 }
 
-// Write renders the site of in.Book into buildDir: a title page, a page per
-// chapter and a stylesheet, all at the top level so that every link is
-// relative and the site works from file://. records[i] is the record of
-// b.Runs[i]; a nil entry (or a nil slice) means not run, and the transcript
-// shows its commands only. A run's page shows its first trial, and the
-// values and charts of the prose are drawn from all of them.
+// Write renders the site of in.Book into buildDir: a title page, a page
+// per chapter, a print page with the whole book, a Machines page, a
+// not-found page, the search index, scripts and a stylesheet, all at the
+// top level so that every link is relative and the site works from
+// file://; and, under FilesDir, copies of the book's files that chapters
+// link to. Records[i] is the record of Book.Runs[i]; a nil entry (or a nil
+// slice) means not run, and the transcript shows its commands only. A
+// run's page shows its first trial, and the values and charts of the prose
+// are drawn from all of them.
 //
-// The site is rendered into a fresh directory beside buildDir and then put
-// in its place in one step, so a failed or interrupted build leaves the
-// previous site as it was. An existing buildDir is replaced only if litbook
-// made it (it holds MarkerFile) or it is empty; buildDir must not hold the
-// book itself.
+// If buildDir holds a site made from the same inputs (see inputDigest),
+// Write does nothing. Otherwise the site is rendered into a fresh
+// directory beside buildDir and then put in its place in one step, so a
+// failed or interrupted build leaves the previous site as it was. An
+// existing buildDir is replaced only if litbook made it (it holds
+// MarkerFile) or it is empty; buildDir must not hold the book itself.
+//
+// Highlighted code is cached in the book's .litbook/site directory.
 func Write(in Input, buildDir string) error {
 	b := in.Book
 	dir, err := checkBuildDir(b, buildDir)
@@ -52,6 +58,14 @@ func Write(in Input, buildDir string) error {
 	if _, err := replaceable(dir, buildDir, true); err != nil {
 		return err
 	}
+	files := newLinkIndex(b, dir).linkedFiles()
+	digest, err := inputDigest(in, files)
+	if err != nil {
+		return err
+	}
+	if PublishedDigest(dir) == digest {
+		return nil
+	}
 	parent, base := filepath.Split(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -60,21 +74,32 @@ func Write(in Input, buildDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := publish(in, tmp, dir, buildDir); err != nil {
+	hl := loadHighlighter(filepath.Join(b.Root, WorkDir, "site", "highlight.cache"))
+	if err := publish(in, hl, digest, tmp, dir, buildDir); err != nil {
+		hl.abort()
 		_ = os.RemoveAll(tmp)
 		return err
 	}
+	hl.commit()
 	return nil
 }
 
+// WorkDir is the book's directory for litbook's own files (generated
+// sources, binaries, caches), relative to the book root.
+const WorkDir = ".litbook"
+
 // publish renders into tmp and puts tmp in place of dir, which the user
 // calls name.
-func publish(in Input, tmp, dir, name string) error {
+func publish(in Input, hl *highlighter, digest, tmp, dir, name string) error {
 	// MkdirTemp makes the directory private; a site is for reading.
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := render(in, tmp); err != nil {
+	if err := render(in, tmp, hl); err != nil {
+		return err
+	}
+	// The marker goes last: a directory with it is a complete site.
+	if err := os.WriteFile(filepath.Join(tmp, MarkerFile), markerContent(digest), 0o644); err != nil {
 		return err
 	}
 	// Check again: the directory may have appeared or changed meanwhile.

@@ -48,11 +48,21 @@ func TestWriteReplacesPreviousSite(t *testing.T) {
 		t.Errorf("site directory has mode %v, want it readable by all", perm)
 	}
 
+	// Nothing changed: the site is up to date, and the build does nothing.
+	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err != nil {
+		t.Errorf("a build with nothing changed replaced the site (%v)", err)
+	}
+
+	// A new result changes the site: it is replaced as a whole.
+	results[0].Duration++
 	if err := Write(Input{Book: b, Records: recordsOf(results)}, out); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the previous site's %s survived the second build (err=%v)", filepath.Base(stale), err)
+		t.Errorf("the previous site's %s survived the third build (err=%v)", filepath.Base(stale), err)
 	}
 	for _, name := range []string{"index.html", "02-append.html", MarkerFile} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {

@@ -1,0 +1,142 @@
+package site
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/litbook/litbook/model"
+)
+
+// digestFormat changes when what goes into inputDigest changes.
+const digestFormat = "litbook-site-inputs-1"
+
+// executableDigest identifies the litbook program itself: a site made by
+// another build of litbook (new templates, new styles) is not up to date
+// even if the book is unchanged. Hashing the executable is exact where a
+// version number would miss changes made during development.
+var executableDigest = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
+
+// inputDigest returns the digest of everything the site of in is made
+// from: litbook itself, the configuration, every chapter, the book files
+// chapters link to (files), every record with all its trials, and what the
+// Machines page shows of the store. Two builds with the same digest write
+// the same site, so the second has nothing to do.
+func inputDigest(in Input, files []string) (string, error) {
+	b := in.Book
+	h := sha256.New()
+	field := func(name string, data []byte) {
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	field("format", []byte(digestFormat))
+	field("executable", []byte(executableDigest()))
+	field("config", []byte(fmt.Sprintf("%#v", b.Config)))
+	for _, ch := range b.Chapters {
+		field("chapter", []byte(ch.Path))
+		field("source", ch.Source)
+	}
+	for _, rel := range files {
+		field("file", []byte(rel))
+		if err := hashFile(h, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
+			return "", err
+		}
+	}
+	field("records", []byte(fmt.Sprint(len(in.Records))))
+	for i, r := range in.Records {
+		data, err := recordJSON(r)
+		if err != nil {
+			return "", err
+		}
+		field(fmt.Sprintf("record %d", i), data)
+	}
+	machines, err := json.Marshal(newMachinesView(b, in.Records, in.Store, in.Machine))
+	if err != nil {
+		return "", err
+	}
+	field("machines", machines)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// recordJSON is what of a record the site shows: all of it but the run,
+// which the chapter's source already stands for.
+func recordJSON(r *model.Record) ([]byte, error) {
+	if r == nil {
+		return []byte("null"), nil
+	}
+	c := *r
+	c.Run = nil
+	c.Trials = make([]*model.Result, len(r.Trials))
+	for i, t := range r.Trials {
+		if t != nil {
+			tc := *t
+			tc.Run = nil
+			c.Trials[i] = &tc
+		}
+	}
+	return json.Marshal(&c)
+}
+
+func hashFile(h hash.Hash, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(h, "%d\n", fi.Size())
+	_, err = io.Copy(h, f)
+	return err
+}
+
+// digestLine is how the marker file records the digest of the inputs.
+const digestLine = "inputs "
+
+// markerContent is the marker file of a site made from inputs with the
+// given digest.
+func markerContent(digest string) []byte {
+	return []byte(markerText + digestLine + digest + "\n")
+}
+
+// PublishedDigest returns the digest of the inputs that the site in dir
+// was made from, or "" if dir holds no site litbook made.
+func PublishedDigest(dir string) string {
+	f, err := os.Open(filepath.Join(dir, MarkerFile))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), digestLine); ok {
+			return d
+		}
+	}
+	return ""
+}

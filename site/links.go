@@ -1,0 +1,465 @@
+package site
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/model"
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+)
+
+// FilesDir is the directory of the site that holds copies of the book's
+// files that chapters link to or show as images (a chapter's
+// img/diagram.svg is FilesDir/chapters/img/diagram.svg in the site).
+const FilesDir = "files"
+
+// linkKind says what a link in a chapter points at.
+type linkKind int
+
+const (
+	linkExternal linkKind = iota // has a scheme or a host: left alone
+	linkSelf                     // #fragment on the same page
+	linkChapter                  // a chapter's Markdown file or page, maybe with a fragment
+	linkPage                     // a page the site makes besides the chapters
+	linkFile                     // another file of the book, copied into the site
+)
+
+// target is where a link of a chapter leads.
+type target struct {
+	kind    linkKind
+	chapter int    // index of the chapter, for linkSelf and linkChapter
+	frag    string // the fragment, unescaped, without '#'
+	page    string // for linkPage: the page's file name
+	file    string // for linkFile: slash-separated path relative to the book root
+}
+
+// generatedPages are the pages a chapter may link to besides chapters,
+// with the ids each holds.
+var generatedPages = map[string][]string{
+	IndexPage: {"contents"},
+	PrintPage: nil,
+}
+
+// linkIndex knows every page of the site and every id on it, to resolve
+// and check the links of chapters.
+type linkIndex struct {
+	b        *loader.Book
+	byPath   map[string]int // chapter path → index
+	bySlug   map[string]int // page file name → chapter index
+	anchors  []map[string]bool
+	buildDir string // absolute, or empty: files in it cannot be linked to
+}
+
+func newLinkIndex(b *loader.Book, buildDir string) *linkIndex {
+	ix := &linkIndex{
+		b:       b,
+		byPath:  map[string]int{},
+		bySlug:  map[string]int{},
+		anchors: make([]map[string]bool, len(b.Chapters)),
+	}
+	if buildDir != "" {
+		if abs, err := filepath.Abs(buildDir); err == nil {
+			ix.buildDir = realPath(abs)
+		}
+	}
+	for i, ch := range b.Chapters {
+		ix.byPath[ch.Path] = i
+		ix.bySlug[ch.Slug+".html"] = i
+		if i < len(b.Docs) {
+			ix.anchors[i] = anchorsOf(b.Docs[i], ch)
+		}
+	}
+	return ix
+}
+
+// anchorsOf returns every id that the page of ch holds: its headings, its
+// runs' figures and its footnotes.
+func anchorsOf(doc ast.Node, ch *model.Chapter) map[string]bool {
+	ids := map[string]bool{}
+	for _, r := range ch.Runs {
+		ids[runID(r)] = true
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			if id := headingID(n); id != "" {
+				ids[id] = true
+			}
+		case *east.Footnote:
+			ids[fmt.Sprintf("fn:%d", n.Index)] = true
+		case *east.FootnoteLink:
+			if n.RefIndex > 0 {
+				ids[fmt.Sprintf("fnref%d:%d", n.RefIndex, n.Index)] = true
+			} else {
+				ids[fmt.Sprintf("fnref:%d", n.Index)] = true
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return ids
+}
+
+// headingID returns the id the loader gave heading n, or "".
+func headingID(n *ast.Heading) string {
+	if id, ok := n.AttributeString("id"); ok {
+		if id, ok := id.([]byte); ok {
+			return string(id)
+		}
+	}
+	return ""
+}
+
+// runID is the id of a run's figure on its page.
+func runID(r *model.Run) string { return "run-" + r.Name }
+
+// resolve works out where dest, a link destination written in chapter
+// from, leads. A non-empty problem says why it leads nowhere.
+func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
+	ch := ix.b.Chapters[from]
+	if dest == "" {
+		return target{kind: linkSelf, chapter: from}, ""
+	}
+	u, err := url.Parse(dest)
+	if err != nil {
+		return t, fmt.Sprintf("link %q is not a valid URL: %v", dest, errText(err))
+	}
+	if u.Scheme != "" || u.Host != "" || strings.HasPrefix(dest, "//") {
+		return target{kind: linkExternal}, ""
+	}
+	frag := u.Fragment
+	if u.Path == "" {
+		t = target{kind: linkSelf, chapter: from, frag: frag}
+		if frag != "" && !ix.anchors[from][frag] {
+			return t, fmt.Sprintf("link to #%s: no such anchor in %s%s", frag, ch.Path, ix.suggestAnchor(from, frag))
+		}
+		return t, ""
+	}
+	if strings.HasPrefix(u.Path, "/") {
+		return t, fmt.Sprintf("link %q is absolute: write it relative to %s, so that the site works from any directory", dest, ch.Path)
+	}
+	rel := path.Join(path.Dir(ch.Path), u.Path)
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return t, fmt.Sprintf("link %q leads outside the book directory", dest)
+	}
+	// A chapter, by its Markdown file or by its page.
+	// Pages of the site sit side by side: "x.html" or "./x.html".
+	name := path.Clean(u.Path)
+	if strings.Contains(name, "/") {
+		name = ""
+	}
+	i, ok := ix.byPath[rel]
+	if !ok && name != "" {
+		i, ok = ix.bySlug[name]
+	}
+	if ok {
+		t = target{kind: linkChapter, chapter: i, frag: frag}
+		if frag != "" && !ix.anchors[i][frag] {
+			return t, fmt.Sprintf("link %q: no anchor #%s in %s%s", dest, frag, ix.b.Chapters[i].Path, ix.suggestAnchor(i, frag))
+		}
+		return t, ""
+	}
+	if ids, ok := generatedPages[name]; ok && name != "" {
+		t = target{kind: linkPage, page: name, frag: frag}
+		if frag != "" && !contains(ids, frag) {
+			return t, fmt.Sprintf("link %q: the page %s has no anchor #%s", dest, name, frag)
+		}
+		return t, ""
+	}
+	if path.Ext(rel) == ".md" {
+		return t, fmt.Sprintf("link %q: %s is not a chapter of the book", dest, rel)
+	}
+	// Any other file of the book: it must exist, be a regular file, and
+	// stay out of the site and litbook's work directory.
+	abs := filepath.Join(ix.b.Root, filepath.FromSlash(rel))
+	fi, err := os.Stat(abs)
+	switch {
+	case err != nil:
+		return t, fmt.Sprintf("link %q: %s does not exist", dest, rel)
+	case fi.IsDir():
+		return t, fmt.Sprintf("link %q: %s is a directory; link to a file", dest, rel)
+	case !fi.Mode().IsRegular():
+		return t, fmt.Sprintf("link %q: %s is not a regular file", dest, rel)
+	case rel == ".litbook" || strings.HasPrefix(rel, ".litbook/"):
+		return t, fmt.Sprintf("link %q: %s is in litbook's work directory", dest, rel)
+	case ix.buildDir != "" && within(ix.buildDir, realPath(abs)):
+		return t, fmt.Sprintf("link %q: %s is in the build directory, which every build replaces", dest, rel)
+	}
+	if err := insideRoot(ix.b.Root, abs); err != nil {
+		return t, fmt.Sprintf("link %q: %v", dest, err)
+	}
+	return target{kind: linkFile, file: rel, frag: frag}, ""
+}
+
+// insideRoot returns an error if abs resolves, through symbolic links, to
+// a file outside root.
+func insideRoot(root, abs string) error {
+	if within(realPath(root), realPath(abs)) {
+		return nil
+	}
+	return fmt.Errorf("%s resolves to a file outside the book directory", abs)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// errText is an error's text without the "parse "x": " that net/url puts
+// before it.
+func errText(err error) string {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// suggestAnchor returns ` (did you mean #x?)` for the anchor of chapter i
+// closest to frag, or "".
+func (ix *linkIndex) suggestAnchor(i int, frag string) string {
+	best, bestD := "", len(frag)/2+2
+	ids := make([]string, 0, len(ix.anchors[i]))
+	for id := range ix.anchors[i] {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	lower := strings.ToLower(frag)
+	for _, id := range ids {
+		d := editDistance(lower, id)
+		if strings.HasPrefix(id, lower) {
+			d = min(d, 1) // a heading's id cut short
+		}
+		if d < bestD {
+			best, bestD = id, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean #" + best + "?)"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// link is a link or image of a chapter, with the position of its text.
+type link struct {
+	node ast.Node // *ast.Link or *ast.Image
+	dest string
+	pos  model.Pos
+}
+
+// linksOf returns the links and images of chapter ch, parsed into doc, in
+// source order.
+func linksOf(doc ast.Node, ch *model.Chapter) []link {
+	var links []link
+	var lines []int // lazily built line index of ch.Source
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		var dest []byte
+		switch n := n.(type) {
+		case *ast.Link:
+			dest = n.Destination
+		case *ast.Image:
+			dest = n.Destination
+		default:
+			return ast.WalkContinue, nil
+		}
+		if lines == nil {
+			lines = lineStarts(ch.Source)
+		}
+		links = append(links, link{node: n, dest: string(dest), pos: model.Pos{File: ch.Path, Line: lineOf(lines, nodeOffset(n))}})
+		return ast.WalkContinue, nil
+	})
+	return links
+}
+
+// nodeOffset returns the source offset of the first text inside n, or of
+// the first line of the nearest block around it; -1 if there is none.
+func nodeOffset(n ast.Node) int {
+	off := -1
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			off = t.Segment.Start
+			return ast.WalkStop, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	for p := n; off < 0 && p != nil; p = p.Parent() {
+		if p.Type() == ast.TypeBlock && p.Lines().Len() > 0 {
+			off = p.Lines().At(0).Start
+		}
+	}
+	return off
+}
+
+// lineStarts returns the offsets at which the lines of src start.
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// lineOf returns the 1-based line of offset off, or 0 if off < 0.
+func lineOf(starts []int, off int) int {
+	if off < 0 {
+		return 0
+	}
+	return sort.Search(len(starts), func(i int) bool { return starts[i] > off })
+}
+
+// CheckLinks checks every link and image of every chapter of b that does
+// not name a scheme or host: a link to a chapter (by its .md file or its
+// .html page) or to a page of the site must lead to an existing page, a
+// #fragment to an id on that page, and a link to any other file to a
+// regular file inside the book (which the site will hold a copy of). The
+// error is a model.ErrorList with one error per broken link, at the line
+// of the link in its chapter. buildDir, if not empty, is where the site
+// will be written: files in it cannot be linked to.
+func CheckLinks(b *loader.Book, buildDir string) error {
+	ix := newLinkIndex(b, buildDir)
+	var errs model.ErrorList
+	for i, ch := range b.Chapters {
+		if i >= len(b.Docs) {
+			break
+		}
+		for _, l := range linksOf(b.Docs[i], ch) {
+			if _, problem := ix.resolve(i, l.dest); problem != "" {
+				errs = append(errs, &model.Error{Pos: l.pos, Msg: problem})
+			}
+		}
+	}
+	return errs.Err()
+}
+
+// linkedFiles returns the files of the book, other than chapters, that the
+// chapters link to: what the site copies into FilesDir, and what a chapter
+// depends on besides its own source.
+func (ix *linkIndex) linkedFiles() []string {
+	seen := map[string]bool{}
+	var files []string
+	for i, ch := range ix.b.Chapters {
+		if i >= len(ix.b.Docs) {
+			break
+		}
+		for _, l := range linksOf(ix.b.Docs[i], ch) {
+			if t, problem := ix.resolve(i, l.dest); problem == "" && t.kind == linkFile && !seen[t.file] {
+				seen[t.file] = true
+				files = append(files, t.file)
+			}
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+// Dependencies returns the files, relative to the book root and
+// slash-separated, that the site of b is made from besides book.toml and
+// the chapters: the files chapters link to or show. litbook serve watches
+// them.
+func Dependencies(b *loader.Book) []string {
+	return newLinkIndex(b, "").linkedFiles()
+}
+
+// href returns the URL that a resolved link has on a chapter's page, or,
+// with print set, on the print page where every chapter is a section
+// whose ids are prefixed with its slug.
+func (ix *linkIndex) href(t target, dest string, print bool) string {
+	withFrag := func(s, frag string) string {
+		if frag == "" {
+			return s
+		}
+		return s + "#" + frag
+	}
+	switch t.kind {
+	case linkSelf:
+		if !print {
+			return dest
+		}
+		return "#" + printID(ix.b.Chapters[t.chapter], t.frag)
+	case linkChapter:
+		ch := ix.b.Chapters[t.chapter]
+		if print {
+			return "#" + printID(ch, t.frag)
+		}
+		return withFrag(pageURL(ch.Slug), url.PathEscape(t.frag))
+	case linkFile:
+		return withFrag(fileURL(t.file), url.PathEscape(t.frag))
+	}
+	return dest
+}
+
+// printID is the id on the print page of the element with id on the page
+// of ch; an empty id names the chapter's section.
+func printID(ch *model.Chapter, id string) string {
+	if id == "" {
+		return ch.Slug
+	}
+	return ch.Slug + ":" + id
+}
+
+// fileURL is the relative URL of the copy of a book file in the site.
+func fileURL(rel string) string {
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return FilesDir + "/" + strings.Join(parts, "/")
+}
+
+// copyFiles copies the book files that chapters link to into dir's
+// FilesDir.
+func copyFiles(root string, files []string, dir string) error {
+	for _, rel := range files {
+		src := filepath.Join(root, filepath.FromSlash(rel))
+		dst := filepath.Join(dir, FilesDir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

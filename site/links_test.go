@@ -1,0 +1,185 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/litbook/litbook/model"
+)
+
+func TestResolveLinks(t *testing.T) {
+	b := writeBook(t, map[string]string{
+		"book.toml": "[book]\ntitle = \"T\"\nchapters = [\"chapters/01-intro.md\", \"chapters/02-append.md\", \"extra/x y.md\"]\n",
+		"chapters/01-intro.md": fence(`# Intro
+
+## Self
+
+'''console run=r
+$ true
+'''
+
+Note.[^1]
+
+[^1]: A note.
+`),
+		"chapters/02-append.md": "# Append\n\n## Seeking first\n",
+		"extra/x y.md":          "# X\n\n## Top\n",
+		"chapters/img/a b.png":  "png",
+		"notes.txt":             "notes",
+	})
+	ix := newLinkIndex(b, filepath.Join(b.Root, "book"))
+	for _, tc := range []struct {
+		dest, page, print, problem string
+	}{
+		{"02-append.md", "02-append.html", "#02-append", ""},
+		{"02-append.md#seeking-first", "02-append.html#seeking-first", "#02-append:seeking-first", ""},
+		{"./02-append.md", "02-append.html", "#02-append", ""},
+		{"../chapters/02-append.md", "02-append.html", "#02-append", ""},
+		{"../extra/x%20y.md#top", "x%20y.html#top", "#x y:top", ""},
+		{"02-append.html#seeking-first", "02-append.html#seeking-first", "#02-append:seeking-first", ""},
+		{"01-intro.md#self", "01-intro.html#self", "#01-intro:self", ""},
+		{"#self", "#self", "#01-intro:self", ""},
+		{"#run-r", "#run-r", "#01-intro:run-r", ""},
+		{"#fn:1", "#fn:1", "#01-intro:fn:1", ""},
+		{"index.html#contents", "index.html#contents", "index.html#contents", ""},
+		{"print.html", "print.html", "print.html", ""},
+		{"img/a%20b.png", "files/chapters/img/a%20b.png", "files/chapters/img/a%20b.png", ""},
+		{"../notes.txt", "files/notes.txt", "files/notes.txt", ""},
+		{"https://example.com/02-append.md", "https://example.com/02-append.md", "https://example.com/02-append.md", ""},
+		{"mailto:a@example.com", "mailto:a@example.com", "mailto:a@example.com", ""},
+		{"#nope", "", "", "link to #nope: no such anchor in chapters/01-intro.md"},
+		{"02-append.md#seeking", "", "", `link "02-append.md#seeking": no anchor #seeking in chapters/02-append.md (did you mean #seeking-first?)`},
+		{"03-missing.md", "", "", `link "03-missing.md": chapters/03-missing.md is not a chapter of the book`},
+		{"/chapters/02-append.md", "", "", `link "/chapters/02-append.md" is absolute: write it relative to chapters/01-intro.md, so that the site works from any directory`},
+		{"img", "", "", `link "img": chapters/img is a directory; link to a file`},
+		{"../../x", "", "", `link "../../x" leads outside the book directory`},
+		{"../book/x.html", "", "", `link "../book/x.html": book/x.html does not exist`},
+		{"index.html#nope", "", "", `link "index.html#nope": the page index.html has no anchor #nope`},
+	} {
+		tg, problem := ix.resolve(0, tc.dest)
+		if problem != tc.problem {
+			t.Errorf("resolve(%q): problem %q, want %q", tc.dest, problem, tc.problem)
+			continue
+		}
+		if problem != "" {
+			continue
+		}
+		if got := ix.href(tg, tc.dest, false); got != tc.page {
+			t.Errorf("href(%q) = %q, want %q", tc.dest, got, tc.page)
+		}
+		if got := ix.href(tg, tc.dest, true); got != tc.print {
+			t.Errorf("href(%q) on the print page = %q, want %q", tc.dest, got, tc.print)
+		}
+	}
+	if got := fmt.Sprint(Dependencies(b)); got != "[]" {
+		t.Errorf("Dependencies of a book without file links = %s", got)
+	}
+}
+
+func TestCheckLinksPositions(t *testing.T) {
+	b := writeBook(t, map[string]string{
+		"book.toml": "[book]\ntitle = \"T\"\n",
+		"chapters/a.md": `# A
+
+Fine: [b](b.md).
+
+A paragraph over
+two lines with [a broken
+link](b.md#nope) in it.
+
+![](missing.png)
+
+* a list with [x](#x)
+`,
+		"chapters/b.md": "# B\n",
+	})
+	err := CheckLinks(b, "")
+	var list model.ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("CheckLinks = %v, want an ErrorList", err)
+	}
+	var got []string
+	for _, e := range list {
+		got = append(got, e.Pos.String())
+	}
+	want := "chapters/a.md:6 chapters/a.md:9 chapters/a.md:11"
+	if strings.Join(got, " ") != want {
+		t.Errorf("positions %v, want %s\n%v", got, want, err)
+	}
+}
+
+func TestLinkedFilesAreCopied(t *testing.T) {
+	b := writeBook(t, map[string]string{
+		"book.toml":            "[book]\ntitle = \"T\"\n",
+		"chapters/a.md":        "# A\n\n![dot](img/dot.svg) and [data](../data/d.csv#L2)\n",
+		"chapters/img/dot.svg": "<svg/>",
+		"data/d.csv":           "a,b\n",
+	})
+	if err := CheckLinks(b, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(Dependencies(b), " "); got != "chapters/img/dot.svg data/d.csv" {
+		t.Errorf("Dependencies = %s", got)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	if err := Write(Input{Book: b}, out); err != nil {
+		t.Fatal(err)
+	}
+	page := readSite(t, out, "a.html")
+	mustContain(t, page, "a.html", `<img src="files/chapters/img/dot.svg" alt="dot">`, `<a href="files/data/d.csv#L2">data</a>`)
+	if data, err := os.ReadFile(filepath.Join(out, "files", "data", "d.csv")); err != nil || string(data) != "a,b\n" {
+		t.Errorf("copied file: %q, %v", data, err)
+	}
+	// A change to a linked file is a change to the site.
+	before := PublishedDigest(out)
+	if err := os.WriteFile(filepath.Join(b.Root, "data", "d.csv"), []byte("a,b,c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(Input{Book: b}, out); err != nil {
+		t.Fatal(err)
+	}
+	if after := PublishedDigest(out); after == before || after == "" {
+		t.Errorf("digest %q after changing a linked file, was %q", after, before)
+	}
+	if data, _ := os.ReadFile(filepath.Join(out, "files", "data", "d.csv")); string(data) != "a,b,c\n" {
+		t.Errorf("the site holds the old copy: %q", data)
+	}
+}
+
+func TestExternalLinks(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+		case "/get-only":
+			if r.Method == http.MethodHead {
+				w.WriteHeader(http.StatusMethodNotAllowed)
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	b := writeBook(t, map[string]string{
+		"book.toml": "[book]\ntitle = \"T\"\n",
+		"chapters/a.md": fmt.Sprintf(`# A
+
+[ok](%[1]s/ok#frag) and [head refused](%[1]s/get-only).
+
+[gone](%[1]s/gone)
+
+Plain autolink: <%[1]s/also-gone>, and [local](#a).
+`, srv.URL),
+	})
+	err := (&LinkChecker{}).Check(context.Background(), b)
+	want := fmt.Sprintf("chapters/a.md:5: external link %[1]s/gone: 404 Not Found\nchapters/a.md:7: external link %[1]s/also-gone: 404 Not Found", srv.URL)
+	if err == nil || err.Error() != want {
+		t.Errorf("Check = %v, want\n%s", err, want)
+	}
+}

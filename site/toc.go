@@ -1,0 +1,62 @@
+package site
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+
+	"github.com/litbook/litbook/loader"
+	"github.com/yuin/goldmark/ast"
+)
+
+// TOCScript draws the sidebar: every chapter, and the sections of the
+// current one. It is one file that every page loads rather than a copy
+// of the contents in every page, so that the site grows in proportion to
+// the book (a copy per page would make a 1,000-chapter book hold a million
+// sidebar entries). Without scripts, the sidebar links to the contents of
+// the title page.
+const TOCScript = "toc.js"
+
+//go:embed assets/toc.js
+var tocCode string
+
+// tocEntry is a chapter in toc.js: [title, href, [[section, id], ...]].
+type tocEntry [3]any
+
+// sections returns the level-2 headings of doc with their ids.
+func sections(doc ast.Node, src []byte) [][2]string {
+	var out [][2]string
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			if id := headingID(h); h.Level == 2 && id != "" {
+				out = append(out, [2]string{plainText(h, src), id})
+			}
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return out
+}
+
+// tocJS returns toc.js for b: the code that draws the sidebar, called
+// with the chapters.
+func tocJS(b *loader.Book, secs [][][2]string) ([]byte, error) {
+	entries := make([]tocEntry, len(b.Chapters))
+	for i, ch := range b.Chapters {
+		s := secs[i]
+		if s == nil {
+			s = [][2]string{}
+		}
+		entries[i] = tocEntry{ch.Title, pageURL(ch.Slug), s}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(tocCode)
+	buf.WriteString("(")
+	// json escapes <, > and &, so a title cannot end the script.
+	if err := json.NewEncoder(&buf).Encode(entries); err != nil {
+		return nil, err
+	}
+	buf.Truncate(buf.Len() - 1)
+	buf.WriteString(");\n")
+	return buf.Bytes(), nil
+}
