@@ -45,9 +45,9 @@ func measure(ctx context.Context, e *env, o *options, bookDir, what string, chec
 	}
 	done = func() {}
 	if b != nil {
-		unlock, err := lockBook(ctx, b.Root, what, e.stderr)
-		if err != nil {
-			return nil, nil, err
+		unlock, lerr := lockBook(ctx, b.Root, what, e.stderr)
+		if lerr != nil {
+			return nil, nil, lerr
 		}
 		done = unlock
 		defer func() {
