@@ -36,12 +36,14 @@ type command struct {
 
 // options are the flags commands share; each command declares those it has.
 type options struct {
-	args     []string // for commands with MaxArgs
-	book     string   // -C, for commands with MaxArgs
-	buildDir string
-	jobs     int
-	rerun    bool // run everything, ignoring the results store
-	frozen   bool // run nothing: render from stored results
+	args          []string // for commands with MaxArgs
+	book          string   // -C, for commands with MaxArgs
+	buildDir      string
+	jobs          int
+	rerun         bool // run everything, ignoring the results store
+	frozen        bool // run nothing: render from stored results
+	externalLinks bool
+	addr          string // serve
 }
 
 // env is what a command talks to.
@@ -53,7 +55,7 @@ type env struct {
 	bookArg string
 }
 
-var commands = []*command{cmdBuild, cmdTest, cmdDiff, cmdClean}
+var commands = []*command{cmdBuild, cmdServe, cmdTest, cmdDiff, cmdClean}
 
 func jobsFlag(fs *flag.FlagSet, o *options) {
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "run at most `n` runs at once")

@@ -8,13 +8,14 @@ import (
 	"path/filepath"
 
 	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/site"
 )
 
 var cmdBuild = &command{
 	Name:      "build",
-	UsageLine: "build [-d dir] [-j n] [-rerun | -frozen] [book]",
-	Short:     "run what changed, check the claims, write the site",
+	UsageLine: "build [-d dir] [-j n] [-rerun | -frozen] [-external-links] [book]",
+	Short:     "run what changed, check the claims and links, write the site",
 	Long: `
 Build gives every run block of the book a result, checks every claim in the
 prose against them, and renders the site.
@@ -32,27 +33,43 @@ fails to compile or run, or a claim does not hold, the old site stays and
 every failure is reported with its chapter line. Two builds of one book
 never overlap: the second waits for the first.
 
+Every link between chapters and to the book's files, with its #anchor, is
+checked before anything runs; a broken one is an error at its line. With
+-external-links, http and https links are requested too.
+
 It prints the path of the site's index page.`,
 	Flags: func(fs *flag.FlagSet) *options {
 		o := &options{}
 		fs.StringVar(&o.buildDir, "d", "", "write the site to `dir` (relative to the book; default: build-dir of book.toml, or book)")
 		jobsFlag(fs, o)
 		storeFlags(fs, o)
+		externalFlag(fs, o)
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		out, err := buildSite(ctx, e, o, bookDir)
+		built, err := buildSite(ctx, e, o, bookDir)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(e.stdout, displayPath(filepath.Join(out, "index.html")))
+		fmt.Fprintln(e.stdout, displayPath(filepath.Join(built.dir, site.IndexPage)))
 		return nil
 	},
 }
 
-// buildSite measures the book in bookDir and writes its site; it returns
-// the site's directory.
-func buildSite(ctx context.Context, e *env, o *options, bookDir string) (string, error) {
+func externalFlag(fs *flag.FlagSet, o *options) {
+	fs.BoolVar(&o.externalLinks, "external-links", false, "also check http and https links, by requesting each (needs the network)")
+}
+
+// builtSite is a site that buildSite wrote.
+type builtSite struct {
+	book *loader.Book
+	dir  string // absolute
+}
+
+// buildSite does what build does: it measures the book in bookDir, checks
+// its links and writes its site. Errors are a model.ErrorList positioned at
+// the lines of the book where they can be; serve shows them.
+func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtSite, error) {
 	var out string
 	m, done, err := measure(ctx, e, o, bookDir, "litbook build", func(b *loader.Book) error {
 		out = o.buildDir
@@ -60,17 +77,32 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (string,
 			out = b.Config.BuildDir
 		}
 		out = resolve(b, out)
-		// Find out now, not after every run, if the site cannot go there.
-		return site.Check(b, out)
+		// Find out now, not after every run, if the site cannot go there
+		// or its links lead nowhere.
+		if err := site.Check(b, out); err != nil {
+			return err
+		}
+		return checkLinks(ctx, b, o, out)
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer done()
 	if err := site.Write(site.Input{Book: m.book, Records: m.records, Store: m.index, Machine: m.machine}, out); err != nil {
-		return "", err
+		return nil, err
 	}
-	return out, nil
+	return &builtSite{book: m.book, dir: out}, nil
+}
+
+// checkLinks checks the links of b, and its external links if asked.
+func checkLinks(ctx context.Context, b *loader.Book, o *options, buildDir string) error {
+	var errs model.ErrorList
+	errs.Append(site.CheckLinks(b, buildDir))
+	if o.externalLinks {
+		errs.Append((&site.LinkChecker{}).Check(ctx, b))
+		errs.Sort()
+	}
+	return errs.Err()
 }
 
 var cmdTest = &command{
@@ -81,8 +113,9 @@ var cmdTest = &command{
 Test does what build does, writing no site: it gives every run block a
 result (from the results store, or by running it, and stores what it ran),
 and fails if a program does not compile, a run exits with a status it did
-not declare or times out, or a claim in the prose does not hold. Each failure
-is reported at its chapter line. With -rerun, everything runs again.`,
+not declare or times out, a claim in the prose does not hold, or a link
+between chapters leads nowhere. Each failure is reported at its chapter
+line. With -rerun, everything runs again.`,
 	Flags: func(fs *flag.FlagSet) *options {
 		o := &options{}
 		jobsFlag(fs, o)
@@ -90,7 +123,9 @@ is reported at its chapter line. With -rerun, everything runs again.`,
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		_, done, err := measure(ctx, e, o, bookDir, "litbook test", nil)
+		_, done, err := measure(ctx, e, o, bookDir, "litbook test", func(b *loader.Book) error {
+			return checkLinks(ctx, b, o, "")
+		})
 		if err != nil {
 			return err
 		}
