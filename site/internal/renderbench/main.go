@@ -1,0 +1,284 @@
+// Command renderbench measures how fast litbook renders a large book,
+// against Hugo on the same Markdown, in one run on one machine:
+//
+//	go run ./site/internal/renderbench            # from the repository root
+//	go run ./site/internal/renderbench -n 1000 -runs 7 -growth 125,250,500,1000
+//
+// It makes a corpus of n chapters with ../shared/bench/gen-corpus.sh (prose,
+// headings, tables and Go code blocks, no runs), wraps the same Markdown as
+// a Hugo site with ../shared/bench/hugo-site.sh (chroma highlighting, a
+// sidebar listing every chapter on every page), builds litbook from this
+// checkout, and then, runs times, alternating which goes first:
+//
+//   - litbook cold: no site, no .litbook work directory (no highlight cache);
+//   - Hugo cold: no public/ or resources/, a fresh HUGO_CACHEDIR;
+//   - litbook with nothing changed: the same build again;
+//   - litbook after an edit to one chapter.
+//
+// It prints the median, fastest and slowest wall time and peak RSS (the
+// process's ru_maxrss) of each, and the ratios the issue sets targets for.
+// With -growth it also builds corpora of several sizes and prints the total
+// size of litbook's output, per chapter, to show that it grows linearly.
+//
+// Hugo comes from Debian's hugo package (apt-get install hugo).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	n := flag.Int("n", 1000, "chapters in the corpus")
+	runs := flag.Int("runs", 5, "builds of each kind")
+	shared := flag.String("shared", "../shared/bench", "directory of gen-corpus.sh and hugo-site.sh")
+	growth := flag.String("growth", "", "comma-separated chapter counts for which to measure litbook's output size")
+	keep := flag.Bool("keep", false, "keep the corpus directory")
+	flag.Parse()
+	if err := run(*n, *runs, *shared, *growth, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "renderbench:", err)
+		os.Exit(1)
+	}
+}
+
+// sample is one timed build.
+type sample struct {
+	wall time.Duration
+	rss  int64 // KiB
+}
+
+func run(n, runs int, shared, growth string, keep bool) error {
+	if _, err := os.Stat("go.mod"); err != nil {
+		return errors.New("run it from the repository root: go run ./site/internal/renderbench")
+	}
+	hugo, err := exec.LookPath("hugo")
+	if err != nil {
+		return errors.New("hugo is not installed: apt-get install hugo")
+	}
+	hv, _ := exec.Command(hugo, "version").Output()
+	work, err := os.MkdirTemp("", "renderbench-")
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Println("corpus in", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	litbook := filepath.Join(work, "litbook")
+	if out, err := exec.Command("go", "build", "-o", litbook, "./cmd/litbook").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	rev, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	fmt.Printf("litbook %s vs %s", strings.TrimSpace(string(rev)), hv)
+	fmt.Printf("%d chapters, %d builds of each kind, %d CPUs\n\n", n, runs, runtime.NumCPU())
+
+	book := filepath.Join(work, "corpus")
+	if err := corpus(shared, book, n); err != nil {
+		return err
+	}
+	if out, err := exec.Command("bash", filepath.Join(shared, "hugo-site.sh"), book).CombinedOutput(); err != nil {
+		return fmt.Errorf("hugo-site.sh: %v\n%s", err, out)
+	}
+	site := filepath.Join(book, "hugo")
+	hugoCache := filepath.Join(work, "hugo-cache")
+
+	litCold := func() (sample, error) {
+		if err := removeAll(filepath.Join(book, "book"), filepath.Join(book, ".litbook")); err != nil {
+			return sample{}, err
+		}
+		return measure(exec.Command(litbook, "build", book))
+	}
+	litAgain := func() (sample, error) { return measure(exec.Command(litbook, "build", book)) }
+	edited := 0
+	litEdit := func() (sample, error) {
+		edited++
+		f, err := os.OpenFile(filepath.Join(book, "chapters", "ch"+pad(1, n)+".md"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return sample{}, err
+		}
+		fmt.Fprintf(f, "\nEdit %d.\n", edited)
+		f.Close()
+		return measure(exec.Command(litbook, "build", book))
+	}
+	hugoCold := func() (sample, error) {
+		if err := removeAll(filepath.Join(site, "public"), filepath.Join(site, "resources"), hugoCache); err != nil {
+			return sample{}, err
+		}
+		cmd := exec.Command(hugo, "--quiet", "-s", site)
+		cmd.Env = append(os.Environ(), "HUGO_CACHEDIR="+hugoCache)
+		return measure(cmd)
+	}
+
+	var lc, hc, la, le []sample
+	for i := range runs {
+		order := []func() error{
+			func() error { s, err := litCold(); lc = append(lc, s); return err },
+			func() error { s, err := hugoCold(); hc = append(hc, s); return err },
+		}
+		if i%2 == 1 {
+			order[0], order[1] = order[1], order[0]
+		}
+		for _, f := range order {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		s, err := litAgain()
+		if err != nil {
+			return err
+		}
+		la = append(la, s)
+		if s, err = litEdit(); err != nil {
+			return err
+		}
+		le = append(le, s)
+		fmt.Fprintf(os.Stderr, "run %d/%d: litbook cold %s, hugo cold %s, nothing changed %s, one edit %s\n",
+			i+1, runs, lc[i].wall.Round(time.Millisecond), hc[i].wall.Round(time.Millisecond), la[i].wall.Round(time.Millisecond), le[i].wall.Round(time.Millisecond))
+	}
+
+	fmt.Printf("%-30s %10s %10s %10s %12s %12s\n", "build", "median", "fastest", "slowest", "RSS median", "RSS max")
+	row := func(name string, ss []sample) {
+		w, r := walls(ss), rsss(ss)
+		fmt.Printf("%-30s %10s %10s %10s %9d MiB %9d MiB\n", name, ms(median(w)), ms(w[0]), ms(w[len(w)-1]), median(r)/1024, r[len(r)-1]/1024)
+	}
+	row("litbook, cold", lc)
+	row("hugo, cold", hc)
+	row("litbook, nothing changed", la)
+	row("litbook, one chapter edited", le)
+	hugoMed := median(walls(hc))
+	fmt.Println()
+	fmt.Printf("cold build ratio litbook/hugo:               %.2f   (target <= 1.00)\n", float64(median(walls(lc)))/float64(hugoMed))
+	fmt.Printf("nothing-changed rebuild / hugo cold:         %.1f%%  (target <= 5%%)\n", 100*float64(median(walls(la)))/float64(hugoMed))
+	fmt.Printf("peak RSS litbook cold / hugo cold (max):     %.2f   (target < 1.00)\n", float64(rsss(lc)[len(lc)-1])/float64(rsss(hc)[len(hc)-1]))
+	out, _ := dirSize(filepath.Join(book, "book"))
+	hout, _ := dirSize(filepath.Join(site, "public"))
+	fmt.Printf("output: litbook %.1f MB, hugo %.1f MB\n", float64(out)/1e6, float64(hout)/1e6)
+
+	if growth == "" {
+		return nil
+	}
+	fmt.Printf("\n%-10s %14s %16s %16s\n", "chapters", "litbook output", "bytes/chapter", "largest page")
+	for _, f := range strings.Split(growth, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k < 1 {
+			return fmt.Errorf("-growth: bad count %q", f)
+		}
+		dir := filepath.Join(work, "growth-"+strconv.Itoa(k))
+		if err := corpus(shared, dir, k); err != nil {
+			return err
+		}
+		if _, err := measure(exec.Command(litbook, "build", dir)); err != nil {
+			return err
+		}
+		total, largest := dirSize(filepath.Join(dir, "book"))
+		fmt.Printf("%-10d %11.1f MB %16d %13d KB (%s)\n", k, float64(total)/1e6, total/int64(k), largest.size/1024, largest.name)
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}
+	return nil
+}
+
+// corpus makes a book of n chapters in dir.
+func corpus(shared, dir string, n int) error {
+	if out, err := exec.Command("bash", filepath.Join(shared, "gen-corpus.sh"), dir, strconv.Itoa(n)).CombinedOutput(); err != nil {
+		return fmt.Errorf("gen-corpus.sh: %v\n%s", err, out)
+	}
+	return os.WriteFile(filepath.Join(dir, "book.toml"), []byte("[book]\ntitle = \"Render benchmark\"\n"), 0o644)
+}
+
+// measure runs cmd and returns its wall time and peak RSS.
+func measure(cmd *exec.Cmd) (sample, error) {
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss // KiB on Linux
+	}
+	return sample{wall: wall, rss: rss}, nil
+}
+
+func removeAll(paths ...string) error {
+	for _, p := range paths {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type file struct {
+	name string
+	size int64
+}
+
+// dirSize returns the total size of the files under dir, and the largest.
+func dirSize(dir string) (int64, file) {
+	var total int64
+	var largest file
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			total += fi.Size()
+			if fi.Size() > largest.size {
+				largest = file{d.Name(), fi.Size()}
+			}
+		}
+		return nil
+	})
+	return total, largest
+}
+
+func walls(ss []sample) []time.Duration {
+	out := make([]time.Duration, len(ss))
+	for i, s := range ss {
+		out[i] = s.wall
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func rsss(ss []sample) []int64 {
+	out := make([]int64, len(ss))
+	for i, s := range ss {
+		out[i] = s.rss
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// median of sorted values.
+func median[T int64 | time.Duration](sorted []T) T {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
+
+// pad formats i as gen-corpus.sh names chapters: as wide as n.
+func pad(i, n int) string {
+	return fmt.Sprintf("%0*d", len(strconv.Itoa(n)), i)
+}
