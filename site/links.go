@@ -41,10 +41,13 @@ type target struct {
 }
 
 // generatedPages are the pages a chapter may link to besides chapters,
-// with the ids each holds.
+// with the ids each holds; nil where they depend on what the build
+// measures (machines) or follow the chapters' (print), so that a fragment
+// is not checked.
 var generatedPages = map[string][]string{
-	IndexPage: {"contents"},
-	PrintPage: nil,
+	IndexPage:    {"contents"},
+	PrintPage:    nil,
+	MachinesPage: nil,
 }
 
 // linkIndex knows every page of the site and every id on it, to resolve
@@ -170,7 +173,7 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 	}
 	if ids, ok := generatedPages[name]; ok && name != "" {
 		t = target{kind: linkPage, page: name, frag: frag}
-		if frag != "" && !contains(ids, frag) {
+		if frag != "" && ids != nil && !contains(ids, frag) {
 			return t, fmt.Sprintf("link %q: the page %s has no anchor #%s", dest, name, frag)
 		}
 		return t, ""

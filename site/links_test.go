@@ -50,6 +50,7 @@ Note.[^1]
 		{"#fn:1", "#fn:1", "#01-intro:fn:1", ""},
 		{"index.html#contents", "index.html#contents", "index.html#contents", ""},
 		{"print.html", "print.html", "print.html", ""},
+		{"machines.html#runs", "machines.html#runs", "machines.html#runs", ""},
 		{"img/a%20b.png", "files/chapters/img/a%20b.png", "files/chapters/img/a%20b.png", ""},
 		{"../notes.txt", "files/notes.txt", "files/notes.txt", ""},
 		{"https://example.com/02-append.md", "https://example.com/02-append.md", "https://example.com/02-append.md", ""},
