@@ -6,8 +6,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
@@ -75,11 +77,32 @@ func newLinkIndex(b *loader.Book, buildDir string) *linkIndex {
 	for i, ch := range b.Chapters {
 		ix.byPath[ch.Path] = i
 		ix.bySlug[ch.Slug+".html"] = i
-		if i < len(b.Docs) {
-			ix.anchors[i] = anchorsOf(b.Docs[i], ch)
-		}
 	}
+	parallel(min(len(b.Chapters), len(b.Docs)), func(i int) {
+		ix.anchors[i] = anchorsOf(b.Docs[i], b.Chapters[i])
+	})
 	return ix
+}
+
+// parallel calls f(0) ... f(n-1) on as many goroutines as there are
+// processors, and returns when all are done.
+func parallel(n int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // anchorsOf returns every id that the page of ch holds: its headings, its
@@ -348,6 +371,13 @@ func lineOf(starts []int, off int) int {
 	return sort.Search(len(starts), func(i int) bool { return starts[i] > off })
 }
 
+// Links is what CheckLinks found out about the links of a book. Given to
+// Write in Input.Links, it spares the site resolving them again.
+type Links struct {
+	index *linkIndex
+	files []string // the book files chapters link to, sorted
+}
+
 // CheckLinks checks every link and image of every chapter of b that does
 // not name a scheme or host: a link to a chapter (by its .md file or its
 // .html page) or to a page of the site must lead to an existing page, a
@@ -356,41 +386,36 @@ func lineOf(starts []int, off int) int {
 // error is a model.ErrorList with one error per broken link, at the line
 // of the link in its chapter. buildDir, if not empty, is where the site
 // will be written: files in it cannot be linked to.
-func CheckLinks(b *loader.Book, buildDir string) error {
+func CheckLinks(b *loader.Book, buildDir string) (*Links, error) {
 	ix := newLinkIndex(b, buildDir)
-	var errs model.ErrorList
-	for i, ch := range b.Chapters {
-		if i >= len(b.Docs) {
-			break
-		}
-		for _, l := range linksOf(b.Docs[i], ch) {
-			if _, problem := ix.resolve(i, l.dest); problem != "" {
-				errs = append(errs, &model.Error{Pos: l.pos, Msg: problem})
+	n := min(len(b.Chapters), len(b.Docs))
+	errs := make([]model.ErrorList, n)
+	files := make([][]string, n)
+	parallel(n, func(i int) {
+		for _, l := range linksOf(b.Docs[i], b.Chapters[i]) {
+			t, problem := ix.resolve(i, l.dest)
+			switch {
+			case problem != "":
+				errs[i] = append(errs[i], &model.Error{Pos: l.pos, Msg: problem})
+			case t.kind == linkFile:
+				files[i] = append(files[i], t.file)
 			}
 		}
-	}
-	return errs.Err()
-}
-
-// linkedFiles returns the files of the book, other than chapters, that the
-// chapters link to: what the site copies into FilesDir, and what a chapter
-// depends on besides its own source.
-func (ix *linkIndex) linkedFiles() []string {
+	})
+	var all model.ErrorList
 	seen := map[string]bool{}
-	var files []string
-	for i, ch := range ix.b.Chapters {
-		if i >= len(ix.b.Docs) {
-			break
-		}
-		for _, l := range linksOf(ix.b.Docs[i], ch) {
-			if t, problem := ix.resolve(i, l.dest); problem == "" && t.kind == linkFile && !seen[t.file] {
-				seen[t.file] = true
-				files = append(files, t.file)
+	links := &Links{index: ix}
+	for i := range n {
+		all = append(all, errs[i]...)
+		for _, f := range files[i] {
+			if !seen[f] {
+				seen[f] = true
+				links.files = append(links.files, f)
 			}
 		}
 	}
-	sort.Strings(files)
-	return files
+	sort.Strings(links.files)
+	return links, all.Err()
 }
 
 // Dependencies returns the files, relative to the book root and
@@ -398,7 +423,18 @@ func (ix *linkIndex) linkedFiles() []string {
 // the chapters: the files chapters link to or show. litbook serve watches
 // them.
 func Dependencies(b *loader.Book) []string {
-	return newLinkIndex(b, "").linkedFiles()
+	links, _ := CheckLinks(b, "")
+	return links.files
+}
+
+// linksFor returns links if they were found for b, and finds them
+// otherwise.
+func linksFor(b *loader.Book, links *Links, buildDir string) *Links {
+	if links != nil && links.index.b == b {
+		return links
+	}
+	links, _ = CheckLinks(b, buildDir)
+	return links
 }
 
 // href returns the URL that a resolved link has on a chapter's page, or,

@@ -101,7 +101,7 @@ link](b.md#nope) in it.
 `,
 		"chapters/b.md": "# B\n",
 	})
-	err := CheckLinks(b, "")
+	_, err := CheckLinks(b, "")
 	var list model.ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("CheckLinks = %v, want an ErrorList", err)
@@ -123,7 +123,7 @@ func TestLinkedFilesAreCopied(t *testing.T) {
 		"chapters/img/dot.svg": "<svg/>",
 		"data/d.csv":           "a,b\n",
 	})
-	if err := CheckLinks(b, ""); err != nil {
+	if _, err := CheckLinks(b, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(Dependencies(b), " "); got != "chapters/img/dot.svg data/d.csv" {

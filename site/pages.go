@@ -136,7 +136,8 @@ func render(in Input, dir string, hl *highlighter) error {
 	if err != nil {
 		return err
 	}
-	ix := newLinkIndex(b, "")
+	links := linksFor(b, in.Links, "")
+	ix := links.index
 
 	base := page{
 		Lang:            b.Config.Language,
@@ -319,7 +320,7 @@ func render(in Input, dir string, hl *highlighter) error {
 			return err
 		}
 	}
-	return copyFiles(b.Root, ix.linkedFiles(), dir)
+	return copyFiles(b.Root, links.files, dir)
 }
 
 // printParts is a scratch file that collects the chapters' parts of the

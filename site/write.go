@@ -29,6 +29,9 @@ type Input struct {
 	Store *store.Index
 	// Machine is the machine that built the site.
 	Machine model.Machine
+	// Links are the book's links as CheckLinks found them; nil to have
+	// Write find them.
+	Links *Links
 }
 
 // Write renders the site of in.Book into buildDir: a title page, a page
@@ -58,8 +61,8 @@ func Write(in Input, buildDir string) error {
 	if _, err := replaceable(dir, buildDir, true); err != nil {
 		return err
 	}
-	files := newLinkIndex(b, dir).linkedFiles()
-	digest, err := inputDigest(in, files)
+	in.Links = linksFor(b, in.Links, dir)
+	digest, err := inputDigest(in, in.Links.files)
 	if err != nil {
 		return err
 	}
@@ -232,8 +235,22 @@ func checkBuildDir(b *loader.Book, buildDir string) (string, error) {
 	case within(realPath(filepath.Join(b.Root, "chapters")), real):
 		return refuse("it is in the chapters directory")
 	}
+	// Resolve each directory of chapters once: a book of a thousand
+	// chapters has one or two.
+	dirs := map[string]string{}
 	for _, ch := range b.Chapters {
-		if within(real, realPath(filepath.Join(b.Root, filepath.FromSlash(ch.Path)))) {
+		p := filepath.Join(b.Root, filepath.FromSlash(ch.Path))
+		d := filepath.Dir(p)
+		rd, ok := dirs[d]
+		if !ok {
+			rd = realPath(d)
+			dirs[d] = rd
+		}
+		rp := filepath.Join(rd, filepath.Base(p))
+		if fi, err := os.Lstat(rp); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			rp = realPath(rp)
+		}
+		if within(real, rp) {
 			return refuse("it holds the chapter " + ch.Path)
 		}
 	}

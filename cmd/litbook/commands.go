@@ -71,6 +71,7 @@ type builtSite struct {
 // the lines of the book where they can be; serve shows them.
 func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtSite, error) {
 	var out string
+	var links *site.Links
 	m, done, err := measure(ctx, e, o, bookDir, "litbook build", func(b *loader.Book) error {
 		out = o.buildDir
 		if out == "" {
@@ -82,27 +83,30 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		if err := site.Check(b, out); err != nil {
 			return err
 		}
-		return checkLinks(ctx, b, o, out)
+		var err error
+		links, err = checkLinks(ctx, b, o, out)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if err := site.Write(site.Input{Book: m.book, Records: m.records, Store: m.index, Machine: m.machine}, out); err != nil {
+	if err := site.Write(site.Input{Book: m.book, Records: m.records, Store: m.index, Machine: m.machine, Links: links}, out); err != nil {
 		return nil, err
 	}
 	return &builtSite{book: m.book, dir: out}, nil
 }
 
 // checkLinks checks the links of b, and its external links if asked.
-func checkLinks(ctx context.Context, b *loader.Book, o *options, buildDir string) error {
+func checkLinks(ctx context.Context, b *loader.Book, o *options, buildDir string) (*site.Links, error) {
 	var errs model.ErrorList
-	errs.Append(site.CheckLinks(b, buildDir))
+	links, err := site.CheckLinks(b, buildDir)
+	errs.Append(err)
 	if o.externalLinks {
 		errs.Append((&site.LinkChecker{}).Check(ctx, b))
 		errs.Sort()
 	}
-	return errs.Err()
+	return links, errs.Err()
 }
 
 var cmdTest = &command{
@@ -124,7 +128,8 @@ line. With -rerun, everything runs again.`,
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
 		_, done, err := measure(ctx, e, o, bookDir, "litbook test", func(b *loader.Book) error {
-			return checkLinks(ctx, b, o, "")
+			_, err := checkLinks(ctx, b, o, "")
+			return err
 		})
 		if err != nil {
 			return err
