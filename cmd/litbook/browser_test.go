@@ -238,11 +238,29 @@ func TestBrowserSite(t *testing.T) {
 
 	t.Run("search finds a word of a captured output", func(t *testing.T) {
 		navigate(t, ctx, fileURL(dir, "index.html"))
-		search(t, ctx, "glimmer7734")
+		search(t, ctx, "/", "glimmer7734")
 		waitPage(t, ctx, "/02-b.html")
 		waitFor(t, ctx, `location.hash === "#measured-words"`, 10*time.Second)
 		if errs := cons.errors(); len(errs) > 0 {
 			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
+
+	t.Run("copy buttons", func(t *testing.T) {
+		navigate(t, ctx, fileURL(dir, "02-b.html"))
+		waitFor(t, ctx, `document.querySelectorAll(".terminal + .copy, .copyable .copy").length > 0`, 10*time.Second)
+		click(t, ctx, ".copyable:has(.terminal) .copy")
+		waitFor(t, ctx, `document.querySelector(".copyable:has(.terminal) .copy").textContent === "Copied"`, 5*time.Second)
+		// What a transcript copies: its commands, without prompts or output.
+		got := eval[string](t, ctx, `window.litbookLastCopy || ""`)
+		if got != "printf '%s%s\\n' glimmer 7734\n" {
+			t.Errorf("the transcript's copy button copied %q", got)
+		}
+		navigate(t, ctx, fileURL(dir, "01-a.html"))
+		click(t, ctx, ".copyable .copy")
+		waitFor(t, ctx, `document.querySelector(".copyable .copy").textContent === "Copied"`, 5*time.Second)
+		if got := eval[string](t, ctx, `window.litbookLastCopy || ""`); !strings.HasPrefix(got, "package main\n") {
+			t.Errorf("the code block's copy button copied %q", got)
 		}
 	})
 
@@ -308,7 +326,7 @@ func TestBrowserSite(t *testing.T) {
 		if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 375 {
 			t.Errorf("01-a.html is %d px wide at 375 px: it scrolls sideways", w)
 		}
-		search(t, ctx, "glimmer7734")
+		search(t, ctx, "s", "glimmer7734")
 		waitFor(t, ctx, `location.hash === "#measured-words"`, 10*time.Second)
 		if errs := cons.errors(); len(errs) > 0 {
 			t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
@@ -316,12 +334,12 @@ func TestBrowserSite(t *testing.T) {
 	})
 }
 
-// search focuses the search box with the "/" key, types query and opens
-// the first result, which must be the "Measured words" section.
-func search(t *testing.T, ctx context.Context, query string) {
+// search focuses the search box with key ("/" or "s"), types query and
+// opens the first result, which must be the "Measured words" section.
+func search(t *testing.T, ctx context.Context, key, query string) {
 	t.Helper()
 	waitFor(t, ctx, `document.readyState === "complete"`, 10*time.Second)
-	if err := chromedp.Do(ctx, chromedp.KeyEvent("/")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(key)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, `document.activeElement && document.activeElement.id === "search"`, 5*time.Second)
@@ -349,7 +367,7 @@ func TestBrowserServeReloads(t *testing.T) {
 	navigate(t, ctx, s.url+"/01-a.html")
 	waitFor(t, ctx, `document.querySelectorAll("#sidebar .chapters > li").length === 2`, 10*time.Second)
 	// Search works over HTTP too.
-	search(t, ctx, "glimmer7734")
+	search(t, ctx, "/", "glimmer7734")
 	waitFor(t, ctx, `location.pathname === "/02-b.html" && location.hash === "#measured-words"`, 10*time.Second)
 	navigate(t, ctx, s.url+"/01-a.html")
 	eval[bool](t, ctx, `window.notReloaded = true`)

@@ -52,6 +52,7 @@
   /* Copy buttons on code and transcripts. A transcript copies its
      commands, the lines a reader would paste into a shell. */
   function copyText(text, done) {
+    window.litbookLastCopy = text; // for tests, which cannot read the clipboard
     function fallback() {
       var ta = document.createElement("textarea");
       ta.value = text;
