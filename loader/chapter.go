@@ -106,7 +106,7 @@ func (blockTransformer) Transform(doc *ast.Document, reader text.Reader, pc pars
 			fences = append(fences, f)
 		}
 		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 && st.ch.Title == "" {
-			st.ch.Title = plainText(h, src)
+			st.ch.Title = PlainText(h, src)
 		}
 		return ast.WalkContinue, nil
 	})
@@ -324,8 +324,10 @@ func hasForeground(cmds []*model.Command) bool {
 	return false
 }
 
-// plainText returns the text of a heading without markup.
-func plainText(n ast.Node, src []byte) string {
+// PlainText returns the text of an inline container (a heading, a
+// paragraph, a link, an image's description) without markup. The site uses
+// it for titles, descriptions and the search index.
+func PlainText(n ast.Node, src []byte) string {
 	var b strings.Builder
 	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -339,6 +341,8 @@ func plainText(n ast.Node, src []byte) string {
 			}
 		case *ast.String:
 			b.Write(t.Value)
+		case *ast.AutoLink:
+			b.Write(t.Label(src))
 		case *ast.CodeSpan:
 			for cc := t.FirstChild(); cc != nil; cc = cc.NextSibling() {
 				if tt, ok := cc.(*ast.Text); ok {

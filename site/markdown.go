@@ -134,16 +134,9 @@ func (r *nodeRenderer) link(w util.BufWriter, src []byte, node ast.Node, enterin
 		return ast.WalkContinue, nil
 	}
 	_, _ = w.WriteString(`<a href="`)
-	dest := util.URLEscape(r.dest(n.Destination), true)
-	if !gmhtml.IsDangerousURL(dest) {
-		_, _ = w.Write(util.EscapeHTML(dest))
-	}
+	r.writeDest(w, n.Destination)
 	_ = w.WriteByte('"')
-	if n.Title != nil {
-		_, _ = w.WriteString(` title="`)
-		gmhtml.DefaultWriter.Write(w, n.Title)
-		_ = w.WriteByte('"')
-	}
+	writeTitle(w, n.Title)
 	if n.Attributes() != nil {
 		gmhtml.RenderAttributes(w, n, gmhtml.LinkAttributeFilter)
 	}
@@ -158,23 +151,34 @@ func (r *nodeRenderer) image(w util.BufWriter, src []byte, node ast.Node, enteri
 	}
 	n := node.(*ast.Image)
 	_, _ = w.WriteString(`<img src="`)
-	dest := util.URLEscape(r.dest(n.Destination), true)
-	if !gmhtml.IsDangerousURL(dest) {
-		_, _ = w.Write(util.EscapeHTML(dest))
-	}
+	r.writeDest(w, n.Destination)
 	_, _ = w.WriteString(`" alt="`)
-	_, _ = w.WriteString(html.EscapeString(plainText(n, src)))
+	_, _ = w.WriteString(html.EscapeString(loader.PlainText(n, src)))
 	_ = w.WriteByte('"')
-	if n.Title != nil {
-		_, _ = w.WriteString(` title="`)
-		gmhtml.DefaultWriter.Write(w, n.Title)
-		_ = w.WriteByte('"')
-	}
+	writeTitle(w, n.Title)
 	if n.Attributes() != nil {
 		gmhtml.RenderAttributes(w, n, gmhtml.ImageAttributeFilter)
 	}
 	_ = w.WriteByte('>')
 	return ast.WalkSkipChildren, nil
+}
+
+// writeDest writes the URL of a link's destination, escaped as goldmark
+// does, and nothing for a dangerous one (javascript: and the like).
+func (r *nodeRenderer) writeDest(w util.BufWriter, dest []byte) {
+	u := util.URLEscape(r.dest(dest), true)
+	if !gmhtml.IsDangerousURL(u) {
+		_, _ = w.Write(util.EscapeHTML(u))
+	}
+}
+
+// writeTitle writes the title attribute of a link or image, if it has one.
+func writeTitle(w util.BufWriter, title []byte) {
+	if title != nil {
+		_, _ = w.WriteString(` title="`)
+		gmhtml.DefaultWriter.Write(w, title)
+		_ = w.WriteByte('"')
+	}
 }
 
 func (r *nodeRenderer) fencedCodeBlock(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -64,7 +64,7 @@ func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result) []s
 		}
 		switch n := n.(type) {
 		case *ast.Heading:
-			title := plainText(n, src)
+			title := loader.PlainText(n, src)
 			if n.Level == 1 && len(docs) == 0 && text.Len() == 0 {
 				// The chapter's title: its section is the top of the page.
 				cur.Title = title
@@ -142,30 +142,6 @@ func searchIndexJS(docs []searchDoc) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// plainText returns the text of an inline container (a heading, a link,
-// an image's description) without markup.
-func plainText(n ast.Node, src []byte) string {
-	var b strings.Builder
-	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch t := c.(type) {
-		case *ast.Text:
-			b.Write(t.Segment.Value(src))
-			if t.SoftLineBreak() || t.HardLineBreak() {
-				b.WriteByte(' ')
-			}
-		case *ast.String:
-			b.Write(t.Value)
-		case *ast.AutoLink:
-			b.Write(t.Label(src))
-		}
-		return ast.WalkContinue, nil
-	})
-	return strings.TrimSpace(b.String())
-}
-
 // description returns the first paragraph of doc as plain text, cut to
 // about 160 characters at a word boundary: the page's description for
 // search engines and link previews.
@@ -173,7 +149,7 @@ func description(doc ast.Node, src []byte) string {
 	var text string
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if p, ok := n.(*ast.Paragraph); ok && entering {
-			text = strings.Join(strings.Fields(plainText(p, src)), " ")
+			text = strings.Join(strings.Fields(loader.PlainText(p, src)), " ")
 			if text != "" {
 				return ast.WalkStop, nil
 			}

@@ -29,7 +29,7 @@ func sections(doc ast.Node, src []byte) [][2]string {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering {
 			if id := headingID(h); h.Level == 2 && id != "" {
-				out = append(out, [2]string{plainText(h, src), id})
+				out = append(out, [2]string{loader.PlainText(h, src), id})
 			}
 			return ast.WalkSkipChildren, nil
 		}
