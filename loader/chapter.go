@@ -51,12 +51,13 @@ type chapterState struct {
 }
 
 type programBlockSpec struct {
-	node  *ProgramBlock
-	name  string
-	file  string
-	pos   model.Pos
-	code  []byte
-	lines []int
+	node   *ProgramBlock
+	name   string
+	file   string
+	pos    model.Pos
+	code   []byte
+	lines  []int
+	hidden bool
 }
 
 // lineIndex maps byte offsets of a source to 1-based line numbers.
@@ -213,15 +214,21 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 				ok = false
 			}
 			spec.file = a.Value
+		case "hidden":
+			if a.HasValue {
+				st.errs.Add(at(a), "hidden takes no value")
+				ok = false
+			}
+			spec.hidden = true
 		default:
-			st.errs.Add(at(a), "unknown attribute %q on a program block (known: program, file)%s", a.Key, suggest(a.Key, []string{"program", "file"}))
+			st.errs.Add(at(a), "unknown attribute %q on a program block (known: program, file, hidden)%s", a.Key, suggest(a.Key, []string{"program", "file", "hidden"}))
 			ok = false
 		}
 	}
 	if !ok {
 		return
 	}
-	node := &ProgramBlock{Code: code}
+	node := &ProgramBlock{Code: code, Hidden: spec.hidden}
 	node.SetLines(f.Lines())
 	f.Parent().ReplaceChild(f.Parent(), f, node)
 	spec.node = node

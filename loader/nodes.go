@@ -21,6 +21,9 @@ type ProgramBlock struct {
 	Program *model.Program
 	File    *model.File
 	Code    []byte // the block's own code, as shown on the page
+	// Hidden marks scaffolding that is compiled like the rest but kept
+	// out of the reading flow: the page folds it away.
+	Hidden bool
 }
 
 // Kind implements ast.Node.

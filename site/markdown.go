@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"html/template"
@@ -223,6 +224,8 @@ func blockText(n ast.Node, src []byte) []byte {
 type programView struct {
 	Program, File string
 	Code          template.HTML // highlighted by chroma, which escapes
+	Hidden        bool          // folded away: scaffolding, compiled but not read
+	Lines         int
 }
 
 func (r *nodeRenderer) programBlock(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -230,7 +233,7 @@ func (r *nodeRenderer) programBlock(w util.BufWriter, src []byte, node ast.Node,
 		return ast.WalkSkipChildren, nil
 	}
 	n := node.(*loader.ProgramBlock)
-	v := programView{Code: template.HTML(r.highlight("go", n.Code))}
+	v := programView{Code: template.HTML(r.highlight("go", n.Code)), Hidden: n.Hidden, Lines: bytes.Count(n.Code, []byte("\n"))}
 	if n.Program != nil {
 		v.Program = n.Program.Name
 	}

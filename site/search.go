@@ -86,6 +86,9 @@ func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result) []s
 			add(blockText(n, src))
 			return ast.WalkSkipChildren, nil
 		case *loader.ProgramBlock:
+			if n.Hidden {
+				return ast.WalkSkipChildren, nil
+			}
 			if n.Program != nil {
 				add([]byte(n.Program.Name))
 			}

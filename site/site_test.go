@@ -84,6 +84,12 @@ import "os"
 func main() { os.Stdout.WriteString("<hi>\n") }
 '''
 
+'''go program=appender file=scaffold.go hidden
+package main
+
+var scaffoldOnly = 1
+'''
+
 '''console run=seek exclusive exit=1
 $ appender -mode=seek f &
 $ wait
@@ -231,6 +237,8 @@ func TestWriteSmallBook(t *testing.T) {
 		`<td><code>d/</code> <span class="kind">dir</span></td>`,
 		`<td><code>f</code></td><td class="num">1,234,567</td>`,
 		"Files left in the run directory: 1 file (1,234,567 bytes), 1 directory, 3 more not recorded</summary>",
+		// A hidden block is folded away, not dropped: the reader can open it.
+		`<details class="program hidden-code">`+"\n"+`<summary><span class="program-name">appender</span> · <span class="file-name">scaffold.go</span> · 3 lines, compiled but folded away</summary>`,
 	)
 	mustNotContain(t, ch2, "02-append.html", "This run failed", "builder")
 
