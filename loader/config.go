@@ -20,9 +20,11 @@ const ConfigFile = "book.toml"
 
 // Defaults for keys that book.toml leaves out.
 const (
-	DefaultBuildDir    = "book"
-	DefaultTimeout     = 60 * time.Second
-	DefaultOutputLimit = 1 << 20
+	DefaultBuildDir      = "book"
+	DefaultTimeout       = 60 * time.Second
+	DefaultOutputLimit   = 1 << 20
+	DefaultFileSizeLimit = model.DefaultFileSizeLimit
+	DefaultProcessLimit  = model.DefaultProcessLimit
 )
 
 // tomlConfig mirrors book.toml; unknown keys are errors.
@@ -35,10 +37,12 @@ type tomlConfig struct {
 		Chapters    []string `toml:"chapters"`
 	} `toml:"book"`
 	Build struct {
-		BuildDir    string `toml:"build-dir"`
-		GoMod       string `toml:"go-mod"`
-		Timeout     string `toml:"timeout"`
-		OutputLimit *int64 `toml:"output-limit"`
+		BuildDir      string `toml:"build-dir"`
+		GoMod         string `toml:"go-mod"`
+		Timeout       string `toml:"timeout"`
+		OutputLimit   *int64 `toml:"output-limit"`
+		FileSizeLimit *int64 `toml:"file-size-limit"`
+		ProcessLimit  *int64 `toml:"process-limit"`
 	} `toml:"build"`
 }
 
@@ -70,14 +74,16 @@ func loadConfig(root string) (*config, error) {
 	pos := valuePositions(data)
 	var errs model.ErrorList
 	c := &config{Config: model.Config{
-		Title:       tc.Book.Title,
-		Authors:     tc.Book.Authors,
-		Language:    tc.Book.Language,
-		Description: tc.Book.Description,
-		BuildDir:    tc.Build.BuildDir,
-		GoMod:       tc.Build.GoMod,
-		Timeout:     DefaultTimeout,
-		OutputLimit: DefaultOutputLimit,
+		Title:         tc.Book.Title,
+		Authors:       tc.Book.Authors,
+		Language:      tc.Book.Language,
+		Description:   tc.Book.Description,
+		BuildDir:      tc.Build.BuildDir,
+		GoMod:         tc.Build.GoMod,
+		Timeout:       DefaultTimeout,
+		OutputLimit:   DefaultOutputLimit,
+		FileSizeLimit: DefaultFileSizeLimit,
+		ProcessLimit:  DefaultProcessLimit,
 	}}
 	if c.Title == "" {
 		c.Title = filepath.Base(root)
@@ -96,11 +102,22 @@ func loadConfig(root string) (*config, error) {
 			c.Timeout = d
 		}
 	}
-	if tc.Build.OutputLimit != nil {
-		if *tc.Build.OutputLimit <= 0 {
-			errs.Add(pos["build.output-limit"], "output-limit must be a positive number of bytes, not %d", *tc.Build.OutputLimit)
-		} else {
-			c.OutputLimit = *tc.Build.OutputLimit
+	for _, l := range []struct {
+		key  string
+		v    *int64
+		dst  *int64
+		unit string
+	}{
+		{"output-limit", tc.Build.OutputLimit, &c.OutputLimit, "number of bytes"},
+		{"file-size-limit", tc.Build.FileSizeLimit, &c.FileSizeLimit, "number of bytes"},
+		{"process-limit", tc.Build.ProcessLimit, &c.ProcessLimit, "number of processes"},
+	} {
+		switch {
+		case l.v == nil:
+		case *l.v <= 0:
+			errs.Add(pos["build."+l.key], "%s must be a positive %s, not %d", l.key, l.unit, *l.v)
+		default:
+			*l.dst = *l.v
 		}
 	}
 	switch {

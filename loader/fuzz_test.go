@@ -24,6 +24,12 @@ func FuzzChapter(f *testing.F) {
 	f.Add("- item\n\n  ```go program=y file=z.go\n  package main\n  ```\n")
 	f.Add("> ```console run\n> $ x\n")
 	f.Add("~~~go program=\"q\n~~~\n")
+	// Every option of a run block, and the values, claims and charts of
+	// prose that refer to it.
+	f.Add("```console run=r trials=3 exit=2 timeout=90s exclusive title=\"a b\"\n$ x | y > f &\n$ wait\n$ sh -c 'exit 2'\n```\n\n" +
+		"Lost `=r.size(\"f\")` bytes; `=r.lost > 0 in every trial`; `=median(r.time)`.\n\n`=chart(r.time as \"t\", r.lost)`\n")
+	f.Add("```go program=p file=util.go\npackage main\n```\n\n    indented $ code\n\n<pre>```console run\n$ x</pre>\n")
+	f.Add("```console run=a\n$ true\n```\n```console run=a\n$ true\n```\n```console run=\n```\n```console run=b trials=0 exit=x timeout=-1s\n$\n```\n")
 	f.Fuzz(func(t *testing.T, chapter string) {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {
@@ -61,6 +67,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add("[book]\ntitle = \"x\"\nchapters = [\"chapters/a.md\"]\n[build]\ntimeout = \"1s\"\n")
 	f.Add("[book]\ntitle = = 1\n")
 	f.Add("[build]\noutput-limit = -1\ngo-mod = \"/x\"\n")
+	f.Add("[build]\nfile-size-limit = 0\nprocess-limit = 99999999999999999999\n")
+	f.Add("[Build]\nbuild-dir = 1\n[book]\nchapters = [\"a.md\", 2]\n")
 	f.Fuzz(func(t *testing.T, config string) {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {

@@ -31,7 +31,23 @@ type Config struct {
 	// OutputLimit caps each captured stream of each command, in bytes.
 	// Default 1 MiB.
 	OutputLimit int64
+	// FileSizeLimit is the largest file a run may write (RLIMIT_FSIZE), in
+	// bytes. Default 1 GiB.
+	FileSizeLimit int64
+	// ProcessLimit bounds the processes and threads of a run, where a pids
+	// cgroup can be made for it. Default 4096.
+	ProcessLimit int64
 }
+
+// Defaults of the run limits in Config.
+const (
+	// DefaultFileSizeLimit is generous: it stops a runaway program from
+	// filling the disk, not an experiment.
+	DefaultFileSizeLimit = 1 << 30
+	// DefaultProcessLimit bounds a fork bomb, and leaves room for a
+	// transcript of many Go programs with many threads each.
+	DefaultProcessLimit = 4096
+)
 
 // Chapter is one Markdown file of the book.
 type Chapter struct {

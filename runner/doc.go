@@ -17,9 +17,15 @@
 // reports when each command starts and ends on a control pipe (fd 3), which
 // gives per-command exit statuses and durations without extra processes.
 //
+// Before its first command, the shell waits at a start gate while litbook
+// lowers its RLIMIT_FSIZE to FileSizeLimit and, where it may make cgroups,
+// moves it into a cgroup of its own whose pids.max is ProcessLimit (see
+// cgroup.go), so that everything the run starts is born limited and inside.
+//
 // A run ends when its shell exits, its time limit passes, or the context is
-// cancelled; then everything it started is killed: its process group, and
-// every process that carries the run's LITBOOK_RUN token in its environment
+// cancelled; then everything it started is killed: its cgroup (at once,
+// with cgroup.kill), its process group, and every process that carries the
+// run's LITBOOK_RUN token in its environment or works in its directory
 // (descendants that left the group with setsid or a double fork). The run
 // directory is removed after the sizes of the files left in it are recorded.
 //

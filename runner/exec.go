@@ -43,6 +43,11 @@ type execEnv struct {
 	machine     model.Machine
 	timeout     time.Duration
 	outputLimit int64
+	// fileSizeLimit is each run's RLIMIT_FSIZE, in bytes; processLimit
+	// bounds each run's tasks where a cgroup can (see cgroup.go).
+	fileSizeLimit int64
+	processLimit  int
+	cgroups       cgroupDirs
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
@@ -138,6 +143,9 @@ func script(run *model.Run, iodir string) []byte {
 		fmt.Fprintf(&b, "{ "+format+"; } 2>/dev/null\n", args...)
 	}
 	fmt.Fprintf(&b, "# litbook: %s (%s)\n", run.ID, run.Pos)
+	// The start gate: litbook puts the shell in its cgroups and sets its
+	// limits before any command starts, then writes a line on fd 4.
+	quiet("read -r litbook_go <&4; exec 4<&-")
 	quiet("litbook_status=0")
 	collect := true
 	for _, c := range run.Commands {
@@ -238,6 +246,12 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	}
 	defer ctlR.Close()
 	defer ctlW.Close()
+	gateR, gateW, err := os.Pipe()
+	if err != nil {
+		return fail(err)
+	}
+	defer gateR.Close()
+	defer gateW.Close()
 
 	timeout := env.timeout
 	if run.Timeout > 0 {
@@ -257,7 +271,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		"LITBOOK_RUN=" + token,
 	}
 	cmd.Stdout, cmd.Stderr = shOut.w, shErr.w
-	cmd.ExtraFiles = []*os.File{ctlW}
+	cmd.ExtraFiles = []*os.File{ctlW, gateR}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
 	for _, s := range streams {
@@ -299,6 +313,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	// The shell has its own copies of the write ends; litbook's must go,
 	// or the streams would never end.
 	ctlW.Close()
+	gateR.Close()
 	shOut.w.Close()
 	shErr.w.Close()
 	if err != nil {
@@ -306,6 +321,11 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	}
 	pgid := cmd.Process.Pid
 	defer untrack(pgid)
+	cg := env.cgroups.join(pgid, token, env.processLimit)
+	defer cg.remove()
+	limitFileSize(pgid, env.fileSizeLimit)
+	_, _ = gateW.Write([]byte("go\n"))
+	gateW.Close()
 	waitDone := make(chan error, 1)
 	go func() { waitDone <- cmd.Wait() }()
 	var waitErr error
@@ -316,6 +336,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		// Decide now: the time spent cleaning up below is not the run's.
 		interrupted = ctx.Err() != nil
 		timedOut = !interrupted
+		cg.kill()
 		_ = unix.Kill(-pgid, unix.SIGKILL)
 		waitErr = <-waitDone
 	}
@@ -345,6 +366,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		}
 	}
 	// The transcript is over: nothing it started may outlive it.
+	cg.kill()
 	killRun(pgid, token, base)
 	sweepIf(func() bool { return env.executing.Load() == 1 })
 	deadline := time.Now().Add(drainGrace)
@@ -398,7 +420,61 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	default:
 		res.Err = judge(run, res)
 	}
+	if !interrupted && res.Err != nil {
+		explainLimits(res.Err, run, res, env, cg)
+	}
 	return res
+}
+
+// limitFileSize lowers the soft RLIMIT_FSIZE of process pid to limit
+// bytes, never raising it. The hard limit stays, so that a program may
+// lower its own limit and raise it again (the limit guards against
+// accidents, not against the program).
+func limitFileSize(pid int, limit int64) {
+	var old unix.Rlimit
+	if limit <= 0 || unix.Prlimit(pid, unix.RLIMIT_FSIZE, nil, &old) != nil {
+		return
+	}
+	if uint64(limit) >= old.Cur {
+		return
+	}
+	_ = unix.Prlimit(pid, unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: uint64(limit), Max: old.Max}, nil)
+}
+
+// explainLimits says so in e when the failure it reports met one of the
+// run's limits: the command it is about died of SIGXFSZ or failed a write
+// with EFBIG, or a fork of the run failed because the run had as many
+// tasks as its cgroup allows.
+func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, cg *runCgroup) {
+	var notes []string
+	for i, c := range run.Commands {
+		if c.Pos != e.Pos {
+			continue
+		}
+		cr := res.Commands[i]
+		if (cr.Done && cr.Exit == 128+int(unix.SIGXFSZ)) || bytes.Contains(bytes.ToLower(cr.Stderr.Data), []byte("file too large")) {
+			notes = append(notes, fmt.Sprintf("it reached the file size limit of %s (file-size-limit in book.toml's [build])", sizeString(env.fileSizeLimit)))
+		}
+	}
+	if cg.hitLimit() {
+		notes = append(notes, fmt.Sprintf("the run reached its limit of %d processes and threads, and a fork failed (process-limit in book.toml's [build])", env.processLimit))
+	}
+	if len(notes) > 0 {
+		e.Msg += ": " + strings.Join(notes, "; ")
+	}
+}
+
+// sizeString prints n bytes in the largest binary unit that divides it.
+func sizeString(n int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d %s", n/u.size, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // scriptLineRE matches the prefix dash gives its own messages.

@@ -60,11 +60,30 @@ func mountType(dir string) string {
 	if err != nil {
 		return ""
 	}
+	best, bestType := "", ""
+	for _, m := range mounts() {
+		if (real == m.point || strings.HasPrefix(real, strings.TrimSuffix(m.point, "/")+"/")) && len(m.point) >= len(best) {
+			best, bestType = m.point, m.fsType
+		}
+	}
+	return bestType
+}
+
+// mount is a line of /proc/self/mountinfo.
+type mount struct {
+	root    string // the directory of the filesystem mounted
+	point   string
+	fsType  string
+	options string // the filesystem's own (super) options, comma-separated
+}
+
+// mounts returns this process's mounts, in mountinfo order.
+func mounts() []mount {
 	data, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
-		return ""
+		return nil
 	}
-	best, bestType := "", ""
+	var ms []mount
 	for _, line := range strings.Split(string(data), "\n") {
 		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
 		pre, post, ok := strings.Cut(line, " - ")
@@ -72,12 +91,13 @@ func mountType(dir string) string {
 		if !ok || len(f) < 5 || len(g) < 1 {
 			continue
 		}
-		mp := unescapeMount(f[4])
-		if (real == mp || strings.HasPrefix(real, strings.TrimSuffix(mp, "/")+"/")) && len(mp) >= len(best) {
-			best, bestType = mp, g[0]
+		m := mount{root: unescapeMount(f[3]), point: unescapeMount(f[4]), fsType: g[0]}
+		if len(g) >= 3 {
+			m.options = g[2]
 		}
+		ms = append(ms, m)
 	}
-	return bestType
+	return ms
 }
 
 // unescapeMount undoes mountinfo's octal escapes (\040 for a space).

@@ -31,6 +31,14 @@ type Runner struct {
 	// OutputLimit caps each captured stream, in bytes. Default: the book's
 	// [build] output-limit, or 1 MiB.
 	OutputLimit int64
+	// FileSizeLimit is the largest file a run's processes may write
+	// (RLIMIT_FSIZE, soft), in bytes. Default: the book's [build]
+	// file-size-limit, or 1 GiB.
+	FileSizeLimit int64
+	// ProcessLimit bounds the processes and threads of each run, where
+	// litbook can make a pids cgroup for it (see cgroup.go). Default: the
+	// book's [build] process-limit, or 4096.
+	ProcessLimit int64
 	// WorkDir holds the generated programs module and the binaries.
 	// Default: .litbook in the book's root.
 	WorkDir string
@@ -117,11 +125,14 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		return nil, err
 	}
 	env := execEnv{
-		pathDirs:    progs.PathDirs,
-		tempDir:     tmp,
-		machine:     machine(progs.GoVersion, tmp),
-		timeout:     firstPositive(r.Timeout, b.Config.Timeout, 60*time.Second),
-		outputLimit: firstPositive(r.OutputLimit, b.Config.OutputLimit, 1<<20),
+		pathDirs:      progs.PathDirs,
+		tempDir:       tmp,
+		machine:       machine(progs.GoVersion, tmp),
+		timeout:       firstPositive(r.Timeout, b.Config.Timeout, 60*time.Second),
+		outputLimit:   firstPositive(r.OutputLimit, b.Config.OutputLimit, 1<<20),
+		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
+		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
+		cgroups:       findCgroups(),
 	}
 	becomeSubreaper()
 	defer sweepIf(func() bool { return true })

@@ -31,8 +31,8 @@ const Dir = "results"
 
 // Key returns the key of run on machine m with Go version goVersion, and
 // the run's Sources (see the package documentation). cfg is the book's
-// configuration: its default time limit and output cap change what a run
-// can record.
+// configuration: its default time limit, output cap and run limits change
+// what a run can record.
 func Key(run *model.Run, cfg model.Config, goVersion string, m model.Machine) (key, sources string) {
 	h := sha256.New()
 	fmt.Fprintf(h, "litbook results format %d\n", Format)
@@ -45,7 +45,16 @@ func Key(run *model.Run, cfg model.Config, goVersion string, m model.Machine) (k
 		timeout = cfg.Timeout
 	}
 	field("run", []byte(run.ID))
-	field("limits", []byte(fmt.Sprintf("timeout=%s output-limit=%d", timeout, cfg.OutputLimit)))
+	limits := fmt.Sprintf("timeout=%s output-limit=%d", timeout, cfg.OutputLimit)
+	// Limits added after the first records enter the key only when a book
+	// changes them, so that records measured under the defaults stay valid.
+	if l := cfg.FileSizeLimit; l > 0 && l != model.DefaultFileSizeLimit {
+		limits += fmt.Sprintf(" file-size-limit=%d", l)
+	}
+	if l := cfg.ProcessLimit; l > 0 && l != model.DefaultProcessLimit {
+		limits += fmt.Sprintf(" process-limit=%d", l)
+	}
+	field("limits", []byte(limits))
 	field("block", run.Block)
 	for _, p := range run.Programs {
 		field("program", []byte(p.Name))

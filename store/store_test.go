@@ -106,6 +106,21 @@ func TestKey(t *testing.T) {
 	if k4, _ := Key(run, cfg, "go1.26.8", moved); k4 != key {
 		t.Error("hostname changed the key")
 	}
+	// The run limits change the key only when they leave their defaults,
+	// so that records made before they existed stay valid.
+	limited := cfg
+	limited.FileSizeLimit, limited.ProcessLimit = model.DefaultFileSizeLimit, model.DefaultProcessLimit
+	if k, _ := Key(run, limited, "go1.26.8", here); k != key {
+		t.Error("the default run limits changed the key")
+	}
+	limited.FileSizeLimit = 1 << 20
+	if _, s := Key(run, limited, "go1.26.8", here); s == sources {
+		t.Error("a file-size-limit must change the sources")
+	}
+	limited.FileSizeLimit, limited.ProcessLimit = model.DefaultFileSizeLimit, 10
+	if _, s := Key(run, limited, "go1.26.8", here); s == sources {
+		t.Error("a process-limit must change the sources")
+	}
 	run.Programs[0].Files[0].Source = []byte("package main // edited\n")
 	if k5, s5 := Key(run, cfg, "go1.26.8", here); k5 == key || s5 == sources {
 		t.Error("a program edit must change key and sources")

@@ -1,0 +1,259 @@
+package runner
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A run's processes are bounded and killed through cgroups when the
+// machine lets litbook make them (as root, or with a delegated cgroup).
+// RLIMIT_NPROC cannot bound a fork bomb when litbook runs as root, which is
+// how CI runs, and counts every process of the user rather than the run's.
+// A pids cgroup counts exactly the run's tasks (processes and threads),
+// however they left its process group, and a cgroup v2 cgroup.kill (Linux
+// 5.14+) kills all of them at once, with no race against fork.
+//
+// Each run gets a cgroup of its own, litbook-run-TOKEN, beside litbook's
+// own cgroup's other children, in the cgroup v2 hierarchy (for
+// cgroup.kill, and pids.max where the pids controller is enabled there)
+// and, on a hybrid machine whose pids controller is mounted as cgroup v1,
+// in that hierarchy too (for pids.max). What litbook cannot make it does
+// without: the run is still killed by process group, token, directory and
+// subreaper (see killRun), and bounded by its time limit only.
+
+// cgroupDirs are the directories under which litbook makes run cgroups;
+// an empty field means that hierarchy is unavailable.
+type cgroupDirs struct {
+	v2     string // litbook's own cgroup in the cgroup v2 hierarchy
+	v2Pids bool   // whether children of v2 get pids.max
+	v1Pids string // litbook's own cgroup in a cgroup v1 pids hierarchy
+}
+
+// findCgroups locates litbook's own cgroups from /proc/self/mountinfo and
+// /proc/self/cgroup, and keeps those it may make children in.
+func findCgroups() cgroupDirs {
+	var d cgroupDirs
+	own, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return d
+	}
+	// hierarchy → litbook's path in it: "" for cgroup v2, else the
+	// controllers of the v1 hierarchy.
+	paths := map[string]string{}
+	for _, line := range strings.Split(string(own), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) == 3 {
+			paths[f[1]] = f[2]
+		}
+	}
+	for _, m := range mounts() {
+		switch m.fsType {
+		case "cgroup2":
+			if p, ok := paths[""]; ok && d.v2 == "" {
+				d.v2 = cgroupDir(m.point, m.root, p)
+			}
+		case "cgroup":
+			if !hasWord(m.options, "pids") {
+				continue
+			}
+			for ctrls, p := range paths {
+				if hasWord(ctrls, "pids") && d.v1Pids == "" {
+					d.v1Pids = cgroupDir(m.point, m.root, p)
+				}
+			}
+		}
+	}
+	if d.v2 != "" && !writableCgroup(d.v2) {
+		d.v2 = ""
+	}
+	if d.v1Pids != "" && !writableCgroup(d.v1Pids) {
+		d.v1Pids = ""
+	}
+	if d.v2 != "" {
+		d.v2Pids = enablePids(d.v2)
+	}
+	return d
+}
+
+// cgroupDir is the directory of cgroup path p in a hierarchy mounted at
+// mountpoint from root.
+func cgroupDir(mountpoint, root, p string) string {
+	rel, ok := strings.CutPrefix(p, root)
+	if !ok {
+		rel = p
+	}
+	return filepath.Join(mountpoint, rel)
+}
+
+func hasWord(list, w string) bool {
+	for _, x := range strings.Split(list, ",") {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// writableCgroup reports whether litbook may make children of dir.
+func writableCgroup(dir string) bool {
+	return unix.Access(dir, unix.W_OK) == nil
+}
+
+// enablePids makes sure children of the cgroup v2 directory dir have the
+// pids controller. Enabling it fails (EBUSY) in a non-root cgroup that has
+// processes of its own, litbook among them; then there is no pids.max.
+func enablePids(dir string) bool {
+	sub, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
+	if err != nil {
+		return false
+	}
+	if hasWord(strings.ReplaceAll(strings.TrimSpace(string(sub)), " ", ","), "pids") {
+		return true
+	}
+	ctrls, _ := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
+	if !hasWord(strings.ReplaceAll(strings.TrimSpace(string(ctrls)), " ", ","), "pids") {
+		return false
+	}
+	return os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+pids"), 0) == nil
+}
+
+// runCgroup is the cgroups of one run; a nil *runCgroup does nothing.
+type runCgroup struct {
+	v2       string // the run's cgroup v2 directory, or ""
+	pids     string // the directory whose pids.max bounds the run, or ""
+	v1       string // the run's cgroup v1 pids directory, or ""
+	maxTasks int
+}
+
+// join makes cgroups named for token under d, bounds them to maxTasks
+// tasks, and moves the process pid into them. pid must not have started
+// anything yet (the run's shell waits at its start gate), so that all the
+// run's processes are born inside. It returns nil if no cgroup could be
+// made.
+func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
+	cg := &runCgroup{maxTasks: maxTasks}
+	name := "litbook-run-" + token
+	limit := []byte(strconv.Itoa(maxTasks))
+	procs := []byte(strconv.Itoa(pid))
+	if d.v2 != "" {
+		dir := filepath.Join(d.v2, name)
+		if os.Mkdir(dir, 0o755) == nil {
+			ok := true
+			if d.v2Pids {
+				ok = os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil
+			}
+			if ok && os.WriteFile(filepath.Join(dir, "cgroup.procs"), procs, 0) == nil {
+				cg.v2 = dir
+				if d.v2Pids {
+					cg.pids = dir
+				}
+			} else {
+				_ = os.Remove(dir)
+			}
+		}
+	}
+	if d.v1Pids != "" && cg.pids == "" {
+		dir := filepath.Join(d.v1Pids, name)
+		if os.Mkdir(dir, 0o755) == nil {
+			if os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil &&
+				os.WriteFile(filepath.Join(dir, "cgroup.procs"), procs, 0) == nil {
+				cg.v1, cg.pids = dir, dir
+			} else {
+				_ = os.Remove(dir)
+			}
+		}
+	}
+	if cg.v2 == "" && cg.v1 == "" {
+		return nil
+	}
+	return cg
+}
+
+// limited reports whether the run's task count is bounded.
+func (cg *runCgroup) limited() bool { return cg != nil && cg.pids != "" }
+
+// hitLimit reports whether a fork or clone of the run failed because the
+// run had maxTasks tasks already.
+func (cg *runCgroup) hitLimit() bool {
+	if !cg.limited() {
+		return false
+	}
+	ev, err := os.ReadFile(filepath.Join(cg.pids, "pids.events"))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(ev), "\n") {
+		if n, ok := strings.CutPrefix(line, "max "); ok && strings.TrimSpace(n) != "0" {
+			return true
+		}
+	}
+	return false
+}
+
+// kill kills every process in the run's cgroups: at once through
+// cgroup.kill where the kernel has it, else one by one until none is
+// left (a v1 pids cgroup bounds how many can be born meanwhile).
+func (cg *runCgroup) kill() {
+	if cg == nil {
+		return
+	}
+	if cg.v2 != "" {
+		_ = os.WriteFile(filepath.Join(cg.v2, "cgroup.kill"), []byte("1"), 0)
+	}
+	for _, dir := range []string{cg.v2, cg.v1} {
+		if dir == "" {
+			continue
+		}
+		for range 100 {
+			members := cgroupProcs(dir)
+			if len(members) == 0 {
+				break
+			}
+			for _, pid := range members {
+				_ = unix.Kill(pid, unix.SIGKILL)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// remove removes the run's cgroups, once their processes have died. A
+// cgroup holding only zombies counts as empty.
+func (cg *runCgroup) remove() {
+	if cg == nil {
+		return
+	}
+	for _, dir := range []string{cg.v2, cg.v1} {
+		if dir == "" {
+			continue
+		}
+		for i := range 200 {
+			err := os.Remove(dir)
+			if err == nil || errors.Is(err, os.ErrNotExist) || !errors.Is(err, unix.EBUSY) {
+				break
+			}
+			time.Sleep(time.Duration(min(i+1, 10)) * time.Millisecond)
+		}
+	}
+}
+
+// cgroupProcs returns the processes in the cgroup directory dir.
+func cgroupProcs(dir string) []int {
+	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(data)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

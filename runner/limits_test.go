@@ -1,0 +1,100 @@
+package runner
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/litbook/litbook/model"
+)
+
+func TestFileSizeLimit(t *testing.T) {
+	b := book(t,
+		"head -c 100000 /dev/zero > big",                         // killed by SIGXFSZ
+		"sh -c 'trap \"\" XFSZ; head -c 100000 /dev/zero > big'", // SIGXFSZ ignored: EFBIG
+		"head -c 9000 /dev/zero > fits",
+	)
+	res := runBook(t, context.Background(), &Runner{FileSizeLimit: 10000}, b)
+	for i, r := range res[:2] {
+		e := r.Err
+		if e == nil || !strings.Contains(e.Msg, "file size limit of 10000 bytes") || e.Pos != b.Runs[i].Commands[0].Pos {
+			t.Errorf("run %d: got error %v, want the file size limit reported at %s", i+1, e, b.Runs[i].Commands[0].Pos)
+			continue
+		}
+		if len(r.Files) != 1 || r.Files[0].Size != 10000 {
+			t.Errorf("run %d left %v, want big cut at 10000 bytes", i+1, r.Files)
+		}
+	}
+	if e := res[2].Err; e != nil {
+		t.Errorf("a file under the limit: %v", e)
+	}
+}
+
+// TestFileSizeLimitLoweredInside checks that a program may still lower its
+// own limit to force short writes, as a chapter of the book does.
+func TestFileSizeLimitLoweredInside(t *testing.T) {
+	b := book(t, "sh -c 'ulimit -f 2; trap \"\" XFSZ; head -c 5000 /dev/zero > small; echo status $?'")
+	res := runBook(t, context.Background(), &Runner{FileSizeLimit: 1 << 20}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if out := string(res.Commands[0].Stdout.Data); out != "status 1\n" || len(res.Files) != 1 || res.Files[0].Size != 1024 {
+		t.Errorf("printed %q and left %v; want head to fail and small cut at 1024 bytes", out, res.Files)
+	}
+}
+
+func TestForkBombBounded(t *testing.T) {
+	if d := findCgroups(); !d.v2Pids && d.v1Pids == "" {
+		t.Skip("no pids cgroup can be made here (not root, and no delegated cgroup): process-limit is not enforced")
+	}
+	// A bounded bomb: 400 forks if nothing stops it. The second run
+	// executes beside it and must not notice.
+	b := book(t,
+		"n=0; while [ $n -lt 400 ]; do sleep 3131 & n=$((n+1)); echo $n; done",
+		"sleep 1; echo fine",
+	)
+	b.Runs[0].Timeout = 30 * time.Second
+	res := runBook(t, context.Background(), &Runner{Jobs: 2, ProcessLimit: 50}, b)
+	e := res[0].Err
+	if e == nil || !strings.Contains(e.Msg, "limit of 50 processes") || e.Pos != b.Runs[0].Commands[0].Pos {
+		t.Errorf("got error %v, want the process limit reported at %s", e, b.Runs[0].Commands[0].Pos)
+	}
+	out := strings.Fields(string(res[0].Commands[0].Stdout.Data))
+	if len(out) == 0 || len(out) >= 50 {
+		t.Errorf("the bomb started %d processes, want fewer than the limit of 50", len(out))
+	}
+	if res[1].Err != nil || string(res[1].Commands[0].Stdout.Data) != "fine\n" {
+		t.Errorf("the run beside the bomb: %v, printed %q", res[1].Err, res[1].Commands[0].Stdout.Data)
+	}
+	if pids := alive("sleep 3131"); len(pids) > 0 {
+		t.Errorf("%d of the bomb's processes survived it", len(pids))
+	}
+}
+
+// TestCgroupKillsAtOnce: a process that leaves the group, clears its
+// environment, works in / and keeps no file of the run open carries no mark
+// killRun knows; only the subreaper's sweep finds it, and that waits until
+// no other run executes. In a cgroup it dies with its run.
+func TestCgroupKillsAtOnce(t *testing.T) {
+	if findCgroups().v2 == "" {
+		t.Skip("no cgroup v2 cgroup can be made here")
+	}
+	b := book(t,
+		"setsid env -i sh -c 'cd /; exec sleep 3141' </dev/null >/dev/null 2>&1 &\nsleep 0.5",
+		"sleep 3",
+	)
+	var survived []int
+	rn := &Runner{Jobs: 2, Done: func(rec *model.Record) {
+		if rec.Run == b.Runs[0] {
+			survived = alive("sleep 3141") // the other run still sleeps
+		}
+	}}
+	res := runBook(t, context.Background(), rn, b)
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	if len(survived) > 0 {
+		t.Errorf("the escaped process outlived its run: %v", survived)
+	}
+}
