@@ -144,7 +144,9 @@ func (st *chapterState) exprs(doc ast.Node, src []byte) []*Expr {
 		if e.IsChart() {
 			para, ok := cs.Parent().(*ast.Paragraph)
 			if !ok || para.ChildCount() != 1 {
-				st.errs.Add(x.Pos, "a chart is a figure: write `=chart(...)` as a paragraph of its own")
+				fn, _, _ := strings.Cut(e.Src, "(")
+				fn = strings.TrimSpace(fn)
+				st.errs.Add(x.Pos, "a %s is a figure: write `=%s(...)` as a paragraph of its own", fn, fn)
 				continue
 			}
 			node := &ChartBlock{Expr: x}

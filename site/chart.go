@@ -93,14 +93,7 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 	for i, s := range series {
 		y := float64(chartTop + i*chartRow + chartRow/2)
 		p(`<g class="chart-row">`)
-		label := shorten(s.Label)
-		if label != s.Label {
-			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor" font-size="12" text-anchor="end"><title>%s</title>%s</text>`,
-				num(x0-10), num(y), esc(s.Label), esc(label))
-		} else {
-			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor" font-size="12" text-anchor="end">%s</text>`,
-				num(x0-10), num(y), esc(label))
-		}
+		chartLabel(p, s.Label, x0-10, y)
 		p(`<line class="chart-guide" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.1"/>`,
 			num(x0), num(y), num(x1), num(y))
 		if vs := finite(s.Values); len(vs) > 0 {
@@ -161,6 +154,18 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 	}
 	p("</table>\n</details>\n</figure>\n")
 	return template.HTML(b.String())
+}
+
+// chartLabel draws a row's label, right-aligned at x: cut short if it
+// would crowd the plot, with the whole label as its tooltip.
+func chartLabel(p func(string, ...any), label string, x, y float64) {
+	short := shorten(label)
+	title := ""
+	if short != label {
+		title = "<title>" + esc(label) + "</title>"
+	}
+	p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor" font-size="12" text-anchor="end">%s%s</text>`,
+		num(x), num(y), title, esc(short))
 }
 
 // axis is the x axis of a chart: its domain and its ticks.

@@ -130,6 +130,15 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 	}
 	e := node.(*loader.ChartBlock).Expr
 	out, err := x.outcome(e)
+	if err == nil && out.Timeline != nil {
+		x.charts++
+		caption := fmt.Sprintf("The events that the commands of run %s printed, in time from the first; the table lists them in order.", out.Timeline.Run)
+		if p := x.provenance(e, out.Runs); p != "" {
+			caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
+		}
+		svg := timelineSVG(out.Timeline, x.id(fmt.Sprintf("chart-%d", x.charts)), caption)
+		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", chartView{SVG: svg, Expr: e.Expr.Src})
+	}
 	if err != nil || out.Chart == nil {
 		v := chartView{Unknown: true, Expr: e.Expr.Src, Reason: "not measured"}
 		if err != nil {

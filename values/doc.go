@@ -137,6 +137,21 @@
 // All rows of a chart are numbers (and percentages and byte counts) or
 // all durations.
 //
+// A paragraph that is only `=timeline(R)` draws the events of run R's
+// first trial (the one its page shows) on a time axis: one lane per
+// command, one numbered dot per event, followed by a table of the events
+// in time order. An event is a line of a command's stdout that starts with
+// a t=DURATION token; the rest of the line is its label:
+//
+//	t=2h1m4.000184s stat: absent
+//	t=2h1m4.000233s open(O_CREAT): created
+//
+// Programs print their own clock; CLOCK_MONOTONIC is one clock for every
+// process of a machine, so events of different commands compare, and the
+// timeline starts at the earliest event, so no origin needs agreeing on.
+// Lines without t= are not events, and a command that printed none has
+// no lane.
+//
 // # Formatting
 //
 // Numbers print in full, with thousands separators from 10,000 on

@@ -1,11 +1,13 @@
 package values
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/litbook/litbook/model"
 )
@@ -37,7 +39,8 @@ type Outcome struct {
 	// 20 of 20 trials (min 812,334, median 901,002, max 1,002,001)" for one
 	// that does.
 	Detail string
-	Chart  *Chart
+	Chart    *Chart
+	Timeline *Timeline
 	// Runs are the runs the expression refers to, each once, in order of
 	// first appearance: what the value came from, for links.
 	Runs []string
@@ -62,6 +65,29 @@ type Series struct {
 	Run    string
 }
 
+// Timeline is the data of a timeline(RUN): the events that the commands
+// of the run's first trial (the one its page shows) printed, one lane per
+// command that printed any.
+type Timeline struct {
+	Run   string
+	Lanes []Lane
+	// Span is the time from the first event to the last, in seconds.
+	Span float64
+}
+
+// Lane is the events of one command, in the order it printed them.
+type Lane struct {
+	Label  string // the command as written
+	Events []Event
+}
+
+// Event is one event line: "t=DURATION label". At is in seconds from the
+// earliest event of the timeline.
+type Event struct {
+	At    float64
+	Label string
+}
+
 // Evaluate evaluates e against the results of its runs. lookup returns the
 // record of a run of the chapter by name, or nil if it has none. Errors are
 // *EvalError. A claim that does not hold is not an error: its Outcome says
@@ -81,6 +107,8 @@ func Evaluate(e *Expr, lookup func(run string) *model.Record) (*Outcome, error) 
 	switch n := e.root.(type) {
 	case *chartNode:
 		out.Chart, err = ev.chart(n)
+	case *timelineNode:
+		out.Timeline, err = ev.timeline(n)
 	case *cmpNode:
 		out.Claim = true
 		out.Value, out.Holds, out.Detail, err = ev.claim(n)
@@ -681,6 +709,64 @@ func (v Value) mapNums(kind ValueKind, f func(float64) float64) Value {
 		out.nums[i] = f(x)
 	}
 	return out
+}
+
+// timeline evaluates timeline(RUN): every line of a command's stdout
+// that starts with a t=DURATION token is an event. Programs print their
+// own clock (CLOCK_MONOTONIC is shared by every process of the machine),
+// and the timeline starts at the earliest event, so the origin needs no
+// agreement between them.
+func (ev *evaluator) timeline(n *timelineNode) (*Timeline, error) {
+	rec, err := ev.record(&refNode{pos: n.pos, run: n.run})
+	if err != nil {
+		return nil, err
+	}
+	tr := rec.Trials[0]
+	tl := &Timeline{Run: n.run}
+	first := math.Inf(1)
+	for i, c := range tr.Commands {
+		data := c.Stdout.Data
+		if c.Stdout.Truncated() {
+			// The last line kept may be cut short.
+			data = data[:bytes.LastIndexByte(data, '\n')+1]
+		}
+		var lane Lane
+		for line := range strings.Lines(string(data)) {
+			line = strings.TrimRight(line, "\r\n")
+			tok, label, _ := strings.Cut(line, " ")
+			v, ok := strings.CutPrefix(tok, "t=")
+			if !ok {
+				continue
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, ev.errorf(n.off, "timeline(%s): command %d printed %q: t= needs a duration, such as t=1.5ms", n.run, i+1, line)
+			}
+			at := d.Seconds()
+			first = min(first, at)
+			lane.Events = append(lane.Events, Event{At: at, Label: strings.TrimSpace(label)})
+		}
+		if len(lane.Events) == 0 {
+			continue
+		}
+		if rec.Run != nil && i < len(rec.Run.Commands) {
+			lane.Label = rec.Run.Commands[i].Text
+		} else {
+			lane.Label = fmt.Sprintf("command %d", i+1)
+		}
+		tl.Lanes = append(tl.Lanes, lane)
+	}
+	if len(tl.Lanes) == 0 {
+		return nil, ev.errorf(n.off, "timeline(%s): no command of run %s printed an event: a line that starts with t=DURATION, such as \"t=1.25ms checked: absent\"", n.run, n.run)
+	}
+	for i := range tl.Lanes {
+		for j := range tl.Lanes[i].Events {
+			e := &tl.Lanes[i].Events[j]
+			e.At -= first
+			tl.Span = max(tl.Span, e.At)
+		}
+	}
+	return tl, nil
 }
 
 // chart evaluates chart(...).

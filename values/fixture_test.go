@@ -59,6 +59,8 @@ const ms = time.Millisecond
 //   - cut: output truncated at the output limit.
 //   - text: output whose values are text, or text in some trials only.
 //   - empty: a record with no trials.
+//   - race: two background commands that print timeline events (and
+//     other lines), and one that prints none.
 func fixture() map[string]*model.Record {
 	appendCmds := []cmdSpec{{text: "writer race.log"}, {text: "wc -c race.log"}}
 	appendTrial := func(d time.Duration) trial {
@@ -108,6 +110,13 @@ func fixture() map[string]*model.Record {
 		"run-2": record("run-2", []cmdSpec{{text: "x"}}, trial{cmds: []model.CommandResult{ran(2, 4*ms, "v=1\n", "")}, dur: 4 * ms},
 			trial{cmds: []model.CommandResult{ran(2, 6*ms, "v=2\n", "")}, dur: 6 * ms}),
 		"empty": {Run: &model.Run{Name: "empty"}},
+		"race": record("race", []cmdSpec{{text: "claim A", bg: true}, {text: "claim B", bg: true}, {text: "wait"}},
+			trial{cmds: []model.CommandResult{
+				ran(0, ms, "t=2h0m1.000250s stat: absent\nnot an event\nt=2h0m1.0009s created\n", ""),
+				ran(0, ms, "t=2h0m1.0004s stat: absent\nt=2h0m1.001s created\n", ""),
+				ran(0, 0, "", ""),
+			}, dur: 2 * ms}),
+		"badclock": record("badclock", []cmdSpec{{text: "claim"}}, trial{cmds: []model.CommandResult{ran(0, ms, "t=soon created\n", "")}, dur: ms}),
 	}
 }
 

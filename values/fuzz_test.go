@@ -30,6 +30,7 @@ func FuzzParse(f *testing.F) {
 		`seek.lost between 1 and 12 in at least 50% of trials`,
 		`0 <= seek.lost <= 10 in at most 25% of trials`,
 		`chart(append.time as "append", seek.time, median(seek.time))`,
+		`timeline(race)`, `timeline(run-2 )`,
 		`round(mean(seek.lost), 1) + abs(one.n - other.n) * 2`,
 		`bytes(append.cmd(1).size_ * 1024) / 3`,
 		"append.match(`(\\d+) race`) > text.cmd(1).line(-1)",
@@ -74,8 +75,17 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if out.Claim != e.IsClaim() || (out.Chart != nil) != e.IsChart() {
-			t.Fatalf("Evaluate(%q): Claim %v, Chart %v disagree with the expression", s, out.Claim, out.Chart != nil)
+		if figure := out.Chart != nil || out.Timeline != nil; out.Claim != e.IsClaim() || figure != e.IsChart() {
+			t.Fatalf("Evaluate(%q): Claim %v, figure %v disagree with the expression", s, out.Claim, figure)
+		}
+		if tl := out.Timeline; tl != nil {
+			for _, l := range tl.Lanes {
+				for _, ev := range l.Events {
+					if ev.At < 0 || ev.At > tl.Span || math.IsNaN(ev.At) {
+						t.Fatalf("Evaluate(%q): event at %v outside [0, %v]", s, ev.At, tl.Span)
+					}
+				}
+			}
 		}
 		if out.Claim && out.Detail == "" {
 			t.Fatalf("Evaluate(%q): a claim without a detail", s)

@@ -40,8 +40,14 @@ func (e *Expr) Refs() []Ref { return append([]Ref(nil), e.refs...) }
 // quantifier.
 func (e *Expr) IsClaim() bool { _, ok := e.root.(*cmpNode); return ok }
 
-// IsChart reports whether e is chart(...).
-func (e *Expr) IsChart() bool { _, ok := e.root.(*chartNode); return ok }
+// IsChart reports whether e is a figure: chart(...) or timeline(...).
+func (e *Expr) IsChart() bool {
+	switch e.root.(type) {
+	case *chartNode, *timelineNode:
+		return true
+	}
+	return false
+}
 
 // node is a node of the syntax tree; span returns its byte offsets in the
 // source.
@@ -138,6 +144,12 @@ type chartNode struct {
 	series []seriesNode
 }
 
+// timelineNode is timeline(RUN).
+type timelineNode struct {
+	pos
+	run string
+}
+
 type seriesNode struct {
 	x        node
 	label    string // as written after "as", or the argument's source
@@ -166,9 +178,12 @@ func Parse(s string) (*Expr, error) {
 	}
 	var root node
 	var err error
-	if p.isWord("chart") {
+	switch {
+	case p.isWord("chart"):
 		root, err = p.chart()
-	} else {
+	case p.isWord("timeline"):
+		root, err = p.timeline()
+	default:
 		root, err = p.cond(true)
 	}
 	if err != nil {
@@ -502,8 +517,8 @@ func (p *parser) primary() (node, error) {
 	case tRun:
 		return p.ref()
 	case tIdent:
-		if t.text == "chart" {
-			return nil, p.errorf(t.off, "chart(...) must be the whole expression")
+		if t.text == "chart" || t.text == "timeline" {
+			return nil, p.errorf(t.off, "%s(...) must be the whole expression", t.text)
 		}
 		if _, _, ok := arity(t.text); ok {
 			return p.call()
@@ -680,6 +695,45 @@ func (p *parser) chart() (node, error) {
 	}
 	c.pos = pos{name.off, p.lastEnd}
 	return c, nil
+}
+
+// timeline parses timeline(RUN); the current token is "timeline". The
+// argument is read as written rather than as tokens, because a run name
+// may hold '-' (run-2), which the lexer reads as a minus sign.
+func (p *parser) timeline() (node, error) {
+	name := p.tok
+	src := p.lx.src
+	open := name.end
+	for open < len(src) && (src[open] == ' ' || src[open] == '\t') {
+		open++
+	}
+	if open >= len(src) || src[open] != '(' {
+		return nil, p.errorf(name.off, "timeline is a function: write timeline(RUN)")
+	}
+	end := strings.IndexByte(src[open:], ')')
+	if end < 0 {
+		return nil, p.errorf(open, "unclosed (: missing )")
+	}
+	end += open
+	arg := strings.TrimSpace(src[open+1 : end])
+	argOff := open + 1 + strings.Index(src[open+1:end], arg)
+	if arg == "" {
+		return nil, p.errorf(argOff, "timeline needs the name of a run of the chapter, as in timeline(race)")
+	}
+	if strings.TrimFunc(arg, isRunNameRune) != "" {
+		return nil, p.errorf(argOff, "timeline draws one run: write timeline(RUN) with the name of a run of the chapter, not %q", arg)
+	}
+	p.refs = append(p.refs, Ref{Run: arg, Off: argOff})
+	p.lx.pos, p.lx.prev = end+1, tRParen
+	p.tok = token{kind: tRParen, off: end, end: end + 1}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	return &timelineNode{pos: pos{name.off, end + 1}, run: arg}, nil
+}
+
+func isRunNameRune(r rune) bool {
+	return r == '-' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
 }
 
 // ref parses RUN.ACCESSOR or RUN.cmd(N).ACCESSOR; the current token is

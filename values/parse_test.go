@@ -2,6 +2,7 @@ package values
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -179,6 +180,38 @@ func TestChart(t *testing.T) {
 	out = evaluate(t, `chart(bytes(seek.size("race.log")) as "")`)
 	if out.Chart.Kind != Bytes || out.Chart.Series[0].Label != "" {
 		t.Errorf("chart of bytes: kind %v, label %q", out.Chart.Kind, out.Chart.Series[0].Label)
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	out := evaluate(t, `timeline( race )`)
+	// Times are from the earliest event; lines without t= are not events;
+	// the wait, which printed none, has no lane.
+	want := &Timeline{Run: "race", Span: 750e-6, Lanes: []Lane{
+		{Label: "claim A", Events: []Event{{At: 0, Label: "stat: absent"}, {At: 650e-6, Label: "created"}}},
+		{Label: "claim B", Events: []Event{{At: 150e-6, Label: "stat: absent"}, {At: 750e-6, Label: "created"}}},
+	}}
+	const eps = 1e-9
+	got := out.Timeline
+	if got == nil || got.Run != want.Run || len(got.Lanes) != len(want.Lanes) || math.Abs(got.Span-want.Span) > eps {
+		t.Fatalf("timeline = %+v\nwant %+v", got, want)
+	}
+	for i, l := range got.Lanes {
+		w := want.Lanes[i]
+		if l.Label != w.Label || len(l.Events) != len(w.Events) {
+			t.Fatalf("lane %d = %+v, want %+v", i, l, w)
+		}
+		for j, e := range l.Events {
+			if e.Label != w.Events[j].Label || math.Abs(e.At-w.Events[j].At) > eps {
+				t.Errorf("lane %d event %d = %+v, want %+v", i, j, e, w.Events[j])
+			}
+		}
+	}
+	if !reflect.DeepEqual(out.Runs, []string{"race"}) {
+		t.Errorf("Runs %v", out.Runs)
+	}
+	if e, err := Parse("timeline(run-2)"); err != nil || !e.IsChart() || e.Refs()[0] != (Ref{"run-2", 9}) {
+		t.Errorf("timeline(run-2): %v, refs %v", err, e.Refs())
 	}
 }
 
