@@ -140,4 +140,3 @@ func timelineSVG(tl *values.Timeline, id, caption string) template.HTML {
 	p("</tbody>\n</table>\n</figure>\n")
 	return template.HTML(b.String())
 }
-

@@ -38,7 +38,7 @@ type Outcome struct {
 	// trial" for a claim that does not hold, a summary such as "holds in
 	// 20 of 20 trials (min 812,334, median 901,002, max 1,002,001)" for one
 	// that does.
-	Detail string
+	Detail   string
 	Chart    *Chart
 	Timeline *Timeline
 	// Runs are the runs the expression refers to, each once, in order of
