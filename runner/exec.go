@@ -159,7 +159,7 @@ func script(run *model.Run, iodir string) []byte {
 		errf := shellQuote(filepath.Join(iodir, strconv.Itoa(i)+".err"))
 		quiet("command printf 'B %d\\n' >&3", i)
 		if c.Background {
-			fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&- &\n", c.Text, out, errf)
+			fmt.Fprintf(&b, "{ %s%s\n} >%s 2>%s 3>&- &\n", dashGuard, c.Text, out, errf)
 			quiet("litbook_pid_%d=$!; command printf 'P %d %%d\\n' $! >&3", i, i)
 			pending = append(pending, i)
 			continue
@@ -171,13 +171,22 @@ func script(run *model.Run, iodir string) []byte {
 			}
 			pending = nil
 		}
-		fmt.Fprintf(&b, "{ %s\n} >%s 2>%s 3>&-\n", c.Text, out, errf)
+		fmt.Fprintf(&b, "{ %s%s\n} >%s 2>%s 3>&-\n", dashGuard, c.Text, out, errf)
 		quiet("litbook_status=$?; command printf 'E %d %%d\\n' $litbook_status >&3", i)
 	}
 	// The shell's status is the last foreground command's.
 	quiet("command printf 'X 0\\n' >&3; exit $litbook_status")
 	return b.Bytes()
 }
+
+// dashGuard starts every command's group. dash (0.5.12, Debian's
+// /bin/sh) drops the redirection of a subshell that is the first command
+// of a redirected group: in { (echo a) >f
+// } >out, f is never created. Any command before it avoids that; this one
+// does nothing, cannot fail, and traces nowhere under set -x. The last
+// command of the group is still the author's, so its status is the
+// group's, and in the background dash still execs it, so $! is its pid.
+const dashGuard = "{ :; } 2>/dev/null; "
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

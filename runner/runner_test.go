@@ -471,6 +471,7 @@ func TestTranscriptSemantics(t *testing.T) {
 		"set -x\ntrue",                                   // tracing shows no litbook lines
 		"exec sh -c 'kill -SEGV $$'",                     // a signal's status, as the shell reports it
 		"env -i sleep 3172 &\nsleep 0.2",                 // a background command killed at the end
+		"(echo sub) > f\ncat f",                          // dash keeps a subshell's redirection
 	)
 	b.Runs[4].Exit = 139
 	res := runBook(t, context.Background(), &Runner{}, b)
@@ -491,6 +492,12 @@ func TestTranscriptSemantics(t *testing.T) {
 	}
 	if c := res[5].Commands[0]; !c.Killed || c.Done {
 		t.Errorf("env -i background still running at the end: Killed=%v Done=%v", c.Killed, c.Done)
+	}
+	if r := res[6]; r.Err != nil || string(r.Commands[1].Stdout.Data) != "sub\n" {
+		t.Errorf("(echo sub) > f; cat f: err %v, cat printed %q", r.Err, r.Commands[1].Stdout.Data)
+	}
+	if r := res[3]; bytes.Contains(r.Commands[1].Stderr.Data, []byte("+ :")) {
+		t.Errorf("set -x traces litbook's guard: %q", r.Commands[1].Stderr.Data)
 	}
 	if res[2].Shell.Truncated() {
 		t.Errorf("shell output marked truncated: kept %d of %d", len(res[2].Shell.Data), res[2].Shell.Total)
