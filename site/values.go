@@ -107,7 +107,8 @@ func (x *exprs) provenance(e *loader.Expr, runs []string) string {
 		for _, name := range runs {
 			for i, r := range x.book.Runs {
 				if r.Chapter == e.Chapter && r.Name == name && x.records[i] != nil {
-					parts = append(parts, name+" "+x.provenance(e, []string{name}))
+					// "run NAME": a caption capitalises what it starts with.
+					parts = append(parts, "run "+name+" "+x.provenance(e, []string{name}))
 				}
 			}
 		}
@@ -133,6 +134,9 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 	if err == nil && out.Timeline != nil {
 		x.charts++
 		caption := fmt.Sprintf("The events that the commands of run %s printed, in time from the first; the table lists them in order.", out.Timeline.Run)
+		if n := out.Timeline.Trials; n > 1 {
+			caption = fmt.Sprintf("The events that the commands of run %s printed in trial 1 of %d, the transcript shown, in time from the first; the table lists them in order.", out.Timeline.Run, n)
+		}
 		if p := x.provenance(e, out.Runs); p != "" {
 			caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
 		}

@@ -73,6 +73,8 @@ type Timeline struct {
 	Lanes []Lane
 	// Span is the time from the first event to the last, in seconds.
 	Span float64
+	// Trials is how many trials the run has; the events are the first's.
+	Trials int
 }
 
 // Lane is the events of one command, in the order it printed them.
@@ -722,7 +724,7 @@ func (ev *evaluator) timeline(n *timelineNode) (*Timeline, error) {
 		return nil, err
 	}
 	tr := rec.Trials[0]
-	tl := &Timeline{Run: n.run}
+	tl := &Timeline{Run: n.run, Trials: len(rec.Trials)}
 	first := math.Inf(1)
 	for i, c := range tr.Commands {
 		data := c.Stdout.Data

@@ -187,13 +187,13 @@ func TestTimeline(t *testing.T) {
 	out := evaluate(t, `timeline( race )`)
 	// Times are from the earliest event; lines without t= are not events;
 	// the wait, which printed none, has no lane.
-	want := &Timeline{Run: "race", Span: 750e-6, Lanes: []Lane{
+	want := &Timeline{Run: "race", Span: 750e-6, Trials: 1, Lanes: []Lane{
 		{Label: "claim A", Events: []Event{{At: 0, Label: "stat: absent"}, {At: 650e-6, Label: "created"}}},
 		{Label: "claim B", Events: []Event{{At: 150e-6, Label: "stat: absent"}, {At: 750e-6, Label: "created"}}},
 	}}
 	const eps = 1e-9
 	got := out.Timeline
-	if got == nil || got.Run != want.Run || len(got.Lanes) != len(want.Lanes) || math.Abs(got.Span-want.Span) > eps {
+	if got == nil || got.Run != want.Run || got.Trials != want.Trials || len(got.Lanes) != len(want.Lanes) || math.Abs(got.Span-want.Span) > eps {
 		t.Fatalf("timeline = %+v\nwant %+v", got, want)
 	}
 	for i, l := range got.Lanes {
