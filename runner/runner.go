@@ -138,8 +138,11 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	defer sweepIf(func() bool { return true })
 
 	// A task is one trial of one run; tasks go out in book order, a run's
-	// trials one after the other.
-	type task struct{ run, trial int }
+	// trials one after the other. Exclusive tasks carry their place among
+	// the exclusive ones, turn, so that they also start in that order: two
+	// workers waiting for excl would otherwise take it in either order, and
+	// trial 3 of a race would run, and be reported, before trial 2.
+	type task struct{ run, trial, turn int }
 	records := make([]*model.Record, len(runs))
 	trials := make([][]*model.Result, len(runs))
 	left := make([]int, len(runs)) // trials not yet ended
@@ -155,13 +158,36 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	// exclusive trial starts when nothing else is executing, and nothing
 	// starts while it does.
 	var excl sync.RWMutex
+	var turnMu sync.Mutex
+	turnCond := sync.NewCond(&turnMu)
+	turn := 0 // the next exclusive task to take excl
+	// takeTurn waits until it is task tk's turn among the exclusive tasks,
+	// runs take (which takes excl, or skips), and passes the turn on.
+	takeTurn := func(tk task, take func()) {
+		turnMu.Lock()
+		for turn != tk.turn {
+			turnCond.Wait()
+		}
+		turnMu.Unlock()
+		take()
+		turnMu.Lock()
+		turn++
+		turnCond.Broadcast()
+		turnMu.Unlock()
+	}
 	queue := make(chan task)
 	go func() {
 		defer close(queue)
+		turns := 0
 		for i := range runs {
 			for t := range trials[i] {
+				tk := task{run: i, trial: t, turn: -1}
+				if runs[i].Exclusive {
+					tk.turn = turns
+					turns++
+				}
 				select {
-				case queue <- task{i, t}:
+				case queue <- tk:
 				case <-ctx.Done():
 					return
 				}
@@ -216,11 +242,14 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 				}
 				mu.Unlock()
 				if skip {
+					if run.Exclusive {
+						takeTurn(tk, func() {})
+					}
 					report(rec)
 					continue
 				}
 				if run.Exclusive {
-					excl.Lock()
+					takeTurn(tk, excl.Lock)
 				} else {
 					excl.RLock()
 				}

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -501,6 +503,36 @@ func TestTranscriptSemantics(t *testing.T) {
 	}
 	if res[2].Shell.Truncated() {
 		t.Errorf("shell output marked truncated: kept %d of %d", len(res[2].Shell.Data), res[2].Shell.Total)
+	}
+}
+
+// TestExclusiveTrialsInOrder checks that exclusive trials start in the
+// order they were queued, even with idle workers racing for the turn:
+// progress and the stored trials then read 1, 2, 3, not 1, 3, 2.
+func TestExclusiveTrialsInOrder(t *testing.T) {
+	b := book(t, "true", "true")
+	b.Runs[0].Trials, b.Runs[0].Exclusive = 12, true
+	b.Runs[1].Trials, b.Runs[1].Exclusive = 12, true
+	var started []string
+	var mu sync.Mutex
+	rn := &Runner{Jobs: 4, TempDir: t.TempDir(), Progress: func(ev Event) {
+		if ev.Kind == RunStarted {
+			mu.Lock()
+			started = append(started, fmt.Sprintf("%s/%d", ev.Run.Name, ev.Trial))
+			mu.Unlock()
+		}
+	}}
+	if _, err := rn.Run(context.Background(), b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range b.Runs {
+		for i := range r.Trials {
+			want = append(want, fmt.Sprintf("%s/%d", r.Name, i+1))
+		}
+	}
+	if !slices.Equal(started, want) {
+		t.Errorf("exclusive trials started in the order\n%v\nwant\n%v", started, want)
 	}
 }
 
