@@ -137,6 +137,12 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 		case err := <-w.Errors:
 			fmt.Fprintf(e.stderr, "litbook serve: watching files: %v\n", err)
 		case <-timer.C:
+			// The timer and an event may have been ready together: a
+			// change still queued means the burst is not over.
+			if s.pending(w) {
+				timer.Reset(debounce)
+				continue
+			}
 			s.build(ctx)
 			s.watch(w)
 		}
@@ -361,9 +367,33 @@ func (s *server) relevant(w *fsnotify.Watcher, ev fsnotify.Event) bool {
 	return false
 }
 
+// pending takes the events already queued on w and reports whether one of
+// them is relevant.
+func (s *server) pending(w *fsnotify.Watcher) bool {
+	found := false
+	for {
+		select {
+		case ev := <-w.Events:
+			found = s.relevant(w, ev) || found
+		default:
+			return found
+		}
+	}
+}
+
 // ServeHTTP serves the site, with the live-reload script added to pages,
 // and the event stream that script listens to.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && (r.Method != http.MethodHead || r.URL.Path == eventsPath) {
+		// The event stream is for pages' EventSource, which only GETs.
+		allow := "GET, HEAD"
+		if r.URL.Path == eventsPath {
+			allow = "GET"
+		}
+		w.Header().Set("Allow", allow)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
 	switch r.URL.Path {
 	case livePath:
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
@@ -374,10 +404,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.events(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
 	s.mu.Lock()
 	dir, digest := s.dir, s.digest
 	s.mu.Unlock()
@@ -386,12 +412,21 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/") {
 		name = path.Join(name, site.IndexPage)
 	}
-	file := filepath.Join(dir, filepath.FromSlash(name))
 	if dir == "" || path.Base(name) == site.MarkerFile {
 		s.noSite(w, digest)
 		return
 	}
-	fi, err := os.Stat(file)
+	// Every file is opened through an os.Root of the site, so that nothing
+	// outside it is served: not through .. (Clean removed those), and not
+	// through a symbolic link in the site that points out of it.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		s.noSite(w, digest)
+		return
+	}
+	defer root.Close()
+	file := "." + name
+	fi, err := root.Stat(file)
 	if err == nil && fi.IsDir() {
 		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
 		return
@@ -399,10 +434,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if err != nil {
 		status = http.StatusNotFound
-		file = filepath.Join(dir, site.NotFoundPage)
+		file = site.NotFoundPage
 		name = "/" + site.NotFoundPage
 	}
-	data, err := os.ReadFile(file)
+	data, err := root.ReadFile(file)
 	if err != nil {
 		if status == http.StatusNotFound {
 			s.noSite(w, digest) // not even the not-found page: no site yet
@@ -413,7 +448,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !strings.HasSuffix(name, ".html") {
 		if status == http.StatusOK {
-			http.ServeFile(w, r, file)
+			http.ServeFileFS(w, r, root.FS(), path.Clean(file))
 			return
 		}
 	}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// rawGet sends request line by line as written, over a plain TCP
+// connection: net/http's client would clean the path first.
+func rawGet(t *testing.T, s *served, requestLine string) (status int, body string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "%s\r\nHost: localhost\r\nConnection: close\r\n\r\n", requestLine)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("%s: %v", requestLine, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+// TestServeNothingOutside asks for files outside the build directory in
+// every way a path can say so, and through symbolic links planted in it.
+func TestServeNothingOutside(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "the-secret-outside-the-site"
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Walls\"\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\nInside.\n")
+	writeFile(t, filepath.Join(dir, "secret.txt"), secret)
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	writeFile(t, outside, secret)
+	s := startServe(t, dir, "-addr", ":0") // an empty host: loopback
+	if !strings.HasPrefix(s.url, "http://127.0.0.1:") {
+		t.Errorf("-addr :0 listens at %s, want 127.0.0.1", s.url)
+	}
+	site := filepath.Join(dir, "book")
+	for name, target := range map[string]string{"rel.txt": "../secret.txt", "abs.txt": outside, "up": ".."} {
+		if err := os.Symlink(target, filepath.Join(site, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, body := rawGet(t, s, "GET /a.html HTTP/1.1"); code != 200 || !strings.Contains(body, "Inside.") {
+		t.Fatalf("GET /a.html: %d", code)
+	}
+	for _, path := range []string{
+		"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt",
+		"//../secret.txt", "/a/../../secret.txt", "/./../secret.txt", "/..\\secret.txt", "/%2e%2e%5csecret.txt",
+		"/rel.txt", "/abs.txt", "/up/secret.txt", "/up/book/a.html",
+		"../secret.txt", "http://localhost/../secret.txt",
+	} {
+		code, body := rawGet(t, s, "GET "+path+" HTTP/1.1")
+		if strings.Contains(body, secret) || code == 200 && !strings.Contains(body, "Page not found") {
+			t.Errorf("GET %s: %d, served something outside the site:\n%.200s", path, code, body)
+		}
+	}
+	s.stop(t)
+}
+
+func TestServeEventsOnlyGet(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Methods\"\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n")
+	s := startServe(t, dir)
+	// A server that streams events to any method must fail the test, not
+	// hang it.
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, m := range []string{"POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"} {
+		req, _ := http.NewRequest(m, s.url+eventsPath, strings.NewReader("x"))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET" {
+			t.Errorf("%s %s: %d, Allow %q; want 405 and GET", m, eventsPath, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
+	if code, _ := rawGet(t, s, "POST /a.html HTTP/1.1"); code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /a.html: %d, want 405", code)
+	}
+	s.stop(t)
+}
+
+// TestServeManyPages connects 300 pages to the event stream: each gets the
+// state, each is told about the next build, and pages are still served.
+func TestServeManyPages(t *testing.T) {
+	const pages = 300
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Crowd\"\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\nOne.\n")
+	s := startServe(t, dir)
+	var wg sync.WaitGroup
+	connected := make(chan bool, pages)
+	told := make(chan bool, pages)
+	for range pages {
+		wg.Go(func() {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+			if err != nil {
+				connected <- false
+				return
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(90 * time.Second))
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n", eventsPath)
+			sc := bufio.NewScanner(conn)
+			states := 0
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "data: ") {
+					states++
+					if states == 1 {
+						connected <- true
+					} else {
+						told <- true
+						return
+					}
+				}
+			}
+			if states == 0 {
+				connected <- false
+			}
+		})
+	}
+	for range pages {
+		if !<-connected {
+			t.Fatalf("a page could not connect to the event stream; stderr:\n%s", s.stderr)
+		}
+	}
+	if code, body := s.get(t, "/a.html"); code != 200 || !strings.Contains(body, "One.") {
+		t.Errorf("with %d pages connected, GET /a.html: %d", pages, code)
+	}
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\nTwo.\n")
+	wg.Wait()
+	if n := len(told); n != pages {
+		t.Errorf("%d of %d pages were told about the rebuild", n, pages)
+	}
+	s.stop(t)
+}
+
+// TestServeBurstOneRebuild saves 100 chapters at once, as an editor's
+// "save all" does: serve builds once for all of them.
+func TestServeBurstOneRebuild(t *testing.T) {
+	const files = 100
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Burst\"\n")
+	for i := range files {
+		writeFile(t, filepath.Join(dir, "chapters", fmt.Sprintf("c%03d.md", i)), fmt.Sprintf("# C%d\n", i))
+	}
+	s := startServe(t, dir)
+	builds := func() int { return strings.Count(s.stderr.String(), "litbook serve: built in") }
+	// stderr reaches the test through a pipe of its own, maybe after the
+	// address on stdout.
+	for deadline := time.Now().Add(30 * time.Second); builds() == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := builds(); n != 1 {
+		t.Fatalf("%d builds at start; stderr:\n%s", n, s.stderr)
+	}
+	start := time.Now()
+	for i := range files {
+		writeFile(t, filepath.Join(dir, "chapters", fmt.Sprintf("c%03d.md", i)), fmt.Sprintf("# C%d\n\nEdited.\n", i))
+	}
+	took := time.Since(start)
+	deadline := time.Now().Add(60 * time.Second)
+	for builds() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(20 * debounce) // room for a further build to start and end
+	switch n := builds() - 1; {
+	case n == 1:
+	case n == 0 || took < debounce:
+		t.Errorf("saving %d files in %s caused %d rebuilds, want 1; stderr:\n%s", files, took, n, s.stderr)
+	default:
+		t.Logf("writing %d files took %s, longer than the debounce of %s: %d rebuilds is right", files, took, debounce, n)
+	}
+	if _, page := s.get(t, "/c099.html"); !strings.Contains(page, "Edited.") {
+		t.Errorf("the rebuild missed the last file written")
+	}
+	s.stop(t)
+}
