@@ -19,7 +19,7 @@ import (
 // however they left its process group, and a cgroup v2 cgroup.kill (Linux
 // 5.14+) kills all of them at once, with no race against fork.
 //
-// Each run gets a cgroup of its own, litbook-run-TOKEN, beside litbook's
+// Each run gets a cgroup of its own, litbook-run-PID-TOKEN, beside litbook's
 // own cgroup's other children, in the cgroup v2 hierarchy (for
 // cgroup.kill, and pids.max where the pids controller is enabled there)
 // and, on a hybrid machine whose pids controller is mounted as cgroup v1,
@@ -138,7 +138,7 @@ type runCgroup struct {
 // made.
 func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
 	cg := &runCgroup{maxTasks: maxTasks}
-	name := "litbook-run-" + token
+	name := runPrefix(os.Getpid()) + token
 	limit := []byte(strconv.Itoa(maxTasks))
 	procs := []byte(strconv.Itoa(pid))
 	if d.v2 != "" {

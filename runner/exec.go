@@ -206,7 +206,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res
 	}
-	base, err := os.MkdirTemp(env.tempDir, "litbook-run-")
+	base, err := os.MkdirTemp(env.tempDir, runPrefix(os.Getpid()))
 	if err != nil {
 		return fail(err)
 	}

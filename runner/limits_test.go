@@ -2,6 +2,10 @@ package runner
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +100,58 @@ func TestCgroupKillsAtOnce(t *testing.T) {
 	}
 	if len(survived) > 0 {
 		t.Errorf("the escaped process outlived its run: %v", survived)
+	}
+}
+
+// TestStaleRemoved: a litbook killed with SIGKILL leaves its run
+// directories, and its run cgroups with whatever still runs in them; the
+// next Run removes them, and kills those processes.
+func TestStaleRemoved(t *testing.T) {
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	prefix := runPrefix(gone.Process.Pid)
+	tmp := t.TempDir()
+	staleDir := filepath.Join(tmp, prefix+"x")
+	liveDir := filepath.Join(tmp, runPrefix(os.Getppid())+"y") // a live process's
+	for _, d := range []string{staleDir, liveDir} {
+		if err := os.MkdirAll(filepath.Join(d, "work"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var staleCgroup string
+	if cg := findCgroups(); cg.v2 != "" {
+		staleCgroup = filepath.Join(cg.v2, prefix+"z")
+		if err := os.Mkdir(staleCgroup, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sleeper := exec.Command("sleep", "3161")
+		if err := sleeper.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go sleeper.Wait()
+		if err := os.WriteFile(filepath.Join(staleCgroup, "cgroup.procs"), []byte(strconv.Itoa(sleeper.Process.Pid)), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := book(t, "true")
+	if res := runBook(t, context.Background(), &Runner{TempDir: tmp}, b)[0]; res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if _, err := os.Stat(staleDir); !os.IsNotExist(err) {
+		t.Errorf("the run directory of a dead litbook is still there: %v", err)
+	}
+	if _, err := os.Stat(liveDir); err != nil {
+		t.Errorf("the run directory of a live process was removed: %v", err)
+	}
+	if staleCgroup != "" {
+		if _, err := os.Stat(staleCgroup); !os.IsNotExist(err) {
+			t.Errorf("the run cgroup of a dead litbook is still there: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if pids := alive("sleep 3161"); len(pids) > 0 {
+			t.Errorf("a process of a dead litbook's run survived: %v", pids)
+		}
 	}
 }

@@ -135,6 +135,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		cgroups:       findCgroups(),
 	}
 	becomeSubreaper()
+	removeStale(tmp, env.cgroups)
 	defer sweepIf(func() bool { return true })
 
 	// A task is one trial of one run; tasks go out in book order, a run's

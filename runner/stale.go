@@ -1,0 +1,62 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// runPrefix starts the name of every run directory and run cgroup of the
+// litbook process pid, so that a later litbook can tell those of a litbook
+// that was killed (kill -9 gives no chance to clean up) from those of one
+// still running.
+func runPrefix(pid int) string { return "litbook-run-" + strconv.Itoa(pid) + "-" }
+
+// removeStale removes what litbook processes that no longer exist left in
+// the directories runs are made in: run directories in tempDir, and run
+// cgroups (killing what still runs in them first).
+func removeStale(tempDir string, cg cgroupDirs) {
+	for _, dir := range []string{cg.v2, cg.v1Pids} {
+		for _, p := range staleEntries(dir) {
+			stale := &runCgroup{}
+			if dir == cg.v2 {
+				stale.v2 = p
+			} else {
+				stale.v1 = p
+			}
+			stale.kill()
+			stale.remove()
+		}
+	}
+	for _, p := range staleEntries(tempDir) {
+		removeAll(p)
+	}
+}
+
+// staleEntries returns the entries of dir named by runPrefix for a pid
+// that is not a live process.
+func staleEntries(dir string) []string {
+	if dir == "" {
+		return nil
+	}
+	entries, _ := os.ReadDir(dir)
+	var stale []string
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "litbook-run-")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		digits, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(digits)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if unix.Kill(pid, 0) == unix.ESRCH {
+			stale = append(stale, filepath.Join(dir, e.Name()))
+		}
+	}
+	return stale
+}
