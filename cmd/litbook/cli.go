@@ -183,10 +183,12 @@ func (e *env) report(err error) {
 
 func mainUsage(w io.Writer) {
 	fmt.Fprintf(w, "litbook builds books whose code really runs.\n\nUsage:\n\n")
+	// The usage lines are long and of any length: each description goes
+	// under its line rather than in a column that one long line breaks.
 	for _, c := range commands {
-		fmt.Fprintf(w, "\tlitbook %-36s %s\n", c.UsageLine, c.Short)
+		fmt.Fprintf(w, "\tlitbook %s\n\t    %s\n\n", c.UsageLine, c.Short)
 	}
-	fmt.Fprintf(w, "\nThe book is the directory holding book.toml (default: the current directory).\nRun 'litbook help <command>' or 'litbook <command> -h' for details.\n")
+	fmt.Fprintf(w, "The book is the directory holding book.toml (default: the current directory).\nRun 'litbook help <command>' or 'litbook <command> -h' for details.\n")
 }
 
 func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {

@@ -4,11 +4,15 @@
 //
 // Usage:
 //
-//	litbook build [-d dir] [-j n] [book]   build programs, run them, write the site
-//	litbook test [-j n] [book]             build and run everything, render nothing
-//	litbook clean [book]                   remove the built site and work files
+//	litbook build [-d dir] [-j n] [-rerun | -frozen] [-external-links] [book]
+//	litbook serve [-addr host:port] [-d dir] [-j n] [book]
+//	litbook test [-j n] [-rerun | -frozen] [book]
+//	litbook diff [-C book] [machine-a [machine-b]]
+//	litbook clean [book]
 //
-// Run "litbook help" for details.
+// Run "litbook help" for what each does; the help text is generated from
+// the command table in commands.go, and TestUsageFromTable keeps this list
+// honest.
 package main
 
 import (

@@ -75,9 +75,16 @@ func TestExitCodes(t *testing.T) {
 func TestUsageFromTable(t *testing.T) {
 	var out bytes.Buffer
 	mainUsage(&out)
+	doc, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range commands {
 		if !strings.Contains(out.String(), "litbook "+c.UsageLine) {
 			t.Errorf("usage lacks %q", c.UsageLine)
+		}
+		if !strings.Contains(string(doc), "//	litbook "+c.UsageLine+"\n") {
+			t.Errorf("the package comment in main.go lacks %q", c.UsageLine)
 		}
 	}
 }
