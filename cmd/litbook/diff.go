@@ -180,8 +180,12 @@ func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.Machine
 			vb, okb, hb := evalSide(bk, x, sb)
 			mark := ""
 			switch {
-			case !oka || !okb:
-				mark = "not measured on both"
+			case !oka && !okb:
+				mark = "measured on neither"
+			case !okb:
+				mark = "measured on A only"
+			case !oka:
+				mark = "measured on B only"
 			case x.Expr.IsClaim() && ha != hb:
 				mark = "claim holds on one machine only"
 				split++
