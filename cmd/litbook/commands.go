@@ -83,6 +83,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		if err := site.Check(b, out); err != nil {
 			return err
 		}
+		removeLeftovers(b.Root, out)
 		var err error
 		links, err = checkLinks(ctx, b, o, out)
 		return err

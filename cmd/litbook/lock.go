@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/litbook/litbook/site"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,4 +68,26 @@ func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), erro
 		_ = unix.Flock(fd, unix.LOCK_UN)
 		unix.Close(fd)
 	}, nil
+}
+
+// removeLeftovers removes the temporary files that a build killed by
+// SIGKILL leaves behind: the site it was rendering beside the build
+// directory out (.book.tmp-*), the old site it was removing (.book.old-*),
+// and the highlight cache it was writing in the work directory. The names
+// are those site.Write gives them. Call it only while holding the book's
+// lock: then no other build is writing them.
+func removeLeftovers(root, out string) {
+	parent, base := filepath.Split(filepath.Clean(out))
+	var left []string
+	for _, pattern := range []string{
+		filepath.Join(parent, "."+base+".tmp-*"),
+		filepath.Join(parent, "."+base+".old-*"),
+		filepath.Join(root, site.WorkDir, "site", "*.tmp-*"),
+	} {
+		m, _ := filepath.Glob(pattern)
+		left = append(left, m...)
+	}
+	for _, p := range left {
+		_ = os.RemoveAll(p)
+	}
 }
