@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -93,6 +94,12 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	}
 	defer done()
 	if err := site.Write(site.Input{Book: m.book, Records: m.records, Store: m.index, Machine: m.machine, Links: links}, out); err != nil {
+		var list model.ErrorList
+		var one *model.Error
+		if !errors.As(err, &list) && !errors.As(err, &one) {
+			// A file system's error names a file of the temporary site.
+			err = fmt.Errorf("writing the site %s: %w", out, err)
+		}
 		return nil, err
 	}
 	return &builtSite{book: m.book, dir: out}, nil

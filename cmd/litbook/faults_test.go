@@ -182,3 +182,249 @@ func TestKill9MidBuild(t *testing.T) {
 		t.Errorf("temporary sites left beside the site: %v", left)
 	}
 }
+
+// TestSignalsStopBuild sends SIGTERM (what kill, systemd and CI runners
+// send) and SIGHUP (a closed terminal) to builds whose runs are running:
+// each stops as Ctrl-C stops it (interrupt.txtar), with every process it
+// started killed, its run directories removed, the previous site intact
+// and nothing stored.
+func TestSignalsStopBuild(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir, tmp := t.TempDir(), t.TempDir()
+			marker := fmt.Sprintf("litbook-signal-test-%d-sig%d-", os.Getpid(), sig)
+			t.Cleanup(func() { // should the test fail
+				for _, pid := range processesWith(marker) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			})
+			writeFile(t, filepath.Join(dir, "book.toml"), "[book]\n")
+			writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# Before\n")
+			if cmd, out := litbookCmd(dir, tmp, "build"); cmd.Run() != nil {
+				t.Fatalf("first build failed:\n%s", out)
+			}
+			writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# After\n\n```console run=slow timeout=5m\n$ setsid sh -c 'sleep 300; : "+marker+"' &\n$ sh -c 'sleep 301; : "+marker+"'\n```\n")
+			cmd, out := litbookCmd(dir, tmp, "build")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(60 * time.Second); len(processesWith(marker)) < 2; {
+				if time.Now().After(deadline) {
+					_ = cmd.Process.Kill()
+					t.Fatalf("the run never started:\n%s", out)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			sent := time.Now()
+			_ = cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Errorf("the build succeeded after %v", sig)
+				}
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatalf("the build did not stop within 20 s of %v", sig)
+			}
+			t.Logf("stopped %s after %v", time.Since(sent).Round(time.Millisecond), sig)
+			if !strings.Contains(out.String(), "interrupted: runs were stopped, nothing was changed") {
+				t.Errorf("stderr:\n%s", out)
+			}
+			if left := processesWith(marker); len(left) > 0 {
+				t.Errorf("processes left: %v", left)
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+				t.Errorf("left in TMPDIR: %v", left)
+			}
+			if page, _ := os.ReadFile(filepath.Join(dir, "book", "a.html")); !bytes.Contains(page, []byte("Before")) {
+				t.Errorf("the previous site was changed")
+			}
+			if _, err := os.Stat(filepath.Join(dir, store.Dir)); !os.IsNotExist(err) {
+				t.Errorf("something was stored: %v", err)
+			}
+		})
+	}
+}
+
+// fill writes a file into the filesystem of dir until at most room bytes
+// are left free.
+func fill(t *testing.T, dir string, room int64) {
+	t.Helper()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(st.Bavail) * st.Bsize
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if free > room {
+		_, _ = f.Write(make([]byte, free-room))
+	}
+}
+
+// snapshot maps every file under dir to its content.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := os.ReadFile(p)
+			files[p] = string(data)
+		}
+		return nil
+	})
+	return files
+}
+
+func sameFiles(t *testing.T, what string, got, want map[string]string) {
+	t.Helper()
+	for p, data := range want {
+		if got[p] != data {
+			t.Errorf("%s: %s changed", what, p)
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("%s: %s appeared", what, p)
+		}
+	}
+}
+
+// TestStoringFails runs litbook with a file size limit that a record of
+// one run exceeds (EFBIG, as a full disk gives ENOSPC): the build fails at
+// that run's line saying why, and the site and the store are as they were.
+func TestStoringFails(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	faultBook(t, dir, 2, 0)
+	if cmd, out := litbookCmd(dir, tmp, "build"); cmd.Run() != nil {
+		t.Fatalf("first build failed:\n%s", out)
+	}
+	site0 := snapshot(t, filepath.Join(dir, "book"))
+	store0 := snapshot(t, filepath.Join(dir, store.Dir))
+	// r0 now prints 64 KB, which its record holds; litbook may write
+	// files of 32 KB at most.
+	faultBook(t, dir, 2, 1)
+	c0 := filepath.Join(dir, "chapters", "c0.md")
+	src, _ := os.ReadFile(c0)
+	writeFile(t, c0, strings.Replace(string(src), "$ head -c 100 /dev/zero > f", "$ head -c 65536 /dev/urandom | od -An -tx1 | head -c 65536", 1))
+	cmd := exec.Command("sh", "-c", `ulimit -f 64 && exec litbook build "$0"`, dir)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the build succeeded:\n%s", out)
+	}
+	if !regexp.MustCompile(`chapters/c0\.md:\d+: storing the result of c0/r0: .*file too large`).Match(out) {
+		t.Errorf("the error does not say where and why:\n%s", out)
+	}
+	sameFiles(t, "site", snapshot(t, filepath.Join(dir, "book")), site0)
+	now := snapshot(t, filepath.Join(dir, store.Dir))
+	for p := range now {
+		if strings.HasSuffix(p, "r1.json") {
+			delete(now, p) // r1 fits, and is stored
+		}
+	}
+	for p := range store0 {
+		if strings.HasSuffix(p, "r1.json") {
+			delete(store0, p)
+		}
+	}
+	sameFiles(t, "store", now, store0)
+	checkStore(t, dir, 1)
+	t.Logf("litbook said:\n%s", out)
+}
+
+// TestDiskFull publishes a site on a small tmpfs that is full: the build
+// fails saying why, the old site and the store are as they were, and
+// nothing of the new site is left.
+func TestDiskFull(t *testing.T) {
+	disk := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(disk, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (needs root): %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", disk).Run() })
+	dir, tmp := filepath.Join(disk, "b"), t.TempDir()
+	faultBook(t, dir, 2, 0)
+	if cmd, out := litbookCmd(dir, tmp, "build"); cmd.Run() != nil {
+		t.Fatalf("first build failed:\n%s", out)
+	}
+	site0 := snapshot(t, filepath.Join(dir, "book"))
+	store0 := snapshot(t, filepath.Join(dir, store.Dir))
+	for _, room := range []int64{0, 16 << 10, 64 << 10} {
+		// New prose and the same runs: nothing to run or store, a site to
+		// write, and room for less than a site.
+		c1 := filepath.Join(dir, "chapters", "c1.md")
+		src, _ := os.ReadFile(c1)
+		writeFile(t, c1, string(src)+"\nMore prose.\n")
+		fill(t, disk, room)
+		cmd, out := litbookCmd(dir, tmp, "build")
+		err := cmd.Run()
+		os.Remove(filepath.Join(disk, "filler"))
+		if err == nil {
+			t.Fatalf("%d bytes free: the build succeeded:\n%s", room, out)
+		}
+		if !regexp.MustCompile(`writing the site \S+/book: .*no space left on device`).MatchString(out.String()) {
+			t.Errorf("%d bytes free: the error does not say why:\n%s", room, out)
+		}
+		sameFiles(t, "site", snapshot(t, filepath.Join(dir, "book")), site0)
+		sameFiles(t, "store", snapshot(t, filepath.Join(dir, store.Dir)), store0)
+		if left, _ := filepath.Glob(filepath.Join(dir, ".book.*")); len(left) > 0 {
+			t.Errorf("%d bytes free: the failed site was left beside the old one: %v", room, left)
+		}
+		t.Logf("%d bytes free: litbook said:\n%s", room, out)
+	}
+	// With room again, the build succeeds.
+	if cmd, out := litbookCmd(dir, tmp, "build"); cmd.Run() != nil {
+		t.Fatalf("the build with room failed:\n%s", out)
+	}
+}
+
+// TestConcurrentBuilds starts ten builds of one book at once: each
+// succeeds, every one that waited says for whom, the runs are run once in
+// all, and the site and the store are whole.
+func TestConcurrentBuilds(t *testing.T) {
+	const runs, builds = 4, 10
+	dir, tmp := t.TempDir(), t.TempDir()
+	faultBook(t, dir, runs, 0)
+	type result struct {
+		err error
+		out string
+	}
+	results := make(chan result, builds)
+	for range builds {
+		cmd, out := litbookCmd(dir, tmp, "build")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			err := cmd.Wait()
+			results <- result{err, out.String()}
+		}()
+	}
+	total := 0
+	waitRE := regexp.MustCompile(`(?m)^waiting for litbook build \(pid \d+, since [0-9:]+\) to finish`)
+	for range builds {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("a build failed: %v\n%s", r.err, r.out)
+		}
+		if strings.Contains(r.out, "waiting for") && !waitRE.MatchString(r.out) {
+			t.Errorf("a build waited without naming the holder:\n%s", r.out)
+		}
+		total += ran(r.out)
+	}
+	if total != runs {
+		t.Errorf("the builds ran %d runs in all, want each of the %d once", total, runs)
+	}
+	siteFiles(t, filepath.Join(dir, "book"))
+	if n := checkStore(t, dir, 0); n != runs {
+		t.Errorf("the store holds %d records, want %d", n, runs)
+	}
+}
