@@ -49,9 +49,13 @@ func staleEntries(dir string) []string {
 		if !ok || !e.IsDir() {
 			continue
 		}
-		digits, _, _ := strings.Cut(rest, "-")
+		// Only names that runPrefix made: litbook-run-PID-TOKEN. Older
+		// litbooks named their run directories litbook-run-RANDOM, and
+		// RANDOM is no process ID: reading it as one would remove the
+		// directories of a build that is running.
+		digits, _, found := strings.Cut(rest, "-")
 		pid, err := strconv.Atoi(digits)
-		if err != nil || pid <= 0 || pid == os.Getpid() {
+		if !found || err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
 		if unix.Kill(pid, 0) == unix.ESRCH {
