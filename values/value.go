@@ -111,7 +111,7 @@ func (v Value) allEqual() bool {
 // String returns the text prose shows for v: a scalar, or a distribution
 // whose trials are all equal, as its one value ("4096", "812 ms"); a
 // numeric distribution as its range with an en dash ("812–950 ms",
-// "812 ms–1.02 s"); a string distribution as its distinct values in trial
+// "812 ms–1.02 s"), or as one value if both ends print alike; a string distribution as its distinct values in trial
 // order ("ok, failed"), at most three of them ("a, b, c and 2 more").
 func (v Value) String() string {
 	n := v.Len()
@@ -128,6 +128,11 @@ func (v Value) String() string {
 	if strings.Contains(his, ",") && !strings.Contains(los, ",") {
 		// Both ends alike: "4,303–50,377", not "4303–50,377".
 		los = groupFrom(los, 4)
+	}
+	if los == his {
+		// Trials that differ only below the printed precision: "501 ms",
+		// not "501–501 ms". The tooltip still gives min, median and max.
+		return los
 	}
 	return formatRange(los, his)
 }

@@ -206,6 +206,8 @@ func TestRange(t *testing.T) {
 		{Value{kind: Percent, perTrial: true, nums: []float64{0.01, 45}}, "<0.1%–45%"},
 		{Value{kind: Bytes, perTrial: true, nums: []float64{812, 4096}}, "812_bytes–4_KiB"},
 		{Value{kind: String, perTrial: true, strs: []string{"a", "b", "a", "c", "d"}}, "a, b, c and 1 more"},
+		{Value{kind: Duration, perTrial: true, nums: []float64{501.02e6, 501.4e6}}, "501_ms"},
+		{Value{kind: Percent, perTrial: true, nums: []float64{0.01, 0.02}}, "<0.1%"},
 	} {
 		if got := tc.v.String(); got != nb(tc.want) {
 			t.Errorf("%v %v: String() = %q, want %q", tc.v.kind, tc.v.nums, got, nb(tc.want))
