@@ -428,3 +428,29 @@ func TestConcurrentBuilds(t *testing.T) {
 		t.Errorf("the store holds %d records, want %d", n, runs)
 	}
 }
+
+// TestGigabyteOfOutput builds a book whose run prints a gigabyte: the
+// build succeeds, counts every byte, and litbook's peak memory stays far
+// below what holding the output would take.
+func TestGigabyteOfOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("prints a gigabyte")
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\n```console run=flood timeout=5m\n$ head -c 1000000000 /dev/zero\n```\n")
+	cmd, out := litbookCmd(dir, tmp, "build")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+	t.Logf("peak RSS of litbook build with 1 GB of output: %d MiB", peak>>20)
+	if page, _ := os.ReadFile(filepath.Join(dir, "book", "a.html")); !bytes.Contains(page, []byte("1,000,000,000")) {
+		t.Errorf("the page does not count the gigabyte")
+	}
+	// The race detector multiplies litbook's own memory; a gigabyte
+	// buffered would exceed this in any case.
+	if peak > 400<<20 {
+		t.Errorf("peak RSS %d MiB", peak>>20)
+	}
+}
