@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -191,4 +192,20 @@ func TestServeBurstOneRebuild(t *testing.T) {
 		t.Errorf("the rebuild missed the last file written")
 	}
 	s.stop(t)
+}
+
+// TestServeLoopbackByDefault: without -addr, or with a port alone, serve
+// listens on the loopback interface only.
+func TestServeLoopbackByDefault(t *testing.T) {
+	o := cmdServe.Flags(flag.NewFlagSet("serve", flag.ContinueOnError))
+	for _, addr := range []string{o.addr, ":3000", ":0"} {
+		got, err := listenAddr(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, _, _ := net.SplitHostPort(got)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			t.Errorf("-addr %q listens on %s, not on loopback", addr, got)
+		}
+	}
 }
