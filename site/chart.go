@@ -47,13 +47,6 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 		all = append(all, finite(s.Values)...)
 		labelW = max(labelW, utf8.RuneCountInString(shorten(s.Label)))
 	}
-	ax := newAxis(kind, all)
-	x0 := math.Round(min(max(float64(labelW)*chartCharW+20, 64), 220))
-	x1 := float64(chartWidth - chartRight)
-	xOf := func(v float64) float64 { return x0 + (v-ax.lo)/(ax.hi-ax.lo)*(x1-x0) }
-	bottom := float64(chartTop + len(series)*chartRow)
-	height := bottom + chartAxis
-
 	title := caption
 	if title == "" {
 		var labels []string
@@ -62,32 +55,17 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 		}
 		title = "Chart of " + joinAnd(labels)
 	}
-
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p(`<figure class="chart" id="%s">`+"\n", esc(id))
-	p(`<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %s" width="%d" height="%s" role="img" aria-labelledby="%s-title %s-desc">`+"\n",
-		chartWidth, num(height), chartWidth, num(height), esc(id), esc(id))
-	p(`<title id="%s-title">%s</title>`+"\n", esc(id), esc(title))
 	var desc []string
 	for _, s := range series {
 		desc = append(desc, s.Label+": "+seriesSummary(kind, s.Values))
 	}
-	p(`<desc id="%s-desc">%s</desc>`+"\n", esc(id), esc(strings.Join(desc, "; ")))
-
-	// Grid and axis.
-	p(`<g class="chart-grid" stroke="currentColor" stroke-opacity="0.15">`)
-	for _, t := range ax.ticks {
-		p(`<line x1="%s" y1="%d" x2="%s" y2="%s"/>`, num(xOf(t)), chartTop, num(xOf(t)), num(bottom))
-	}
-	p("</g>\n")
-	p(`<line class="chart-axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.4"/>`+"\n",
-		num(x0), num(bottom), num(x1), num(bottom))
-	p(`<g class="chart-ticks" fill="currentColor" font-size="11" text-anchor="middle">`)
-	for _, t := range ax.ticks {
-		p(`<text x="%s" y="%s">%s</text>`, num(xOf(t)), num(bottom+18), esc(values.Format(kind, t)))
-	}
-	p("</g>\n")
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	f := openFrame(p, frame{
+		class: "chart", id: id, title: title, desc: strings.Join(desc, "; "),
+		kind: kind, values: all, labelW: labelW, rows: len(series), rowH: chartRow,
+	})
+	x0, x1, xOf := f.x0, f.x1, f.xOf
 
 	// One row per series: the median's mark under the trials' dots.
 	for i, s := range series {
@@ -154,6 +132,53 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 	}
 	p("</table>\n</details>\n</figure>\n")
 	return template.HTML(b.String())
+}
+
+// frame is what a chart and a timeline share: a figure holding an SVG
+// with a title and a description, rows of equal height, and an x axis
+// with its grid and tick labels below the last row.
+type frame struct {
+	class, id, title, desc string
+	kind                   values.ValueKind // of the axis
+	values                 []float64        // the axis spans these
+	labelW                 int              // characters of the widest row label
+	rows                   int
+	rowH                   float64
+
+	// Set by openFrame: the plot's left and right ends, and where a value
+	// lies between them.
+	x0, x1 float64
+	xOf    func(float64) float64
+}
+
+// openFrame writes the start of f's figure through p, up to and including
+// the axis, and returns f with its geometry set.
+func openFrame(p func(string, ...any), f frame) frame {
+	ax := newAxis(f.kind, f.values)
+	f.x0 = math.Round(min(max(float64(f.labelW)*chartCharW+20, 64), 220))
+	f.x1 = float64(chartWidth - chartRight)
+	f.xOf = func(v float64) float64 { return f.x0 + (v-ax.lo)/(ax.hi-ax.lo)*(f.x1-f.x0) }
+	bottom := chartTop + float64(f.rows)*f.rowH
+	height := bottom + chartAxis
+	id := esc(f.id)
+	p(`<figure class="%s" id="%s">`+"\n", esc(f.class), id)
+	p(`<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %s" width="%d" height="%s" role="img" aria-labelledby="%s-title %s-desc">`+"\n",
+		chartWidth, num(height), chartWidth, num(height), id, id)
+	p(`<title id="%s-title">%s</title>`+"\n", id, esc(f.title))
+	p(`<desc id="%s-desc">%s</desc>`+"\n", id, esc(f.desc))
+	p(`<g class="chart-grid" stroke="currentColor" stroke-opacity="0.15">`)
+	for _, t := range ax.ticks {
+		p(`<line x1="%s" y1="%d" x2="%s" y2="%s"/>`, num(f.xOf(t)), chartTop, num(f.xOf(t)), num(bottom))
+	}
+	p("</g>\n")
+	p(`<line class="chart-axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.4"/>`+"\n",
+		num(f.x0), num(bottom), num(f.x1), num(bottom))
+	p(`<g class="chart-ticks" fill="currentColor" font-size="11" text-anchor="middle">`)
+	for _, t := range ax.ticks {
+		p(`<text x="%s" y="%s">%s</text>`, num(f.xOf(t)), num(bottom+18), esc(values.Format(f.kind, t)))
+	}
+	p("</g>\n")
+	return f
 }
 
 // chartLabel draws a row's label, right-aligned at x: cut short if it

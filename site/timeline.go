@@ -53,34 +53,15 @@ func timelineSVG(tl *values.Timeline, id, caption string) template.HTML {
 		number[e.lane][e.index] = k + 1
 	}
 
-	ax := newAxis(values.Duration, times)
-	x0 := min(max(float64(labelW)*chartCharW+20, 64), 220)
-	x1 := float64(chartWidth - chartRight)
-	xOf := func(v float64) float64 { return x0 + (v-ax.lo)/(ax.hi-ax.lo)*(x1-x0) }
-	bottom := float64(chartTop + len(tl.Lanes)*timelineLane)
-	height := bottom + chartAxis
-
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p(`<figure class="chart timeline" id="%s">`+"\n", esc(id))
-	p(`<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %s" width="%d" height="%s" role="img" aria-labelledby="%s-title %s-desc">`+"\n",
-		chartWidth, num(height), chartWidth, num(height), esc(id), esc(id))
-	p(`<title id="%s-title">%s</title>`+"\n", esc(id), esc("Timeline of run "+tl.Run))
-	p(`<desc id="%s-desc">%s</desc>`+"\n", esc(id), esc(fmt.Sprintf("%d events of %d commands over %s; the table below lists them in order.",
-		len(events), len(tl.Lanes), values.Format(values.Duration, tl.Span))))
-
-	p(`<g class="chart-grid" stroke="currentColor" stroke-opacity="0.15">`)
-	for _, t := range ax.ticks {
-		p(`<line x1="%s" y1="%d" x2="%s" y2="%s"/>`, num(xOf(t)), chartTop, num(xOf(t)), num(bottom))
-	}
-	p("</g>\n")
-	p(`<line class="chart-axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.4"/>`+"\n",
-		num(x0), num(bottom), num(x1), num(bottom))
-	p(`<g class="chart-ticks" fill="currentColor" font-size="11" text-anchor="middle">`)
-	for _, t := range ax.ticks {
-		p(`<text x="%s" y="%s">%s</text>`, num(xOf(t)), num(bottom+18), esc(values.Format(values.Duration, t)))
-	}
-	p("</g>\n")
+	f := openFrame(p, frame{
+		class: "chart timeline", id: id, title: "Timeline of run " + tl.Run,
+		desc: fmt.Sprintf("%d events of %d commands over %s; the table below lists them in order.",
+			len(events), len(tl.Lanes), values.Format(values.Duration, tl.Span)),
+		kind: values.Duration, values: times, labelW: labelW, rows: len(tl.Lanes), rowH: timelineLane,
+	})
+	x0, xOf := f.x0, f.xOf
 
 	for i, l := range tl.Lanes {
 		y := float64(chartTop+i*timelineLane) + timelineLane*0.6
