@@ -124,9 +124,12 @@ func ran(out string) int {
 // missing.
 func TestKill9MidBuild(t *testing.T) {
 	const runs = 6
-	iterations := 25
-	if testing.Short() {
-		iterations = 8
+	// LITBOOK_KILL_LOOPS runs it longer (100 in a row, in development).
+	iterations := 12
+	if n, err := strconv.Atoi(os.Getenv("LITBOOK_KILL_LOOPS")); err == nil && n > 0 {
+		iterations = n
+	} else if testing.Short() {
+		iterations = 4
 	}
 	dir, tmp := t.TempDir(), t.TempDir()
 	faultBook(t, dir, runs, 0)
