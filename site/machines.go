@@ -6,6 +6,7 @@ import (
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/store"
+	"github.com/litbook/litbook/values"
 )
 
 // MachinesPage lists the machines whose results the book's store holds,
@@ -17,6 +18,12 @@ type machinesView struct {
 	Machines []machineRow
 	Runs     []machineRunRow
 	None     bool // the store is empty
+	// RunTime is the wall time of every trial of the results this site
+	// shows that the machine building it measured, added up: about what a
+	// build that ran them all took, since races run alone. Trials counts
+	// them; zero when this machine measured none.
+	RunTime string
+	Trials  int
 }
 
 type machineRow struct {
@@ -54,6 +61,7 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 	}
 	infos := ix.Machines()
 	col := map[string]int{}
+	var total time.Duration
 	for i, mi := range infos {
 		m := mi.Machine
 		fs := m.FS
@@ -97,6 +105,15 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 			}
 		}
 		v.Runs = append(v.Runs, row)
+		if rec != nil && store.SameMachine(rec.Machine, this) {
+			for _, t := range rec.Trials {
+				total += t.Duration
+				v.Trials++
+			}
+		}
+	}
+	if v.Trials > 0 {
+		v.RunTime = values.Format(values.Duration, total.Seconds())
 	}
 	return v
 }
