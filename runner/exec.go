@@ -455,22 +455,32 @@ func limitFileSize(pid int, limit int64) {
 // with EFBIG, or a fork of the run failed because the run had as many
 // tasks as its cgroup allows.
 func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, cg *runCgroup) {
-	var notes []string
 	for i, c := range run.Commands {
-		if c.Pos != e.Pos {
+		cr := res.Commands[i]
+		if c.Pos != e.Pos || !cr.Done {
 			continue
 		}
-		cr := res.Commands[i]
-		if (cr.Done && cr.Exit == 128+int(unix.SIGXFSZ)) || bytes.Contains(bytes.ToLower(cr.Stderr.Data), []byte("file too large")) {
-			notes = append(notes, fmt.Sprintf("it reached the file size limit of %s (file-size-limit in book.toml's [build])", sizeString(env.fileSizeLimit)))
+		killed := cr.Exit == 128+int(unix.SIGXFSZ)
+		if killed || bytes.Contains(bytes.ToLower(cr.Stderr.Data), []byte("file too large")) {
+			// The limit is the cause: the hint to declare exit= is not.
+			how := fmt.Sprintf("exited with status %d", cr.Exit)
+			if killed {
+				how = "was killed by SIGXFSZ"
+			}
+			e.Msg = fmt.Sprintf("command %s: it reached the file size limit of %s (file-size-limit in book.toml's [build])", how, sizeString(env.fileSizeLimit))
 		}
 	}
-	if cg.hitLimit() {
-		notes = append(notes, fmt.Sprintf("the run reached its limit of %d processes and threads, and a fork failed (process-limit in book.toml's [build])", env.processLimit))
+	if !cg.hitLimit() {
+		return
 	}
-	if len(notes) > 0 {
-		e.Msg += ": " + strings.Join(notes, "; ")
+	note := fmt.Sprintf("the run reached its limit of %d processes and threads, and a fork failed (process-limit in book.toml's [build])", env.processLimit)
+	for i, c := range run.Commands {
+		if cr := res.Commands[i]; c.Pos == e.Pos && cr.Done && !errors.Is(e, ErrTimeout) {
+			e.Msg = fmt.Sprintf("command exited with status %d: %s", cr.Exit, note)
+			return
+		}
 	}
+	e.Msg += ": " + note
 }
 
 // sizeString prints n bytes in the largest binary unit that divides it.

@@ -64,6 +64,7 @@ func TestForkBombBounded(t *testing.T) {
 	if e == nil || !strings.Contains(e.Msg, "limit of 50 processes") || e.Pos != b.Runs[0].Commands[0].Pos {
 		t.Errorf("got error %v, want the process limit reported at %s", e, b.Runs[0].Commands[0].Pos)
 	}
+	t.Logf("the bomb: %v", e)
 	out := strings.Fields(string(res[0].Commands[0].Stdout.Data))
 	if len(out) == 0 || len(out) >= 50 {
 		t.Errorf("the bomb started %d processes, want fewer than the limit of 50", len(out))
