@@ -232,11 +232,19 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 		}
 		args = append(args, "./"+p.Name)
 	}
+	// go build's work directory goes in one litbook removes, however go
+	// ends: killed when the build is cancelled, go leaves its own. Named
+	// as run directories are, it is removed after a kill -9 of litbook too.
+	gotmp, err := os.MkdirTemp(r.tempDir(), runPrefix(os.Getpid())+"go-")
+	if err != nil {
+		return nil, err
+	}
+	defer removeAll(gotmp)
 	cmd := exec.CommandContext(ctx, r.goCmd(), args...)
 	cmd.Dir = src
 	// The book's programs are built as their own module, whatever
 	// workspace surrounds the book.
-	cmd.Env = append(os.Environ(), "GOWORK=off")
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTMPDIR="+gotmp)
 	// Cancelling kills go build and the compilers it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }

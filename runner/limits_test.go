@@ -156,3 +156,44 @@ func TestStaleRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelledBuildLeavesNoWorkDir cancels a go build in the middle of
+// compiling: go's work directory in TMPDIR must go with it.
+func TestCancelledBuildLeavesNoWorkDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build with an empty cache")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("GOCACHE", t.TempDir()) // nothing cached: compiling takes a while
+	ch := &model.Chapter{Path: "chapters/a.md", Slug: "a"}
+	src := "package main\n\nimport (\n\t_ \"net/http\"\n\t_ \"encoding/xml\"\n)\n\nfunc main() {}\n"
+	p := &model.Program{Name: "slow", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 1},
+		Files: []*model.File{{Name: "main.go", Source: []byte(src), Lines: []int{2, 3, 4, 5, 6, 7, 8, 9}}}}
+	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}, Programs: []*model.Program{p}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := (&Runner{}).Build(ctx, b, b.Programs)
+		done <- err
+	}()
+	// Wait until go build has made its work directory and is compiling.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m1, _ := filepath.Glob(filepath.Join(tmp, "go-build*"))
+		m2, _ := filepath.Glob(filepath.Join(tmp, "*", "go-build*"))
+		if len(m1)+len(m2) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("go build made no work directory in TMPDIR")
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the cancelled build succeeded")
+	}
+	if m, _ := filepath.Glob(filepath.Join(tmp, "*")); len(m) > 0 {
+		t.Errorf("go build's work directory was left: %v", m)
+	}
+}
