@@ -245,8 +245,14 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 	// The book's programs are built as their own module, whatever
 	// workspace surrounds the book.
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTMPDIR="+gotmp)
-	// Cancelling kills go build and the compilers it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Cancelling kills go build and the compilers it started. A litbook
+	// killed with SIGKILL cancels nothing: the kernel kills go build then
+	// (Pdeathsig), or it would go on writing binaries into bin while the
+	// next build builds there. Its compilers end with the package they
+	// compile, as go build starts no more. (Pdeathsig follows the thread
+	// that started go build, and litbook locks no goroutine to a thread,
+	// so no thread of litbook's exits before litbook does.)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	var output bytes.Buffer

@@ -452,3 +452,47 @@ func TestGigabyteOfOutput(t *testing.T) {
 		t.Errorf("peak RSS %d MiB", peak>>20)
 	}
 }
+
+// TestKill9MidCompile kills litbook with SIGKILL while go build compiles
+// the book's programs: go build must die with it. Left running, it would
+// go on writing binaries into the work directory that the next build is
+// building in, and that build's runs could execute a stale program.
+func TestKill9MidCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build with an empty cache")
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\n```go program=slow\npackage main\n\nimport (\n\t_ \"net/http\"\n\t_ \"encoding/xml\"\n)\n\nfunc main() {}\n```\n\n```console run=slow\n$ slow\n```\n")
+	bin := filepath.Join(dir, ".litbook", "bin")
+	cmd, out := litbookCmd(dir, tmp, "build")
+	cmd.Env = append(cmd.Env, "GOCACHE="+t.TempDir()) // nothing cached: compiling takes a while
+	// go build's compilers, and go build itself should the test fail.
+	t.Cleanup(func() {
+		for _, s := range []string{bin, tmp} {
+			for _, pid := range processesWith(s) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); len(processesWith(tmp)) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("go build never started compiling:\n%s", out)
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	// go build's command line names the binaries' directory; its
+	// compilers', the work directory in tmp. Those finish the package
+	// they are compiling and stop: no go build is left to start more.
+	for deadline := time.Now().Add(10 * time.Second); len(processesWith(bin)) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("go build outlived litbook by 10 s: %v", processesWith(bin))
+		}
+	}
+}
