@@ -337,8 +337,8 @@ func TestStoringFails(t *testing.T) {
 }
 
 // TestDiskFull publishes a site on a small tmpfs that is full: the build
-// fails saying why, the old site and the store are as they were, and
-// nothing of the new site is left.
+// fails naming the site and the file it could not write, the old site and
+// the store are as they were, and nothing of the new site is left.
 func TestDiskFull(t *testing.T) {
 	disk := filepath.Join(t.TempDir(), "disk")
 	if err := os.Mkdir(disk, 0o755); err != nil {
@@ -368,7 +368,7 @@ func TestDiskFull(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%d bytes free: the build succeeded:\n%s", room, out)
 		}
-		if !regexp.MustCompile(`writing the site \S+/book: .*no space left on device`).MatchString(out.String()) {
+		if !regexp.MustCompile(`writing the site \S+/book: write \S+/\.book\.tmp-\d+/\S+: no space left on device`).MatchString(out.String()) {
 			t.Errorf("%d bytes free: the error does not say why:\n%s", room, out)
 		}
 		sameFiles(t, "site", snapshot(t, filepath.Join(dir, "book")), site0)
@@ -454,9 +454,10 @@ func TestGigabyteOfOutput(t *testing.T) {
 }
 
 // TestKill9MidCompile kills litbook with SIGKILL while go build compiles
-// the book's programs: go build must die with it. Left running, it would
+// the book's programs: go build must die with it (left running, it would
 // go on writing binaries into the work directory that the next build is
-// building in, and that build's runs could execute a stale program.
+// building in, and that build's runs could execute a stale program), and
+// the next build removes go build's work directory.
 func TestKill9MidCompile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build with an empty cache")
@@ -494,5 +495,14 @@ func TestKill9MidCompile(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("go build outlived litbook by 10 s: %v", processesWith(bin))
 		}
+	}
+	// The next build, with the build cache, removes the killed build's go
+	// work directory.
+	next, out := litbookCmd(dir, tmp, "build")
+	if err := next.Run(); err != nil {
+		t.Fatalf("the build after the kill failed: %v\n%s", err, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "litbook-run-*")); len(left) > 0 {
+		t.Errorf("left in TMPDIR: %v", left)
 	}
 }
