@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,13 +92,9 @@ func cgroupDir(mountpoint, root, p string) string {
 	return filepath.Join(mountpoint, rel)
 }
 
+// hasWord reports whether the comma-separated list holds w.
 func hasWord(list, w string) bool {
-	for _, x := range strings.Split(list, ",") {
-		if x == w {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(strings.Split(list, ","), w)
 }
 
 // writableCgroup reports whether litbook may make children of dir.
@@ -113,11 +110,11 @@ func enablePids(dir string) bool {
 	if err != nil {
 		return false
 	}
-	if hasWord(strings.ReplaceAll(strings.TrimSpace(string(sub)), " ", ","), "pids") {
+	if slices.Contains(strings.Fields(string(sub)), "pids") {
 		return true
 	}
 	ctrls, _ := os.ReadFile(filepath.Join(dir, "cgroup.controllers"))
-	if !hasWord(strings.ReplaceAll(strings.TrimSpace(string(ctrls)), " ", ","), "pids") {
+	if !slices.Contains(strings.Fields(string(ctrls)), "pids") {
 		return false
 	}
 	return os.WriteFile(filepath.Join(dir, "cgroup.subtree_control"), []byte("+pids"), 0) == nil
@@ -125,10 +122,9 @@ func enablePids(dir string) bool {
 
 // runCgroup is the cgroups of one run; a nil *runCgroup does nothing.
 type runCgroup struct {
-	v2       string // the run's cgroup v2 directory, or ""
-	pids     string // the directory whose pids.max bounds the run, or ""
-	v1       string // the run's cgroup v1 pids directory, or ""
-	maxTasks int
+	v2   string // the run's cgroup v2 directory, or ""
+	pids string // the directory whose pids.max bounds the run, or ""
+	v1   string // the run's cgroup v1 pids directory, or ""
 }
 
 // join makes cgroups named for token under d, bounds them to maxTasks
@@ -137,7 +133,7 @@ type runCgroup struct {
 // run's processes are born inside. It returns nil if no cgroup could be
 // made.
 func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
-	cg := &runCgroup{maxTasks: maxTasks}
+	cg := &runCgroup{}
 	name := runPrefix(os.Getpid()) + token
 	limit := []byte(strconv.Itoa(maxTasks))
 	procs := []byte(strconv.Itoa(pid))
@@ -175,13 +171,10 @@ func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
 	return cg
 }
 
-// limited reports whether the run's task count is bounded.
-func (cg *runCgroup) limited() bool { return cg != nil && cg.pids != "" }
-
 // hitLimit reports whether a fork or clone of the run failed because the
 // run had maxTasks tasks already.
 func (cg *runCgroup) hitLimit() bool {
-	if !cg.limited() {
+	if cg == nil || cg.pids == "" {
 		return false
 	}
 	ev, err := os.ReadFile(filepath.Join(cg.pids, "pids.events"))

@@ -106,7 +106,8 @@ func TestCgroupKillsAtOnce(t *testing.T) {
 
 // TestStaleRemoved: a litbook killed with SIGKILL leaves its run
 // directories, and its run cgroups with whatever still runs in them; the
-// next Run removes them, and kills those processes.
+// next Run removes them, in every hierarchy it makes them in, and kills
+// those processes, and leaves those of live processes alone.
 func TestStaleRemoved(t *testing.T) {
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
@@ -121,20 +122,35 @@ func TestStaleRemoved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var staleCgroup string
-	if cg := findCgroups(); cg.v2 != "" {
-		staleCgroup = filepath.Join(cg.v2, prefix+"z")
-		if err := os.Mkdir(staleCgroup, 0o755); err != nil {
-			t.Fatal(err)
+	// In each hierarchy litbook makes run cgroups in: a dead litbook's,
+	// with a process still in it, and a live process's, empty.
+	d := findCgroups()
+	type planted struct{ stale, live, sleep string }
+	var cgroups []planted
+	for i, dir := range []string{d.v2, d.v1Pids} {
+		if dir == "" {
+			continue
 		}
-		sleeper := exec.Command("sleep", "3161")
+		c := planted{filepath.Join(dir, prefix+"z"), filepath.Join(dir, runPrefix(os.Getppid())+"w"), "sleep " + strconv.Itoa(3161+i)}
+		sleeper := exec.Command("sleep", strconv.Itoa(3161+i))
 		if err := sleeper.Start(); err != nil {
 			t.Fatal(err)
 		}
 		go sleeper.Wait()
-		if err := os.WriteFile(filepath.Join(staleCgroup, "cgroup.procs"), []byte(strconv.Itoa(sleeper.Process.Pid)), 0); err != nil {
+		t.Cleanup(func() { // the live one, and the stale one should the test fail
+			_ = sleeper.Process.Kill()
+			(&runCgroup{v1: c.stale}).remove()
+			(&runCgroup{v1: c.live}).remove()
+		})
+		for _, cg := range []string{c.stale, c.live} {
+			if err := os.Mkdir(cg, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(c.stale, "cgroup.procs"), []byte(strconv.Itoa(sleeper.Process.Pid)), 0); err != nil {
 			t.Fatal(err)
 		}
+		cgroups = append(cgroups, c)
 	}
 	b := book(t, "true")
 	if res := runBook(t, context.Background(), &Runner{TempDir: tmp}, b)[0]; res.Err != nil {
@@ -146,13 +162,15 @@ func TestStaleRemoved(t *testing.T) {
 	if _, err := os.Stat(liveDir); err != nil {
 		t.Errorf("the run directory of a live process was removed: %v", err)
 	}
-	if staleCgroup != "" {
-		if _, err := os.Stat(staleCgroup); !os.IsNotExist(err) {
-			t.Errorf("the run cgroup of a dead litbook is still there: %v", err)
+	for _, c := range cgroups {
+		if _, err := os.Stat(c.stale); !os.IsNotExist(err) {
+			t.Errorf("the run cgroup %s of a dead litbook is still there: %v", c.stale, err)
 		}
-		time.Sleep(100 * time.Millisecond)
-		if pids := alive("sleep 3161"); len(pids) > 0 {
-			t.Errorf("a process of a dead litbook's run survived: %v", pids)
+		if _, err := os.Stat(c.live); err != nil {
+			t.Errorf("the run cgroup of a live process was removed: %v", err)
+		}
+		if pids := alive(c.sleep); len(pids) > 0 {
+			t.Errorf("a process of a dead litbook's run survived in %s: %v", c.stale, pids)
 		}
 	}
 }
