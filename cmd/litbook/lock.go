@@ -33,7 +33,7 @@ func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), erro
 	}
 	info := filepath.Join(root, filepath.FromSlash(lockInfo))
 	told := false
-	for {
+	for polls := 0; ; polls++ {
 		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
 			break
@@ -43,13 +43,18 @@ func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), erro
 			return nil, fmt.Errorf("locking %s: %w", root, err)
 		}
 		if !told {
+			// A holder writes who it is just after it takes the lock and
+			// removes it just before it lets go: between the two, wait a
+			// poll or two for it rather than name nobody.
 			holder, _ := os.ReadFile(info)
 			h := strings.TrimSpace(string(holder))
-			if h == "" {
+			if h == "" && polls >= 10 {
 				h = "another litbook"
 			}
-			fmt.Fprintf(w, "waiting for %s to finish (lock on the book directory; holder in %s)\n", h, lockInfo)
-			told = true
+			if h != "" {
+				fmt.Fprintf(w, "waiting for %s to finish (lock on the book directory; holder in %s)\n", h, lockInfo)
+				told = true
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -60,8 +65,13 @@ func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), erro
 	}
 	// Only information for the next build that waits: failing to write
 	// it changes nothing.
+	// It is renamed into place, so that a waiter never reads it half
+	// written.
 	if err := os.MkdirAll(filepath.Dir(info), 0o755); err == nil {
-		_ = os.WriteFile(info, fmt.Appendf(nil, "%s (pid %d, since %s)\n", what, os.Getpid(), time.Now().Format("15:04:05")), 0o644)
+		tmp := fmt.Sprintf("%s.%d", info, os.Getpid())
+		if os.WriteFile(tmp, fmt.Appendf(nil, "%s (pid %d, since %s)\n", what, os.Getpid(), time.Now().Format("15:04:05")), 0o644) == nil {
+			_ = os.Rename(tmp, info)
+		}
 	}
 	return func() {
 		_ = os.Remove(info)
