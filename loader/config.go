@@ -35,6 +35,7 @@ type tomlConfig struct {
 		Language    string   `toml:"language"`
 		Description string   `toml:"description"`
 		Chapters    []string `toml:"chapters"`
+		Appendices  []string `toml:"appendices"`
 	} `toml:"book"`
 	Build struct {
 		BuildDir      string `toml:"build-dir"`
@@ -52,6 +53,9 @@ type config struct {
 	model.Config
 	chapters   []string
 	chapterPos []model.Pos // parallel to chapters; zero when globbed
+	// appendices follow the chapters, unnumbered among them (A, B, ...).
+	appendices  []string
+	appendixPos []model.Pos
 }
 
 // loadConfig reads and validates root/book.toml. A nil config means the file
@@ -131,6 +135,10 @@ func loadConfig(root string) (*config, error) {
 	for i, ch := range tc.Book.Chapters {
 		c.chapters = append(c.chapters, ch)
 		c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("book.chapters[%d]", i)])
+	}
+	for i, ch := range tc.Book.Appendices {
+		c.appendices = append(c.appendices, ch)
+		c.appendixPos = append(c.appendixPos, pos[fmt.Sprintf("book.appendices[%d]", i)])
 	}
 	return c, errs.Err()
 }

@@ -20,6 +20,7 @@ func FuzzChapter(f *testing.F) {
 		f.Add(string(data))
 	}
 	f.Add("```go program=x\npackage main\n```\n")
+	f.Add("```go program=x hidden\npackage main\n```\n\n`=timeline(r)`\n\n```console run=r\n$ x\n```\n")
 	f.Add("```console run=r exit=1 timeout=1s exclusive\n$ a &\n$ b \\\n c\n```\n")
 	f.Add("- item\n\n  ```go program=y file=z.go\n  package main\n  ```\n")
 	f.Add("> ```console run\n> $ x\n")
@@ -69,6 +70,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add("[build]\noutput-limit = -1\ngo-mod = \"/x\"\n")
 	f.Add("[build]\nfile-size-limit = 0\nprocess-limit = 99999999999999999999\n")
 	f.Add("[Build]\nbuild-dir = 1\n[book]\nchapters = [\"a.md\", 2]\n")
+	f.Add("[book]\nappendices = [\"chapters/a.md\", \"chapters/a.md\", \"../b.md\"]\n")
+	f.Add("[book]\nchapters = [\"chapters/a.md\"]\nappendices = [\"chapters/a.md\"]\n")
 	f.Fuzz(func(t *testing.T, config string) {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {

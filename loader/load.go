@@ -58,7 +58,7 @@ func Load(dir string) (*Book, error) {
 	var errs model.ErrorList
 	errs.Append(err)
 	root := b.Root
-	paths, positions := chapterPaths(root, cfg, &errs)
+	paths, positions, appendix := chapterPaths(root, cfg, &errs)
 	parsed := parseChapters(root, paths)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
@@ -68,6 +68,7 @@ func Load(dir string) (*Book, error) {
 			continue
 		}
 		ch, doc, st := parsed[i].ch, parsed[i].doc, parsed[i].st
+		ch.Appendix = appendix[i]
 		if other, dup := slugs[ch.Slug]; dup {
 			errs.Add(positions[i], "chapter %q has the same file name as %q: both would be %s.html", p, other, ch.Slug)
 			continue
@@ -187,62 +188,65 @@ func insideBook(root, rel string) error {
 }
 
 // chapterPaths returns the chapters in reading order, slash-separated and
-// relative to root, each with the position that named it. Paths that escape
-// the book directory are reported and dropped.
-func chapterPaths(root string, cfg *config, errs *model.ErrorList) ([]string, []model.Pos) {
-	if cfg.chapters == nil {
-		matches, _ := filepath.Glob(filepath.Join(root, "chapters", "*.md"))
-		sort.Strings(matches)
-		var paths []string
-		var pos []model.Pos
-		for _, m := range matches {
-			p := "chapters/" + filepath.Base(m)
-			at := model.Pos{File: p}
-			if err := insideBook(root, p); err != nil {
-				errs.Add(at, "chapter %q %v", p, err)
-				continue
-			}
-			paths = append(paths, p)
-			pos = append(pos, at)
-		}
-		return paths, pos
-	}
-	var paths []string
-	var pos []model.Pos
+// relative to root, each with the position that named it and whether it is
+// an appendix: those of [book] appendices, after all the others. Without a
+// chapters list, the chapters are chapters/*.md by name, less the
+// appendices. Paths that escape the book directory are reported and
+// dropped.
+func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []string, pos []model.Pos, appendix []bool) {
 	seen := map[string]bool{}
-	for i, p := range cfg.chapters {
-		at := cfg.chapterPos[i]
+	add := func(p string, at model.Pos, isAppendix bool) {
 		clean := path.Clean(filepath.ToSlash(p))
 		switch {
 		case p == "":
 			errs.Add(at, "empty chapter path")
-			continue
+			return
 		case filepath.IsAbs(p) || path.IsAbs(clean):
 			errs.Add(at, "chapter path %q must be relative to the book directory", p)
-			continue
+			return
 		case clean == ".." || strings.HasPrefix(clean, "../"):
 			errs.Add(at, "chapter path %q escapes the book directory", p)
-			continue
+			return
 		case path.Ext(clean) != ".md":
 			errs.Add(at, "chapter path %q is not a Markdown (.md) file", p)
-			continue
+			return
 		case seen[clean]:
 			errs.Add(at, "chapter %q is listed twice", p)
-			continue
+			return
 		}
 		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(clean))); errors.Is(err, os.ErrNotExist) {
 			errs.Add(at, "chapter %q does not exist", p)
-			continue
+			return
 		}
 		if err := insideBook(root, clean); err != nil {
 			errs.Add(at, "chapter path %q %v", p, err)
-			continue
+			return
 		}
 		seen[clean] = true
 		paths = append(paths, clean)
 		pos = append(pos, at)
+		appendix = append(appendix, isAppendix)
 	}
-	return paths, pos
+	if cfg.chapters == nil {
+		appendices := map[string]bool{}
+		for _, p := range cfg.appendices {
+			appendices[path.Clean(filepath.ToSlash(p))] = true
+		}
+		matches, _ := filepath.Glob(filepath.Join(root, "chapters", "*.md"))
+		sort.Strings(matches)
+		for _, m := range matches {
+			if p := "chapters/" + filepath.Base(m); !appendices[p] {
+				add(p, model.Pos{File: p}, false)
+			}
+		}
+	}
+	for i, p := range cfg.chapters {
+		add(p, cfg.chapterPos[i], false)
+	}
+	for i, p := range cfg.appendices {
+		add(p, cfg.appendixPos[i], true)
+	}
+	return paths, pos, appendix
 }
 
 // usedPrograms returns the programs of r's chapter that r may call, sorted

@@ -73,7 +73,11 @@ func dump(b *Book, err error) string {
 	c := b.Config
 	fmt.Fprintf(&s, "book %q authors=%q lang=%s build-dir=%s timeout=%s output-limit=%d\n", c.Title, c.Authors, c.Language, c.BuildDir, c.Timeout, c.OutputLimit)
 	for _, ch := range b.Chapters {
-		fmt.Fprintf(&s, "chapter %s slug=%s title=%q\n", ch.Path, ch.Slug, ch.Title)
+		appendix := ""
+		if ch.Appendix {
+			appendix = " appendix"
+		}
+		fmt.Fprintf(&s, "chapter %s slug=%s title=%q%s\n", ch.Path, ch.Slug, ch.Title, appendix)
 		for _, p := range ch.Programs {
 			fmt.Fprintf(&s, "  program %s at %s\n", p.Name, p.Pos)
 			for _, f := range p.Files {

@@ -51,10 +51,13 @@ const (
 
 // Chapter is one Markdown file of the book.
 type Chapter struct {
-	Path   string // relative to the book root, slash-separated: chapters/02-append.md
-	Slug   string // file name without extension: 02-append; the page is Slug + ".html"
-	Title  string // text of the first level-1 heading, or Slug
-	Source []byte
+	Path  string // relative to the book root, slash-separated: chapters/02-append.md
+	Slug  string // file name without extension: 02-append; the page is Slug + ".html"
+	Title string // text of the first level-1 heading, or Slug
+	// Appendix is set for the chapters of book.toml's appendices: they
+	// come after the others and are lettered, not numbered.
+	Appendix bool
+	Source   []byte
 	// Programs and Runs defined in this chapter, in source order.
 	Programs []*Program
 	Runs     []*Run

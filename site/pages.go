@@ -72,7 +72,7 @@ type page struct {
 	BookDescription string
 	Authors         string // "Ann, Bob and Carol"
 	Assets          assets
-	Contents        []navItem // every chapter: on the title page and the print page only
+	Contents        navList // every chapter: on the title page and the print page only
 	Prev, Next      *navItem
 	Chapter         *model.Chapter
 	Content         template.HTML // the chapter, rendered
@@ -88,6 +88,26 @@ type assets struct {
 // navItem is a link to a page of the book.
 type navItem struct {
 	Title, Href string
+	Appendix    bool
+}
+
+// navList is the book's chapters in reading order, appendices last.
+type navList []navItem
+
+// Chapters returns the numbered chapters of l.
+func (l navList) Chapters() []navItem { return l.filter(false) }
+
+// Appendices returns the lettered chapters of l.
+func (l navList) Appendices() []navItem { return l.filter(true) }
+
+func (l navList) filter(appendix bool) []navItem {
+	var out []navItem
+	for _, it := range l {
+		if it.Appendix == appendix {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // pageURL is the relative URL of a chapter's page; relative so that the
@@ -150,9 +170,9 @@ func render(in Input, dir string, hl *highlighter) error {
 			Index: IndexPage, Print: PrintPage,
 		},
 	}
-	contents := make([]navItem, len(b.Chapters))
+	contents := make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		contents[i] = navItem{Title: ch.Title, Href: pageURL(ch.Slug)}
+		contents[i] = navItem{Title: ch.Title, Href: pageURL(ch.Slug), Appendix: ch.Appendix}
 	}
 	write := func(name string, p *page) error {
 		var buf bytes.Buffer
@@ -268,9 +288,9 @@ func render(in Input, dir string, hl *highlighter) error {
 	pr.Kind = "print"
 	pr.Title = b.Config.Title
 	pr.Measured = measured
-	pr.Contents = make([]navItem, len(b.Chapters))
+	pr.Contents = make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		pr.Contents[i] = navItem{Title: ch.Title, Href: "#" + printID(ch, "")}
+		pr.Contents[i] = navItem{Title: ch.Title, Href: "#" + printID(ch, ""), Appendix: ch.Appendix}
 	}
 	if err := writePrintPage(tmpl, &pr, b, parts, outs, filepath.Join(dir, PrintPage)); err != nil {
 		return err

@@ -370,3 +370,29 @@ func recordsOf(results []*model.Result) []*model.Record {
 	}
 	return records
 }
+
+// TestAppendices checks that appendices are lettered after the numbered
+// chapters: in the sidebar's data, on the title page and on the print page.
+func TestAppendices(t *testing.T) {
+	b := writeBook(t, map[string]string{
+		"book.toml":          "[book]\nchapters = [\"chapters/a.md\"]\nappendices = [\"chapters/z.md\"]\n",
+		"chapters/a.md":      "# First\n",
+		"chapters/z.md":      "# Syntax\n",
+		"chapters/notes.txt": "",
+	})
+	out := filepath.Join(t.TempDir(), "book")
+	if err := Write(Input{Book: b}, out); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, readSite(t, out, "toc.js"), "toc.js", `litbookTOC([["First","a.html",[]],["Syntax","z.html",[],1]]);`)
+	for _, name := range []string{"index.html", "print.html"} {
+		page := readSite(t, out, name)
+		numbered, lettered, ok := strings.Cut(page, `<ol class="toc appendices" type="A">`)
+		if !ok {
+			t.Fatalf("%s has no lettered list of appendices", name)
+		}
+		if !strings.Contains(numbered, ">First</a>") || strings.Contains(numbered, ">Syntax</a>") || !strings.Contains(lettered, ">Syntax</a>") {
+			t.Errorf("%s: the appendix is not listed apart from the chapters", name)
+		}
+	}
+}

@@ -20,8 +20,9 @@ const TOCScript = "toc.js"
 //go:embed assets/toc.js
 var tocCode string
 
-// tocEntry is a chapter in toc.js: [title, href, [[section, id], ...]].
-type tocEntry [3]any
+// tocEntry is a chapter in toc.js: [title, href, [[section, id], ...]],
+// with a fourth element, 1, for an appendix.
+type tocEntry []any
 
 // sections returns the level-2 headings of doc with their ids.
 func sections(doc ast.Node, src []byte) [][2]string {
@@ -48,6 +49,9 @@ func tocJS(b *loader.Book, secs [][][2]string) ([]byte, error) {
 			s = [][2]string{}
 		}
 		entries[i] = tocEntry{ch.Title, pageURL(ch.Slug), s}
+		if ch.Appendix {
+			entries[i] = append(entries[i], 1)
+		}
 	}
 	var buf bytes.Buffer
 	buf.WriteString(tocCode)

@@ -12,6 +12,7 @@ var litbookTOC = function (chapters) {
   var current = null;
   chapters.forEach(function (c) {
     var li = document.createElement("li");
+    if (c[3]) { li.className = "appendix"; }
     var a = document.createElement("a");
     a.href = c[1];
     a.textContent = c[0];
@@ -20,7 +21,7 @@ var litbookTOC = function (chapters) {
     try { href = decodeURIComponent(href.replace(/^\.\//, "")); } catch (e) { /* keep it */ }
     if (href === here) {
       a.setAttribute("aria-current", "page");
-      li.className = "current";
+      li.className += " current";
       current = a;
       if (c[2].length) {
         var sub = document.createElement("ol");
