@@ -150,7 +150,7 @@
 // process of a machine, so events of different commands compare, and the
 // timeline starts at the earliest event, so no origin needs agreeing on.
 // Lines without t= are not events, and a command that printed none has
-// no lane.
+// no lane. A timeline draws at most 500 events.
 //
 // # Formatting
 //

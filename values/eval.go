@@ -713,6 +713,11 @@ func (v Value) mapNums(kind ValueKind, f func(float64) float64) Value {
 	return out
 }
 
+// maxTimelineEvents bounds a timeline: a figure of more events is not
+// one a reader can follow, and a program's output could hold tens of
+// thousands.
+const maxTimelineEvents = 500
+
 // timeline evaluates timeline(RUN): every line of a command's stdout
 // that starts with a t=DURATION token is an event. Programs print their
 // own clock (CLOCK_MONOTONIC is shared by every process of the machine),
@@ -726,6 +731,7 @@ func (ev *evaluator) timeline(n *timelineNode) (*Timeline, error) {
 	tr := rec.Trials[0]
 	tl := &Timeline{Run: n.run, Trials: len(rec.Trials)}
 	first := math.Inf(1)
+	events := 0
 	for i, c := range tr.Commands {
 		data := c.Stdout.Data
 		if c.Stdout.Truncated() {
@@ -747,6 +753,7 @@ func (ev *evaluator) timeline(n *timelineNode) (*Timeline, error) {
 			at := d.Seconds()
 			first = min(first, at)
 			lane.Events = append(lane.Events, Event{At: at, Label: strings.TrimSpace(label)})
+			events++
 		}
 		if len(lane.Events) == 0 {
 			continue
@@ -757,6 +764,9 @@ func (ev *evaluator) timeline(n *timelineNode) (*Timeline, error) {
 			lane.Label = fmt.Sprintf("command %d", i+1)
 		}
 		tl.Lanes = append(tl.Lanes, lane)
+	}
+	if events > maxTimelineEvents {
+		return nil, ev.errorf(n.off, "timeline(%s): its commands printed %d events; a timeline draws at most %d, so print fewer t= lines", n.run, events, maxTimelineEvents)
 	}
 	if len(tl.Lanes) == 0 {
 		return nil, ev.errorf(n.off, "timeline(%s): no command of run %s printed an event: a line that starts with t=DURATION, such as \"t=1.25ms checked: absent\"", n.run, n.run)

@@ -2,6 +2,7 @@ package values
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/litbook/litbook/model"
@@ -116,6 +117,7 @@ func fixture() map[string]*model.Record {
 				ran(0, ms, "t=2h0m1.0004s stat: absent\nt=2h0m1.001s created\n", ""),
 				ran(0, 0, "", ""),
 			}, dur: 2 * ms}),
+		"chatty":   record("chatty", []cmdSpec{{text: "tick"}}, trial{cmds: []model.CommandResult{ran(0, ms, strings.Repeat("t=1ms tick\n", 501), "")}, dur: ms}),
 		"badclock": record("badclock", []cmdSpec{{text: "claim"}}, trial{cmds: []model.CommandResult{ran(0, ms, "t=soon created\n", "")}, dur: ms}),
 	}
 }
