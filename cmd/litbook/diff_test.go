@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -27,7 +28,8 @@ func TestDiff(t *testing.T) {
 		}
 	}
 	write("book.toml", "[book]\n")
-	write("chapters/a.md", "# A\n\n```console run=r trials=2\n$ echo n=3\n```\n\nIt printed `=r.n == 3`, twice `=2 * r.n`.\n")
+	write("chapters/a.md", "# A\n\n```console run=r trials=2\n$ echo n=3\n```\n\nIt printed `=r.n == 3`, twice `=2 * r.n`.\n\n"+
+		"```console run=only\n$ echo m=1\n```\n\nOnly here: `=only.m`.\n")
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"build", dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("build: %s", stderr.String())
@@ -44,10 +46,15 @@ func TestDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	ix, err := store.Load(dir)
-	if err != nil || len(ix.Entries) != 1 {
+	if err != nil || len(ix.Entries) != 2 {
 		t.Fatalf("store: %v, %d entries", err, len(ix.Entries))
 	}
-	rec, err := ix.Entries[0].Record(b.Runs[0])
+	// The other machine measured run r only.
+	entry := ix.Entries[0]
+	if entry.RunID != b.Runs[0].ID {
+		entry = ix.Entries[1]
+	}
+	rec, err := entry.Record(b.Runs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +86,16 @@ func TestDiff(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff output lacks %q:\n%s", want, out)
+		}
+	}
+	// A run only this machine measured: its column widths vary with the
+	// durations, so match loosely.
+	for _, want := range []string{
+		`run only +1 trial, \S+ each +not measured`,
+		`=only\.m +1 +— +measured on A only`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("diff output does not match %q:\n%s", want, out)
 		}
 	}
 	if code := run(context.Background(), []string{"diff", "-C", dir, "sparc"}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), `no machine matches "sparc"`) {
