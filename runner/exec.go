@@ -467,7 +467,9 @@ func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execE
 			if killed {
 				how = "was killed by SIGXFSZ"
 			}
-			e.Msg = fmt.Sprintf("command %s: it reached the file size limit of %s (file-size-limit in book.toml's [build])", how, sizeString(env.fileSizeLimit))
+			// A program may lower its own limit (the book's write-loop
+			// chapter does), so name litbook's without blaming it.
+			e.Msg = fmt.Sprintf("command %s: it reached a file size limit (litbook's is %s, file-size-limit in book.toml's [build]; a program may set a lower one)", how, sizeString(env.fileSizeLimit))
 		}
 	}
 	if !cg.hitLimit() {

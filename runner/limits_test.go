@@ -22,7 +22,7 @@ func TestFileSizeLimit(t *testing.T) {
 	res := runBook(t, context.Background(), &Runner{FileSizeLimit: 10000}, b)
 	for i, r := range res[:2] {
 		e := r.Err
-		if e == nil || !strings.Contains(e.Msg, "file size limit of 10000 bytes") || e.Pos != b.Runs[i].Commands[0].Pos {
+		if e == nil || !strings.Contains(e.Msg, "file size limit (litbook's is 10000 bytes") || e.Pos != b.Runs[i].Commands[0].Pos {
 			t.Errorf("run %d: got error %v, want the file size limit reported at %s", i+1, e, b.Runs[i].Commands[0].Pos)
 			continue
 		}
