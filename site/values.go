@@ -131,19 +131,7 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 	}
 	e := node.(*loader.ChartBlock).Expr
 	out, err := x.outcome(e)
-	if err == nil && out.Timeline != nil {
-		x.charts++
-		caption := fmt.Sprintf("The events that the commands of run %s printed, in time from the first; the table lists them in order.", out.Timeline.Run)
-		if n := out.Timeline.Trials; n > 1 {
-			caption = fmt.Sprintf("The events that the commands of run %s printed in trial 1 of %d, the transcript shown, in time from the first; the table lists them in order.", out.Timeline.Run, n)
-		}
-		if p := x.provenance(e, out.Runs); p != "" {
-			caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
-		}
-		svg := timelineSVG(out.Timeline, x.id(fmt.Sprintf("chart-%d", x.charts)), caption)
-		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", chartView{SVG: svg, Expr: e.Expr.Src})
-	}
-	if err != nil || out.Chart == nil {
+	if err != nil || out.Chart == nil && out.Timeline == nil {
 		v := chartView{Unknown: true, Expr: e.Expr.Src, Reason: "not measured"}
 		if err != nil {
 			v.Reason = err.Msg
@@ -151,14 +139,32 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", v)
 	}
 	x.charts++
-	caption := chartCaption(out.Chart)
-	if len(out.Runs) > 0 {
-		if p := x.provenance(e, out.Runs); p != "" {
-			caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
-		}
+	id := x.id(fmt.Sprintf("chart-%d", x.charts))
+	caption := ""
+	if out.Timeline != nil {
+		caption = timelineCaption(out.Timeline)
+	} else {
+		caption = chartCaption(out.Chart)
 	}
-	svg := chartSVG(out.Chart, x.id(fmt.Sprintf("chart-%d", x.charts)), caption)
+	if p := x.provenance(e, out.Runs); p != "" {
+		caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
+	}
+	var svg template.HTML
+	if out.Timeline != nil {
+		svg = timelineSVG(out.Timeline, id, caption)
+	} else {
+		svg = chartSVG(out.Chart, id, caption)
+	}
 	return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", chartView{SVG: svg, Expr: e.Expr.Src})
+}
+
+// timelineCaption describes a timeline in words, naming the trial it
+// draws when the run has several.
+func timelineCaption(tl *values.Timeline) string {
+	if tl.Trials > 1 {
+		return fmt.Sprintf("The events that the commands of run %s printed in trial 1 of %d, the transcript shown, in time from the first; the table lists them in order.", tl.Run, tl.Trials)
+	}
+	return fmt.Sprintf("The events that the commands of run %s printed, in time from the first; the table lists them in order.", tl.Run)
 }
 
 // chartCaption describes a chart in words: "Each dot is one trial; the
