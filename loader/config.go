@@ -18,15 +18,6 @@ import (
 // ConfigFile is the name of a book's configuration file.
 const ConfigFile = "book.toml"
 
-// Defaults for keys that book.toml leaves out.
-const (
-	DefaultBuildDir      = "book"
-	DefaultTimeout       = 60 * time.Second
-	DefaultOutputLimit   = 1 << 20
-	DefaultFileSizeLimit = model.DefaultFileSizeLimit
-	DefaultProcessLimit  = model.DefaultProcessLimit
-)
-
 // tomlConfig mirrors book.toml; unknown keys are errors.
 type tomlConfig struct {
 	Book struct {
@@ -84,10 +75,10 @@ func loadConfig(root string) (*config, error) {
 		Description:   tc.Book.Description,
 		BuildDir:      tc.Build.BuildDir,
 		GoMod:         tc.Build.GoMod,
-		Timeout:       DefaultTimeout,
-		OutputLimit:   DefaultOutputLimit,
-		FileSizeLimit: DefaultFileSizeLimit,
-		ProcessLimit:  DefaultProcessLimit,
+		Timeout:       model.DefaultTimeout,
+		OutputLimit:   model.DefaultOutputLimit,
+		FileSizeLimit: model.DefaultFileSizeLimit,
+		ProcessLimit:  model.DefaultProcessLimit,
 	}}
 	if c.Title == "" {
 		c.Title = filepath.Base(root)
@@ -96,7 +87,7 @@ func loadConfig(root string) (*config, error) {
 		c.Language = "en"
 	}
 	if c.BuildDir == "" {
-		c.BuildDir = DefaultBuildDir
+		c.BuildDir = model.DefaultBuildDir
 	}
 	if tc.Build.Timeout != "" {
 		d, err := time.ParseDuration(tc.Build.Timeout)

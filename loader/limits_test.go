@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/litbook/litbook/model"
 )
 
 func TestRunLimits(t *testing.T) {
@@ -11,7 +13,7 @@ func TestRunLimits(t *testing.T) {
 		toml            string
 		fileSize, procs int64
 	}{
-		{"", DefaultFileSizeLimit, DefaultProcessLimit},
+		{"", model.DefaultFileSizeLimit, model.DefaultProcessLimit},
 		{"[build]\nfile-size-limit = 1000\nprocess-limit = 64\n", 1000, 64},
 	} {
 		dir := t.TempDir()

@@ -39,8 +39,17 @@ type Config struct {
 	ProcessLimit int64
 }
 
-// Defaults of the run limits in Config.
+// Defaults of Config, for keys that book.toml leaves out. This is their
+// only home: the loader fills them in, and the runner falls back on them
+// for a Book made without the loader.
 const (
+	DefaultBuildDir = "book"
+	// DefaultTimeout is long enough for the slowest experiment of a
+	// tutorial, short enough that a hung program is noticed.
+	DefaultTimeout = 60 * time.Second
+	// DefaultOutputLimit keeps transcripts readable and litbook's memory
+	// bounded.
+	DefaultOutputLimit = 1 << 20
 	// DefaultFileSizeLimit is generous: it stops a runaway program from
 	// filling the disk, not an experiment.
 	DefaultFileSizeLimit = 1 << 30

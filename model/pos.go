@@ -78,22 +78,48 @@ func (l *ErrorList) Add(pos Pos, format string, args ...any) {
 	*l = append(*l, Errorf(pos, format, args...))
 }
 
-// Append adds err to the list, flattening an ErrorList or a joined error,
-// and wrapping any other error without a position.
+// Append adds err to the list, flattening an ErrorList, an *Error and
+// errors joined with errors.Join (or any error with Unwrap() []error),
+// however deeply nested, and wrapping any other error without a position.
 func (l *ErrorList) Append(err error) {
-	if err == nil {
+	switch e := err.(type) {
+	case nil:
+		return
+	case ErrorList:
+		*l = append(*l, e...)
+		return
+	case *Error:
+		*l = append(*l, e)
+		return
+	case interface{ Unwrap() []error }:
+		for _, inner := range e.Unwrap() {
+			l.Append(inner)
+		}
 		return
 	}
+	// A wrapped list or position (fmt.Errorf("...: %w", list)) keeps its
+	// positions; the wrapping text is lost, as go/scanner's would be.
 	var list ErrorList
-	var e *Error
+	var one *Error
 	switch {
 	case errors.As(err, &list):
 		*l = append(*l, list...)
-	case errors.As(err, &e):
-		*l = append(*l, e)
+	case errors.As(err, &one):
+		*l = append(*l, one)
 	default:
 		*l = append(*l, &Error{Msg: err.Error(), Err: err})
 	}
+}
+
+// Unwrap returns the list's errors, so that errors.Is and errors.As look
+// into each of them: errors.Is(list, runner.ErrTimeout) holds when any run
+// of the list timed out.
+func (l ErrorList) Unwrap() []error {
+	out := make([]error, len(l))
+	for i, e := range l {
+		out[i] = e
+	}
+	return out
 }
 
 func (l ErrorList) Len() int      { return len(l) }

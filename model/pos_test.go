@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -37,5 +38,33 @@ func TestErrorList(t *testing.T) {
 	}
 	if !errors.Is(l[0], cause) {
 		t.Error("Error does not unwrap to its cause")
+	}
+}
+
+func TestErrorListJoinedAndUnwrap(t *testing.T) {
+	sentinel := errors.New("sentinel")
+	a := &Error{Pos: Pos{File: "a.md", Line: 1}, Msg: "a"}
+	b := &Error{Pos: Pos{File: "b.md", Line: 2}, Msg: "b", Err: sentinel}
+	c := errors.New("plain")
+	var l ErrorList
+	l.Append(errors.Join(a, errors.Join(ErrorList{b}, c)))
+	if len(l) != 3 {
+		t.Fatalf("Append of joined errors kept %d, want 3: %v", len(l), l)
+	}
+	if l[0] != a || l[1] != b || l[2].Msg != "plain" || l[2].Err != c {
+		t.Errorf("Append flattened to %#v", l)
+	}
+	if !errors.Is(l.Err(), sentinel) {
+		t.Error("errors.Is does not see a sentinel inside the list")
+	}
+	var one *Error
+	if !errors.As(l.Err(), &one) || one != a {
+		t.Errorf("errors.As found %v, want the first error", one)
+	}
+	wrapped := fmt.Errorf("context: %w", ErrorList{a, b})
+	var m ErrorList
+	m.Append(wrapped)
+	if len(m) != 2 {
+		t.Errorf("Append of a wrapped list kept %d, want 2", len(m))
 	}
 }
