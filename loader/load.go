@@ -49,7 +49,10 @@ func open(dir string) (*Book, *config, error) {
 }
 
 // Load reads the book whose book.toml is in dir. On error it returns a
-// model.ErrorList with every independent problem it found.
+// model.ErrorList with every independent problem it found and, when
+// book.toml could be read, the book as far as it loaded, so that a build
+// can go on with the chapters that have no error (a chapter that could not
+// be read is left out).
 func Load(dir string) (*Book, error) {
 	b, cfg, err := open(dir)
 	if b == nil {
@@ -116,10 +119,7 @@ func Load(dir string) (*Book, error) {
 	if len(paths) == 0 && len(errs) == 0 {
 		errs.Add(model.Pos{File: ConfigFile}, "the book has no chapters: list them in [book] chapters, or put .md files in chapters/")
 	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return b, errs.Err()
 }
 
 // parsedChapter is a chapter read and parsed on its own, before the book

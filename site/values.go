@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/litbook/litbook/claims"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/values"
@@ -43,7 +44,7 @@ func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
 	if x.records == nil {
 		return nil, &model.Error{Pos: e.Pos, Msg: "not measured"}
 	}
-	return x.book.Evaluate(e, x.records)
+	return claims.Evaluate(x.book, e, x.records)
 }
 
 // runHref links to the transcript of run name in the chapter of e.

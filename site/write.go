@@ -277,3 +277,25 @@ func realPath(p string) string {
 	}
 	return filepath.Join(realPath(parent), filepath.Base(p))
 }
+
+// RemoveLeftovers removes the temporary files that a build killed by
+// SIGKILL leaves behind: the site it was rendering beside the build
+// directory out (.book.tmp-*), the old site it was removing (.book.old-*),
+// and the highlight cache it was writing in the work directory. The names
+// are those Write gives them. Call it only while holding the book's
+// lock: then no other build is writing them.
+func RemoveLeftovers(root, out string) {
+	parent, base := filepath.Split(filepath.Clean(out))
+	var left []string
+	for _, pattern := range []string{
+		filepath.Join(parent, "."+base+".tmp-*"),
+		filepath.Join(parent, "."+base+".old-*"),
+		filepath.Join(root, WorkDir, "site", "*.tmp-*"),
+	} {
+		m, _ := filepath.Glob(pattern)
+		left = append(left, m...)
+	}
+	for _, p := range left {
+		_ = os.RemoveAll(p)
+	}
+}

@@ -205,3 +205,10 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fs.PrintDefaults()
 	}
 }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/pipeline"
 	"github.com/litbook/litbook/site"
 )
 
@@ -67,13 +68,30 @@ type builtSite struct {
 	dir  string // absolute
 }
 
+// builder returns the pipeline set up as the command line asks, reporting
+// on e.
+func builder(e *env, o *options, holder string) (*pipeline.Builder, *progress) {
+	p := newProgress(e.stderr)
+	return &pipeline.Builder{
+		Jobs:      o.jobs,
+		Rerun:     o.rerun,
+		Frozen:    o.frozen,
+		KeepGoing: true,
+		Holder:    holder,
+		Log:       e.stderr,
+		Progress:  p,
+	}, p
+}
+
 // buildSite does what build does: it measures the book in bookDir, checks
 // its links and writes its site. Errors are a model.ErrorList positioned at
 // the lines of the book where they can be; serve shows them.
 func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtSite, error) {
 	var out string
 	var links *site.Links
-	m, done, err := measure(ctx, e, o, bookDir, "litbook build", func(b *loader.Book) error {
+	bd, p := builder(e, o, "litbook build")
+	defer p.Stop()
+	bd.Prepare = func(b *loader.Book) error {
 		out = o.buildDir
 		if out == "" {
 			out = b.Config.BuildDir
@@ -84,25 +102,26 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		if err := site.Check(b, out); err != nil {
 			return err
 		}
-		removeLeftovers(b.Root, out)
+		site.RemoveLeftovers(b.Root, out)
 		var err error
 		links, err = checkLinks(ctx, b, o, out)
 		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	defer done()
-	if err := site.Write(site.Input{Book: m.book, Records: m.records, Store: m.index, Machine: m.machine, Links: links}, out); err != nil {
+	bd.Publish = func(r *pipeline.Result) error {
+		err := site.Write(site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: links}, out)
 		var list model.ErrorList
 		var one *model.Error
-		if !errors.As(err, &list) && !errors.As(err, &one) {
+		if err != nil && !errors.As(err, &list) && !errors.As(err, &one) {
 			// A file system's error names a file of the temporary site.
 			err = fmt.Errorf("writing the site %s: %w", out, err)
 		}
+		return err
+	}
+	r, err := bd.Build(ctx, bookDir)
+	if err != nil {
 		return nil, err
 	}
-	return &builtSite{book: m.book, dir: out}, nil
+	return &builtSite{book: r.Book, dir: out}, nil
 }
 
 // checkLinks checks the links of b, and its external links if asked.
@@ -135,15 +154,14 @@ line. With -rerun, everything runs again.`,
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		_, done, err := measure(ctx, e, o, bookDir, "litbook test", func(b *loader.Book) error {
+		bd, p := builder(e, o, "litbook test")
+		defer p.Stop()
+		bd.Prepare = func(b *loader.Book) error {
 			_, err := checkLinks(ctx, b, o, "")
 			return err
-		})
-		if err != nil {
-			return err
 		}
-		done()
-		return nil
+		_, err := bd.Build(ctx, bookDir)
+		return err
 	},
 }
 
@@ -166,7 +184,7 @@ and the book's .litbook work directory (generated sources and binaries).`,
 		if err != nil {
 			return err
 		}
-		unlock, err := lockBook(ctx, b.Root, "litbook clean", e.stderr)
+		unlock, err := pipeline.Lock(ctx, b.Root, "litbook clean", e.stderr)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/litbook/litbook/claims"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner"
@@ -228,7 +229,7 @@ func runSummary(s *side, i int) string {
 // evalSide evaluates x against one machine's records: the text to show,
 // whether it could be evaluated, and for a claim whether it holds.
 func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, ok, holds bool) {
-	out, err := b.Evaluate(x, s.records)
+	out, err := claims.Evaluate(b, x, s.records)
 	if err != nil {
 		return "—", false, false
 	}

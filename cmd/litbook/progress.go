@@ -72,7 +72,8 @@ func (p *progress) draw() {
 }
 
 // event receives runner events; the runner serializes calls.
-func (p *progress) event(e runner.Event) {
+// Event implements pipeline.Progress.
+func (p *progress) Event(e runner.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e.Kind {
@@ -114,8 +115,9 @@ func (p *progress) event(e runner.Event) {
 	}
 }
 
-// stop ends the status line. It is safe to call more than once.
-func (p *progress) stop() {
+// Stop ends the status line (pipeline.Progress). It is safe to call more than
+// once.
+func (p *progress) Stop() {
 	p.stopOnce.Do(func() {
 		close(p.quit)
 		p.wg.Wait()

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/litbook/litbook/site"
+	"github.com/litbook/litbook/runner"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,10 +23,10 @@ const lockInfo = ".litbook/lock"
 // lockPoll is how often a build waiting for the lock tries again.
 const lockPoll = 100 * time.Millisecond
 
-// lockBook takes root's build lock, waiting while another litbook holds it
+// Lock takes root's build lock, waiting while another litbook holds it
 // (saying who, once, on w) until ctx is done. what describes this process
 // to the next one that waits. The returned function releases the lock.
-func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), error) {
+func Lock(ctx context.Context, root, what string, w io.Writer) (func(), error) {
 	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: root, Err: err}
@@ -59,7 +59,7 @@ func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), erro
 		select {
 		case <-ctx.Done():
 			unix.Close(fd)
-			return nil, errors.New("interrupted while waiting for the book's lock: nothing was changed")
+			return nil, fmt.Errorf("%w while waiting for the book's lock: nothing was changed", runner.ErrInterrupted)
 		case <-time.After(lockPoll):
 		}
 	}
@@ -78,26 +78,4 @@ func lockBook(ctx context.Context, root, what string, w io.Writer) (func(), erro
 		_ = unix.Flock(fd, unix.LOCK_UN)
 		unix.Close(fd)
 	}, nil
-}
-
-// removeLeftovers removes the temporary files that a build killed by
-// SIGKILL leaves behind: the site it was rendering beside the build
-// directory out (.book.tmp-*), the old site it was removing (.book.old-*),
-// and the highlight cache it was writing in the work directory. The names
-// are those site.Write gives them. Call it only while holding the book's
-// lock: then no other build is writing them.
-func removeLeftovers(root, out string) {
-	parent, base := filepath.Split(filepath.Clean(out))
-	var left []string
-	for _, pattern := range []string{
-		filepath.Join(parent, "."+base+".tmp-*"),
-		filepath.Join(parent, "."+base+".old-*"),
-		filepath.Join(root, site.WorkDir, "site", "*.tmp-*"),
-	} {
-		m, _ := filepath.Glob(pattern)
-		left = append(left, m...)
-	}
-	for _, p := range left {
-		_ = os.RemoveAll(p)
-	}
 }

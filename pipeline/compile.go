@@ -1,0 +1,66 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
+)
+
+// builtFile records, per program, the hash of the sources it last compiled
+// from without error, so that a build compiles only what changed.
+const builtFile = ".litbook/built.json"
+
+func readBuilt(root string) map[string]string {
+	built := map[string]string{}
+	data, err := os.ReadFile(filepath.Join(root, builtFile))
+	if err == nil {
+		// A damaged file only means compiling again.
+		_ = json.Unmarshal(data, &built)
+	}
+	return built
+}
+
+func writeBuilt(root string, built map[string]string) error {
+	data, err := json.MarshalIndent(built, "", "  ")
+	if err != nil {
+		return err
+	}
+	return store.WriteFileAtomic(filepath.Join(root, builtFile), data)
+}
+
+// programHashes returns what each program of b compiles from, by name.
+func programHashes(b *model.Book, goVersion string) map[string]string {
+	gomod := b.Config.GoMod
+	if gomod == "" {
+		gomod = "go.mod"
+	}
+	var module []byte
+	for _, name := range []string{gomod, filepath.Join(filepath.Dir(gomod), "go.sum")} {
+		data, _ := os.ReadFile(filepath.Join(b.Root, filepath.FromSlash(name)))
+		module = fmt.Appendf(module, "%s %d\n%s", name, len(data), data)
+	}
+	out := make(map[string]string, len(b.Programs))
+	for _, prog := range b.Programs {
+		out[prog.Name] = programHash(prog, goVersion, module)
+	}
+	return out
+}
+
+// programHash identifies what prog compiles from: its files, the module it
+// is built in (module: go.mod and go.sum as programHashes reads them) and
+// the toolchain.
+func programHash(prog *model.Program, goVersion string, module []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n", goVersion, prog.Name)
+	h.Write(module)
+	for _, f := range prog.Files {
+		fmt.Fprintf(h, "%s %d\n%s", f.Name, len(f.Source), f.Source)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
