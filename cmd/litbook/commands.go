@@ -64,8 +64,9 @@ func externalFlag(fs *flag.FlagSet, o *options) {
 
 // builtSite is a site that buildSite wrote.
 type builtSite struct {
-	book *loader.Book
-	dir  string // absolute
+	book   *loader.Book
+	dir    string // absolute
+	result *pipeline.Result
 }
 
 // builder returns the pipeline set up as the command line asks, reporting
@@ -121,7 +122,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	if err != nil {
 		return nil, err
 	}
-	return &builtSite{book: r.Book, dir: out}, nil
+	return &builtSite{book: r.Book, dir: out, result: r}, nil
 }
 
 // checkLinks checks the links of b, and its external links if asked.

@@ -2,39 +2,43 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/litbook/litbook/pipeline"
 )
 
-// BenchmarkRebuild measures rebuilds of the bundled book with the litbook
-// binary, as a user runs it, in a copy of the book made once: the first
-// build there runs whatever the committed results/ lacks for this machine.
+// BenchmarkRebuild measures rebuilds of the bundled book through the
+// pipeline, in-process, as litbook build does them, in a copy of the book
+// made once: the first build there runs whatever the committed results/
+// lacks for this machine.
 //
 //	go test ./cmd/litbook -run '^$' -bench Rebuild -benchtime 20x
 //
 // Each sub-benchmark reports the median wall time of its rebuilds
 // (median-ms) and, per rebuild, how many times the go command was started
 // (go-calls, through a logging wrapper first on PATH), how many programs
-// were compiled and how many runs executed, read from litbook's summary.
+// were compiled and how many runs executed, as the pipeline's result
+// counts them.
 func BenchmarkRebuild(b *testing.B) {
-	root, bin, env := benchBook(b)
-	build := func(b *testing.B) (time.Duration, string) {
-		cmd := exec.Command(bin, "build", root)
-		cmd.Env = env
+	root := benchBook(b)
+	build := func(b *testing.B) (time.Duration, *pipeline.Result) {
 		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
 		start := time.Now()
-		if err := cmd.Run(); err != nil {
+		built, err := buildSite(context.Background(), &env{stdout: io.Discard, stderr: &stderr, bookArg: root}, &options{jobs: runtime.NumCPU()}, root)
+		if err != nil {
 			b.Fatalf("litbook build: %v\n%s", err, stderr.String())
 		}
-		return time.Since(start), stderr.String()
+		return time.Since(start), built.result
 	}
 	goCalls := func() int {
 		data, _ := os.ReadFile(filepath.Join(root, "go.log"))
@@ -48,11 +52,11 @@ func BenchmarkRebuild(b *testing.B) {
 			edit(i)
 			before := goCalls()
 			b.StartTimer()
-			d, out := build(b)
+			d, res := build(b)
 			times = append(times, d)
 			calls += goCalls() - before
-			compiled += count(out, `compiling (\d+) program`)
-			ran += count(out, `(?m)^(\d+) runs? (?:ok|\()`)
+			compiled += res.Compiled
+			ran += res.Ran
 		}
 		slices.Sort(times)
 		n := float64(len(times))
@@ -89,21 +93,10 @@ func BenchmarkRebuild(b *testing.B) {
 	})
 }
 
-// count returns the sum of the numbers captured by re in out.
-func count(out, re string) int {
-	n := 0
-	for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(out, -1) {
-		k, _ := strconv.Atoi(m[1])
-		n += k
-	}
-	return n
-}
-
-// benchBook copies the bundled book into a temporary directory, builds the
-// litbook binary, and builds the book once. It returns the book's root, the
-// binary, and an environment whose PATH starts with a go wrapper that logs
-// every call to go.log in the book.
-func benchBook(b *testing.B) (root, bin string, env []string) {
+// benchBook copies the bundled book into a temporary directory and builds
+// it once. It returns the book's root, and sets PATH to start with a go
+// wrapper that logs every call to go.log in the book.
+func benchBook(b *testing.B) (root string) {
 	b.Helper()
 	dir := b.TempDir()
 	root = filepath.Join(dir, "book")
@@ -114,10 +107,6 @@ func benchBook(b *testing.B) (root, bin string, env []string) {
 	cp := exec.Command("sh", "-c", `mkdir -p "$2" && cd "$1" && cp -R book.toml go.mod go.sum chapters "$2"/ && if [ -d results ]; then cp -R results "$2"/; fi`, "sh", repo, root)
 	if out, err := cp.CombinedOutput(); err != nil {
 		b.Fatalf("copying the book: %v\n%s", err, out)
-	}
-	bin = filepath.Join(dir, "litbook")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	// The wrapper sits in a GOROOT-like tree with the real VERSION file, as
 	// a real toolchain does, so that litbook can read the version without
@@ -145,11 +134,10 @@ func benchBook(b *testing.B) (root, bin string, env []string) {
 	if err := os.WriteFile(filepath.Join(wrap, "go"), []byte(script), 0o755); err != nil {
 		b.Fatal(err)
 	}
-	env = append(os.Environ(), "PATH="+wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
-	cmd := exec.Command(bin, "build", root)
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("first build: %v\n%s", err, out)
+	b.Setenv("PATH", wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stderr bytes.Buffer
+	if _, err := buildSite(context.Background(), &env{stdout: io.Discard, stderr: &stderr, bookArg: root}, &options{jobs: runtime.NumCPU()}, root); err != nil {
+		b.Fatalf("first build: %v\n%s", err, stderr.String())
 	}
-	return root, bin, env
+	return root
 }
