@@ -3,7 +3,7 @@
 // litbook owns into ProgramBlock and RunBlock nodes and fills the model:
 // programs assembled from their blocks, runs parsed from their transcripts.
 //
-//	b, err := loader.Load(dir)
+//	b, err := loader.Load(dir) // see the example of Load
 //
 // Every problem is reported with its position (book.toml:3:9,
 // chapters/02-append.md:47), and independent problems are reported together

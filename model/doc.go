@@ -5,11 +5,6 @@
 //
 // It is a leaf: plain structs, no behaviour that needs the loader, the runner
 // or the site. The loader fills a Book, the runner turns each Run into a
-// Result, and the site draws both:
-//
-//	book, err := loader.Load(dir)           // *loader.Book embeds *model.Book
-//	rn := &runner.Runner{}
-//	progs, err := rn.Build(ctx, book.Book)
-//	results, err := rn.Run(ctx, book.Book, progs)
-//	err = site.Write(book, results, buildDir)
+// Record of its trials' Results, and the site draws both; package pipeline
+// (see its Builder.Build example) strings the stages together.
 package model

@@ -1,8 +1,8 @@
 // Package runner builds a book's programs and executes its run blocks.
 //
-//	rn := runner.Runner{Jobs: 4}
-//	bin, err := rn.Build(ctx, book)             // one `go build` for every program
-//	results, err := rn.Run(ctx, book, bin)      // results[i] is book.Runs[i]
+//	rn := &runner.Runner{Jobs: 4}
+//	progs, err := rn.Build(ctx, book, book.Programs) // one `go build` for them all
+//	records, err := rn.Run(ctx, book, book.Runs, progs) // records[i] is of book.Runs[i]
 //
 // Build writes the programs into a generated module under WorkDir (the
 // book's .litbook directory) and compiles all of them with a single

@@ -1,7 +1,7 @@
 // Package site renders a loaded book and the results of its runs as a
 // static HTML site:
 //
-//	err := site.Write(book, results, buildDir)
+//	err := site.Write(site.Input{Book: b, Records: records, Store: ix, Machine: m}, buildDir)
 //
 // The site is a title page (index.html), one page per chapter (SLUG.html),
 // the whole book on one page for printing (print.html), a not-found page
