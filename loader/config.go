@@ -35,6 +35,9 @@ type tomlConfig struct {
 		OutputLimit   *int64 `toml:"output-limit"`
 		FileSizeLimit *int64 `toml:"file-size-limit"`
 		ProcessLimit  *int64 `toml:"process-limit"`
+		// RecordHostname puts the machine's name into its records, which
+		// are committed: off unless the author opts in.
+		RecordHostname bool `toml:"record-hostname"`
 	} `toml:"build"`
 }
 
@@ -123,6 +126,7 @@ func loadConfig(root string) (*config, error) {
 			errs.Add(pos["build.go-mod"], "go-mod %q: no such file", c.GoMod)
 		}
 	}
+	c.RecordHostname = tc.Build.RecordHostname
 	for i, ch := range tc.Book.Chapters {
 		c.chapters = append(c.chapters, ch)
 		c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("book.chapters[%d]", i)])

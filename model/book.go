@@ -37,6 +37,9 @@ type Config struct {
 	// ProcessLimit bounds the processes and threads of a run, where a pids
 	// cgroup can be made for it. Default 4096.
 	ProcessLimit int64
+	// RecordHostname records the machine's hostname in its results,
+	// which are committed and published. Default false.
+	RecordHostname bool
 }
 
 // Defaults of Config, for keys that book.toml leaves out. This is their

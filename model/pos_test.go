@@ -68,3 +68,24 @@ func TestErrorListJoinedAndUnwrap(t *testing.T) {
 		t.Errorf("Append of a wrapped list kept %d, want 2", len(m))
 	}
 }
+
+func TestKernelVersion(t *testing.T) {
+	for release, want := range map[string]string{
+		"6.18.44-fc-v1147":     "6.18.44",
+		"6.18.44-fc-v669":      "6.18.44",
+		"6.1.0-28-amd64":       "6.1.0",
+		"5.15.0-1051-azure":    "5.15.0",
+		"6.8.0":                "6.8.0",
+		"6.12.1.2-custom":      "6.12.1",
+		"4.19":                 "4.19",
+		"23.6.0":               "23.6.0",
+		"unknown":              "unknown",
+		"6.18.44+rpt-rpi-2712": "6.18.44",
+		"6.2.0-rc1":            "6.2.0",
+		"":                     "",
+	} {
+		if got := KernelVersion(release); got != want {
+			t.Errorf("KernelVersion(%q) = %q, want %q", release, got, want)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Record is what a run block produced: one Result per trial, with what
 // identifies the inputs they were measured from. The results store keeps
@@ -89,15 +92,46 @@ type FileInfo struct {
 	Mode string // "file", "dir", "symlink" or "other"
 }
 
-// Machine is where a result was measured. Together these fields are the
-// machine fingerprint that a result's validity depends on.
+// Machine is where a result was measured. The fields that plausibly change
+// what a run measures make its fingerprint (the rule is written in package
+// store's documentation); the others are recorded so that a reader can
+// tell, and are not keyed.
 type Machine struct {
-	OS         string // runtime.GOOS: linux
-	Kernel     string // uname release: 6.18.44-fc-v769
-	Arch       string // runtime.GOARCH: amd64
-	CPUs       int    // usable CPUs
-	FS         string // filesystem type of the run directory: ext4, tmpfs, ...
-	GoVersion  string // of the toolchain that built the programs: go1.26.8
-	Hostname   string // shown, not part of the fingerprint
-	RunDirRoot string // where run directories were made, e.g. /tmp
+	OS       string // runtime.GOOS: Linux
+	Kernel   string // uname release: 6.18.44-fc-v769; only KernelVersion is keyed
+	Arch     string // runtime.GOARCH: amd64
+	CPUs     int    // usable CPUs
+	CPUModel string // /proc/cpuinfo's model name: Intel(R) Xeon(R) Processor
+	FS       string // filesystem type of the run directory: ext4, tmpfs, ...
+	// Shells identifies the shells the book's runs use, /bin/sh first:
+	// "sh=dash@sha256:1a2b3c4d bash=bash 5.2.15(1)-release".
+	Shells    string
+	GoVersion string // of the toolchain that built the programs: go1.26.8
+
+	// Recorded, not keyed.
+	Hostname   string  // only where the book asks for it (record-hostname)
+	RunDirRoot string  // where run directories were made, e.g. /tmp
+	Load       float64 // the 1-minute load average when the build started
+	Litbook    string  // the litbook that measured: its version or VCS revision
+}
+
+// KernelVersion returns the kernel release without its local build
+// suffix: "6.18.44" for "6.18.44-fc-v1147". A kernel rebuilt from the same
+// release by the same recipe measures what it measured before.
+func KernelVersion(release string) string {
+	end, dots := 0, 0
+	for end < len(release) {
+		c := release[end]
+		if c == '.' && end > 0 && release[end-1] != '.' && dots < 2 {
+			dots++
+		} else if c < '0' || c > '9' {
+			break
+		}
+		end++
+	}
+	v := strings.TrimSuffix(release[:end], ".")
+	if v == "" {
+		return release
+	}
+	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -48,6 +49,10 @@ type Builder struct {
 	// Runner, if set, is called with the runner before it starts, to set
 	// what the builder does not: limits, a supervisor, another go command.
 	Runner func(*runner.Runner)
+
+	// Identity, if set, may change this machine's identity before any
+	// record is looked up or made: tests simulate other machines with it.
+	Identity func(*model.Machine)
 
 	// Prepare, if set, is called once the book has loaded, before
 	// anything compiles or runs, while the build holds the book's lock;
@@ -135,6 +140,22 @@ type state struct {
 	// failed to compile.
 	blocked map[*model.Run]bool
 	gover   string
+	shells  string // see identify
+}
+
+// identify completes what the runner knows of a machine with what depends
+// on the book and on litbook: the shells the book's runs call (keyed), the
+// hostname where the book asks for it, and litbook's own version
+// (recorded); then the Builder's Identity hook has its say.
+func (s *state) identify(m *model.Machine) {
+	m.Shells = s.shells
+	if s.res.Book.Config.RecordHostname {
+		m.Hostname, _ = os.Hostname()
+	}
+	m.Litbook = version()
+	if s.bd.Identity != nil {
+		s.bd.Identity(m)
+	}
 }
 
 func (bd *Builder) log() io.Writer {
@@ -234,10 +255,30 @@ func (s *state) plan() error {
 		s.errs.Append(err)
 		return s.errs
 	}
+	s.shells = shells(s.ctx, b)
+	s.identify(&mach)
 	ix, err := store.Load(b.Root)
 	if err != nil {
 		s.errs.Append(err)
 		return s.errs
+	}
+	if !bd.Frozen {
+		// Records stored under an earlier rule move to where this one
+		// looks for them: -frozen changes no file.
+		moved, err := store.Migrate(b.Root, ix, b.Config.RecordHostname)
+		for _, m := range moved {
+			fmt.Fprintf(bd.log(), "litbook: migrated %s\n", m)
+		}
+		if err != nil {
+			s.errs.Append(err)
+			return s.errs
+		}
+		if len(moved) > 0 {
+			if ix, err = store.Load(b.Root); err != nil {
+				s.errs.Append(err)
+				return s.errs
+			}
+		}
 	}
 	s.res.Machine, s.res.Index = mach, ix
 	for _, prob := range ix.Problems {
@@ -357,6 +398,10 @@ func (s *state) run(toRun []*model.Run, progs *runner.Programs) error {
 	s.rn.Done = func(rec *model.Record) {
 		rp := keys[rec.Run]
 		rec.Key, rec.Sources = rp.Key, rp.Sources
+		s.identify(&rec.Machine)
+		for _, t := range rec.Trials {
+			s.identify(&t.Machine)
+		}
 		if rec.Err() != nil {
 			return // a failure is reported, not stored: the next build tries again
 		}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -139,7 +140,6 @@ func machine(goVersion, runDirRoot string) model.Machine {
 	if err := unix.Uname(&u); err == nil {
 		kernel = unix.ByteSliceToString(u.Release[:])
 	}
-	host, _ := os.Hostname()
 	osName := runtime.GOOS
 	if osName == "linux" {
 		osName = "Linux"
@@ -149,9 +149,45 @@ func machine(goVersion, runDirRoot string) model.Machine {
 		Kernel:     strings.TrimSpace(kernel),
 		Arch:       runtime.GOARCH,
 		CPUs:       runtime.NumCPU(),
+		CPUModel:   cpuModel(),
 		FS:         fsType(runDirRoot),
 		GoVersion:  goVersion,
-		Hostname:   host,
 		RunDirRoot: runDirRoot,
+		Load:       loadAverage(),
 	}
+}
+
+// cpuModel returns the processor's model as /proc/cpuinfo names it: the
+// model name on x86, the hardware or the implementer and part on ARM.
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	fields := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if k = strings.TrimSpace(k); ok && fields[k] == "" {
+			fields[k] = strings.Join(strings.Fields(v), " ")
+		}
+	}
+	switch {
+	case fields["model name"] != "":
+		return fields["model name"]
+	case fields["Hardware"] != "":
+		return fields["Hardware"]
+	case fields["CPU implementer"] != "":
+		return "implementer " + fields["CPU implementer"] + " part " + fields["CPU part"]
+	}
+	return ""
+}
+
+// loadAverage returns the 1-minute load average: a busy machine measures
+// timings that an idle one would not.
+func loadAverage() float64 {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return 0
+	}
+	return math.Round(float64(si.Loads[0])/(1<<unix.SI_LOAD_SHIFT)*100) / 100
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
 	"github.com/litbook/litbook/values"
 )
 
@@ -129,11 +130,12 @@ func machineParts(m model.Machine) []string {
 	return parts
 }
 
-// sameMachine reports whether a and b have the same fingerprint (the
-// hostname is not part of it).
+// sameMachine reports whether a and b have the same fingerprint and
+// measured with the same Go in the same place: what is only recorded (the
+// hostname, the exact kernel build, the load, litbook's version) may
+// differ.
 func sameMachine(a, b model.Machine) bool {
-	a.Hostname, b.Hostname = "", ""
-	return a == b
+	return store.SameMachine(a, b) && a.GoVersion == b.GoVersion && a.RunDirRoot == b.RunDirRoot
 }
 
 // joinAnd joins words as prose: "A", "A and B", "A, B and C".

@@ -2,7 +2,7 @@
 // JSON files in the book's results/ directory: one directory per machine,
 // one file per run block.
 //
-//	results/linux-amd64-2cpu-ext4-6.18.44/01-append/seek.json
+//	results/linux-amd64-2cpu-ext4-6.18.44-aff5fa6b/01-append/seek.json
 //
 // A record is reused instead of running again when its key matches. The
 // key is a SHA-256 over everything that can change what a run measures:
@@ -13,8 +13,41 @@
 //     ...) and its transcript;
 //   - the name and every source file of each program the transcript calls;
 //   - the Go version that builds the programs;
-//   - the machine fingerprint: OS, kernel release, architecture, CPU count
-//     and the filesystem type of the directory runs are made in.
+//   - the machine fingerprint (below).
+//
+// # What identifies a machine
+//
+// The fingerprint holds what plausibly changes what a run measures, and
+// nothing else, so that the same machine is recognised after a reboot or
+// a kernel rebuild and a different one is never mistaken for it:
+//
+//   - the OS and the architecture;
+//   - the CPU model (/proc/cpuinfo) and the number of usable CPUs: races
+//     and timings depend on both;
+//   - the filesystem type of the directory runs are made in: the kernel's
+//     locking is per filesystem;
+//   - the kernel version without its local build suffix (6.18.44 of
+//     6.18.44-fc-v1147; see model.KernelVersion): a release changes the
+//     code a system call runs, a rebuild of it by the same recipe does
+//     not;
+//   - the shells the runs use: /bin/sh, which runs every transcript, and
+//     each shell a transcript calls (bash, dash, zsh...), by the binary the
+//     name resolves to and its version, or the binary's digest where the
+//     shell prints no version. Chapter 5 of the bundled book measures what
+//     the shell's buffering does.
+//
+// The Go version that builds the programs is keyed beside the fingerprint.
+// Recorded with every record but not keyed: the exact kernel release, the
+// load average when the build started (a busy machine times differently;
+// litbook diff shows it), litbook's own version, the directory runs were
+// made in, and the hostname only where book.toml asks for it
+// (record-hostname = true), since records are committed and published.
+//
+// The machine's directory under results/ names the readable part of the
+// fingerprint and a digest of all of it. Records stored under an earlier
+// rule (one directory per kernel build, with hostnames) are migrated by
+// the next build that is not -frozen: moved to the directory of this rule,
+// the newest record of a run winning, rekeyed and without hostname.
 //
 // The first four, without the machine and the Go version, are the record's
 // Sources: records of two machines with equal Sources measured the same

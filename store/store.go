@@ -73,18 +73,30 @@ func machineKey(sources, goVersion string, m model.Machine) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// fingerprint is the part of m that results depend on.
+// fingerprint is the part of m that results depend on: see the package
+// documentation for the rule. The Go version is keyed beside it.
 func fingerprint(m model.Machine) string {
-	return strings.Join([]string{m.OS, m.Kernel, m.Arch, fmt.Sprint(m.CPUs), m.FS}, "\x00")
+	return strings.Join([]string{m.OS, model.KernelVersion(m.Kernel), m.Arch, fmt.Sprint(m.CPUs), m.CPUModel, m.FS, m.Shells}, "\x00")
+}
+
+// legacyKey is machineKey under the first fingerprint rule (OS, full
+// kernel release, architecture, CPU count, filesystem), which records
+// stored before December 2026 carry; Migrate rewrites them.
+func legacyKey(sources, goVersion string, m model.Machine) string {
+	fp := strings.Join([]string{m.OS, m.Kernel, m.Arch, fmt.Sprint(m.CPUs), m.FS}, "\x00")
+	sum := sha256.Sum256([]byte(fmt.Sprintf("sources %s\ngo %s\nmachine %s\n", sources, goVersion, fp)))
+	return hex.EncodeToString(sum[:])
 }
 
 // SameMachine reports whether a and b have the same fingerprint.
 func SameMachine(a, b model.Machine) bool { return fingerprint(a) == fingerprint(b) }
 
 // MachineDir is the name of the directory that holds m's records: the
-// fingerprint, readable, e.g. linux-amd64-2cpu-ext4-6.18.44-fc-v769.
+// fingerprint, its readable part in words and the rest (CPU model, shells)
+// as a digest, e.g. linux-amd64-2cpu-ext4-6.18.44-1f2e3d4c.
 func MachineDir(m model.Machine) string {
-	name := fmt.Sprintf("%s-%s-%dcpu-%s-%s", m.OS, m.Arch, m.CPUs, m.FS, m.Kernel)
+	sum := sha256.Sum256([]byte(fingerprint(m)))
+	name := fmt.Sprintf("%s-%s-%dcpu-%s-%s-%x", m.OS, m.Arch, m.CPUs, m.FS, model.KernelVersion(m.Kernel), sum[:4])
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
@@ -272,7 +284,7 @@ func readEntry(p, rel string) (*Entry, *Problem) {
 	if len(f.Trials) == 0 {
 		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: no trials"}
 	}
-	if machineKey(f.Sources, f.Go, e.Machine) != f.Key {
+	if machineKey(f.Sources, f.Go, e.Machine) != f.Key && legacyKey(f.Sources, f.Go, e.Machine) != f.Key {
 		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: its key does not match its sources, Go version and machine"}
 	}
 	for _, t := range f.Trials {
@@ -493,17 +505,27 @@ type file struct {
 }
 
 type machine struct {
-	OS         string `json:"os"`
-	Kernel     string `json:"kernel"`
-	Arch       string `json:"arch"`
-	CPUs       int    `json:"cpus"`
-	FS         string `json:"fs"`
-	Hostname   string `json:"hostname"`
-	RunDirRoot string `json:"runDirRoot"`
+	OS         string  `json:"os"`
+	Kernel     string  `json:"kernel"`
+	Arch       string  `json:"arch"`
+	CPUs       int     `json:"cpus"`
+	CPUModel   string  `json:"cpuModel,omitempty"`
+	FS         string  `json:"fs"`
+	Shells     string  `json:"shells,omitempty"`
+	Hostname   string  `json:"hostname,omitempty"`
+	RunDirRoot string  `json:"runDirRoot"`
+	Load       float64 `json:"load,omitempty"`
+	Litbook    string  `json:"litbook,omitempty"`
+}
+
+func newMachine(m model.Machine) machine {
+	return machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, CPUModel: m.CPUModel, FS: m.FS, Shells: m.Shells,
+		Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
 }
 
 func (m machine) model(goVersion string) model.Machine {
-	return model.Machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, FS: m.FS, GoVersion: goVersion, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot}
+	return model.Machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, CPUModel: m.CPUModel, FS: m.FS, Shells: m.Shells,
+		GoVersion: goVersion, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
 }
 
 type trial struct {
@@ -589,7 +611,7 @@ func newFile(rec *model.Record, now time.Time) *file {
 	f := &file{
 		Format: Format, Run: rec.Run.ID, Source: rec.Run.Pos.String(), Key: rec.Key, Sources: rec.Sources,
 		Go: rec.GoVersion, Stored: now,
-		Machine: machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, FS: m.FS, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot},
+		Machine: newMachine(m),
 	}
 	for _, res := range rec.Trials {
 		t := trial{

@@ -57,7 +57,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err := Save(root, ix, rec); err != nil {
 		t.Fatal(err)
 	}
-	if want := "results/linux-amd64-2cpu-ext4-6.18.44/01-append/seek.json"; rec.Path != want {
+	if want := "results/linux-amd64-2cpu-ext4-6.18.44-aff5fa6b/01-append/seek.json"; rec.Path != want {
 		t.Errorf("Path = %q, want %q", rec.Path, want)
 	}
 	ix, err = Load(root)
@@ -100,11 +100,32 @@ func TestKey(t *testing.T) {
 	if k3, s3 := Key(run, cfg, "go1.27.0", here); k3 == key || s3 != sources {
 		t.Error("another Go version must change the key and not the sources")
 	}
-	// Hostname and where runs were made are shown, not part of the fingerprint.
+	// What is recorded but not keyed: the hostname, where runs were
+	// made, the kernel's local build suffix, the load and the litbook.
 	moved := here
 	moved.Hostname, moved.RunDirRoot = "other", "/var/tmp"
+	moved.Kernel, moved.Load, moved.Litbook = here.Kernel+"-fc-v1147", 7.5, "v0.2.0"
 	if k4, _ := Key(run, cfg, "go1.26.8", moved); k4 != key {
-		t.Error("hostname changed the key")
+		t.Error("a recorded-only field changed the key")
+	}
+	if MachineDir(moved) != MachineDir(here) || !SameMachine(moved, here) {
+		t.Error("a kernel rebuild of the same release is another machine")
+	}
+	// What is keyed besides the OS, architecture, CPU count, filesystem
+	// and kernel version.
+	for name, change := range map[string]func(*model.Machine){
+		"CPU model":      func(m *model.Machine) { m.CPUModel = "AMD EPYC 7763" },
+		"shells":         func(m *model.Machine) { m.Shells = "sh=dash@sha256:00000000" },
+		"kernel version": func(m *model.Machine) { m.Kernel = "6.18.45" },
+	} {
+		other := here
+		change(&other)
+		if k, _ := Key(run, cfg, "go1.26.8", other); k == key {
+			t.Errorf("another %s must change the key", name)
+		}
+		if MachineDir(other) == MachineDir(here) {
+			t.Errorf("another %s must be another machine directory", name)
+		}
 	}
 	// The run limits change the key only when they leave their defaults,
 	// so that records made before they existed stay valid.
@@ -245,8 +266,8 @@ func TestFindSourcesAndPrune(t *testing.T) {
 		paths = append(paths, e.Path)
 	}
 	want := []string{
-		"results/linux-amd64-2cpu-ext4-6.18.44/01-append/seek.json",
-		"results/linux-arm64-8cpu-tmpfs-6.1.0/01-append/seek.json",
+		"results/linux-amd64-2cpu-ext4-6.18.44-aff5fa6b/01-append/seek.json",
+		"results/linux-arm64-8cpu-tmpfs-6.1.0-26113c27/01-append/seek.json",
 	}
 	if !reflect.DeepEqual(paths, want) {
 		t.Errorf("after Prune: %v, want %v", paths, want)

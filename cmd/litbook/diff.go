@@ -12,7 +12,7 @@ import (
 	"github.com/litbook/litbook/claims"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
-	"github.com/litbook/litbook/runner"
+	"github.com/litbook/litbook/pipeline"
 	"github.com/litbook/litbook/store"
 )
 
@@ -49,7 +49,7 @@ earlier sources than the book's are compared too, marked (earlier sources).`,
 			fmt.Fprintf(e.stderr, "litbook: %s\n", prob)
 		}
 		// The fingerprint needs no Go version: diff needs no toolchain.
-		here, err := (&runner.Runner{}).Machine("")
+		here, err := (&pipeline.Builder{}).Machine(ctx, b)
 		if err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func TestDiff(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"A  linux-amd64-",
-		"B  linux-arm64-8cpu-tmpfs-6.1.0  (Linux 6.1.0 arm64, 8 CPUs, tmpfs;",
+		"B  linux-arm64-8cpu-tmpfs-6.1.0-26113c27  (Linux 6.1.0 arm64, 8 CPUs, tmpfs;",
 		"chapters/a.md",
 		"3     run r      2 trials",
 		"7     =r.n == 3  3 ✓",
