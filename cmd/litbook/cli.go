@@ -44,6 +44,8 @@ type options struct {
 	frozen        bool // run nothing: render from stored results
 	externalLinks bool
 	addr          string // serve
+	dryRun        bool   // prune -n
+	stale         bool   // prune -stale
 }
 
 // env is what a command talks to.
@@ -55,7 +57,7 @@ type env struct {
 	bookArg string
 }
 
-var commands = []*command{cmdBuild, cmdServe, cmdTest, cmdDiff, cmdClean}
+var commands = []*command{cmdBuild, cmdServe, cmdTest, cmdDiff, cmdPrune, cmdClean}
 
 func jobsFlag(fs *flag.FlagSet, o *options) {
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "run at most `n` runs at once")
