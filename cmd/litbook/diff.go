@@ -14,6 +14,7 @@ import (
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
 	"github.com/litbook/litbook/store"
+	"github.com/litbook/litbook/values"
 )
 
 var cmdDiff = &command{
@@ -23,8 +24,17 @@ var cmdDiff = &command{
 	Long: `
 Diff compares the results two machines stored for the book, run by run: the
 runs' trials and times, then every value and claim of the prose evaluated
-against each machine's results side by side, marking what changed and the
-claims that hold on one machine and fail on the other. It runs nothing.
+against each machine's results side by side. It runs nothing.
+
+Its header names what differs between the machines: the attributes of the
+fingerprint (CPU model, filesystem, kernel version, shells...), then the
+exact kernel build and the load average when the runs started, which
+explain timings. A value is "changed" only when the trials say so: exact
+values (every trial of a side agrees) that differ, or trial distributions
+that a two-sided Mann-Whitney U test tells apart at p < 0.05, which needs
+4 trials a side; a noisy value with fewer trials is reported as too few to
+tell. Claims that hold on one machine and fail on the other are listed
+with their lines.
 
 A machine is named by its directory under results/ or any part of it that
 is unique (arm64, 8cpu, tmpfs). With one machine, the other is this one;
@@ -162,7 +172,11 @@ func newSide(b *loader.Book, ix *store.Index, m store.MachineInfo) *side {
 func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.MachineInfo) {
 	sa, sb := newSide(bk, ix, a), newSide(bk, ix, b)
 	fmt.Fprintf(w, "A  %s  %s\nB  %s  %s\n", a.Dir, describe(a), b.Dir, describe(b))
+	if d := differences(a.Machine, b.Machine); len(d) > 0 {
+		fmt.Fprintf(w, "They differ in: %s.\n", strings.Join(d, "; "))
+	}
 	changed, split := 0, 0
+	var untested, splitAt []string
 	for ci, ch := range bk.Chapters {
 		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 		fmt.Fprintf(w, "\n%s\n", ch.Path)
@@ -177,8 +191,9 @@ func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.Machine
 			if x.Chapter != bk.Chapters[ci] || x.Expr.IsChart() {
 				continue
 			}
-			va, oka, ha := evalSide(bk, x, sa)
-			vb, okb, hb := evalSide(bk, x, sb)
+			va, outa := evalSide(bk, x, sa)
+			vb, outb := evalSide(bk, x, sb)
+			oka, okb := outa != nil, outb != nil
 			mark := ""
 			switch {
 			case !oka && !okb:
@@ -187,12 +202,23 @@ func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.Machine
 				mark = "measured on A only"
 			case !oka:
 				mark = "measured on B only"
-			case x.Expr.IsClaim() && ha != hb:
+			case x.Expr.IsClaim() && outa.Holds != outb.Holds:
 				mark = "claim holds on one machine only"
 				split++
-			case va != vb:
-				mark = "changed"
-				changed++
+				splitAt = append(splitAt, x.Pos.String())
+			case va == vb:
+			default:
+				c := values.Compare(outa.Value, outb.Value)
+				switch c.Verdict {
+				case values.Changed:
+					mark = "changed (" + c.Why + ")"
+					changed++
+				case values.Untested:
+					mark = "differs, too few trials to tell from noise"
+					untested = append(untested, x.Pos.String())
+				default:
+					mark = "same within noise (" + c.Why + ")"
+				}
 			}
 			fmt.Fprintf(tw, "\t%d\t=%s\t%s\t%s\t%s\n", x.Pos.Line, x.Expr.Src, va, vb, mark)
 		}
@@ -203,6 +229,48 @@ func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.Machine
 		holds = " holds"
 	}
 	fmt.Fprintf(w, "\n%d value%s changed; %d claim%s on one machine only\n", changed, plural(changed), split, holds)
+	if len(splitAt) > 0 {
+		fmt.Fprintf(w, "The prose states what one machine refutes at %s: say where it holds, or measure why.\n", strings.Join(splitAt, ", "))
+	}
+	if len(untested) > 0 {
+		fmt.Fprintf(w, "%d value%s differ%s but have fewer than %d trials on a side, too few to tell a change from noise (%s): give their runs trials=%d or more.\n",
+			len(untested), plural(len(untested)), map[bool]string{true: "s", false: ""}[len(untested) == 1], values.MinTrials, strings.Join(untested, ", "), values.MinTrials)
+	}
+	fmt.Fprintf(w, "A value changed when each side's trials agree on different values, or a two-sided Mann–Whitney U test of the trials gives p < %.2f.\n", values.Alpha)
+}
+
+// differences names the attributes in which machines a and b differ, the
+// keyed ones first, then what is only recorded (the exact kernel build and
+// the load when the runs started), which explains timings.
+func differences(a, b model.Machine) []string {
+	var out []string
+	add := func(name, x, y string) {
+		if x != y {
+			out = append(out, fmt.Sprintf("%s (%s / %s)", name, orNone(x), orNone(y)))
+		}
+	}
+	add("OS", a.OS, b.OS)
+	add("architecture", a.Arch, b.Arch)
+	add("CPU model", a.CPUModel, b.CPUModel)
+	add("CPUs", fmt.Sprint(a.CPUs), fmt.Sprint(b.CPUs))
+	add("filesystem", a.FS, b.FS)
+	add("kernel version", model.KernelVersion(a.Kernel), model.KernelVersion(b.Kernel))
+	add("shells", a.Shells, b.Shells)
+	add("Go", a.GoVersion, b.GoVersion)
+	if model.KernelVersion(a.Kernel) == model.KernelVersion(b.Kernel) {
+		add("kernel build", a.Kernel, b.Kernel)
+	}
+	if a.Load != b.Load && (a.Load != 0 || b.Load != 0) {
+		out = append(out, fmt.Sprintf("load when measured (%.2f / %.2f)", a.Load, b.Load))
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 func describe(m store.MachineInfo) string {
@@ -227,11 +295,11 @@ func runSummary(s *side, i int) string {
 }
 
 // evalSide evaluates x against one machine's records: the text to show,
-// whether it could be evaluated, and for a claim whether it holds.
-func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, ok, holds bool) {
+// and the outcome, nil if it could not be evaluated.
+func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, out *values.Outcome) {
 	out, err := claims.Evaluate(b, x, s.records)
 	if err != nil {
-		return "—", false, false
+		return "—", nil
 	}
 	// One line per value, so that the table holds.
 	text = strings.NewReplacer("\n", "⏎", "\t", " ", "\r", "").Replace(out.Value.String())
@@ -242,5 +310,5 @@ func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, ok, holds b
 			text += " ✗ FAILS"
 		}
 	}
-	return text, true, out.Holds
+	return text, out
 }

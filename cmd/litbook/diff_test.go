@@ -81,8 +81,12 @@ func TestDiff(t *testing.T) {
 		"4 ✗ FAILS",
 		"claim holds on one machine only",
 		"=2 * r.n",
-		"changed",
+		"changed (each side's trials agree, on different values)",
 		"1 value changed; 1 claim holds on one machine only",
+		"They differ in: architecture (amd64 / arm64); ",
+		"filesystem (ext4 / tmpfs); kernel version (",
+		"The prose states what one machine refutes at chapters/a.md:7:14: ",
+		"Mann–Whitney U test of the trials gives p < 0.05",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff output lacks %q:\n%s", want, out)
