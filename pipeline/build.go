@@ -31,6 +31,11 @@ type Builder struct {
 	// Frozen runs nothing: every run's record comes from a machine that
 	// measured its current sources, and a run that has none is an error.
 	Frozen bool
+	// Shard, when its N is above 1, executes only its part of the runs
+	// that must execute (see Shard), and checks no claim and publishes
+	// nothing: its results are merged with the other shards' (litbook
+	// merge) and rendered by a build that runs nothing.
+	Shard Shard
 	// KeepGoing goes on past errors, so that one build reports every
 	// independent error of the book: the programs that compile are built
 	// and the runs of chapters that loaded and whose programs compiled
@@ -119,6 +124,10 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	}
 	if err := s.errs.Err(); err != nil {
 		return s.res, err
+	}
+	if bd.Shard.N > 1 {
+		fmt.Fprintf(bd.log(), "shard %s: %d of the book's runs are another shard's; merge the shards' results/ (litbook merge) and build -frozen to render\n", bd.Shard, s.res.Plan.Count(Elsewhere))
+		return s.res, nil
 	}
 	if bd.Publish != nil {
 		if err := bd.Publish(s.res); err != nil {
@@ -289,6 +298,7 @@ func (s *state) plan() error {
 		Book: b.Book, Index: ix, Machine: mach, GoVersion: s.gover,
 		Rerun: bd.Rerun, Frozen: bd.Frozen,
 		Hashes: programHashes(b.Book, s.gover), Built: built,
+		Shard: bd.Shard,
 	})
 	s.res.Plan = p
 	for i, rp := range p.Runs {
@@ -438,7 +448,7 @@ func (s *state) run(toRun []*model.Run, progs *runner.Programs) error {
 	}
 	failed = append(failed, storeErrs...)
 	line := fmt.Sprintf("%s in %s", summary(res.Ran, res.Trials, len(failed)), time.Since(start).Round(10*time.Millisecond))
-	if n := len(b.Runs) - res.Ran; n > 0 {
+	if n := res.Plan.Count(Reuse) + res.Plan.Count(Thaw); n > 0 {
 		line += "; " + fromStore(n, res.Records, res.Machine)
 	}
 	fmt.Fprintln(s.bd.log(), line)
@@ -450,6 +460,11 @@ func (s *state) run(toRun []*model.Run, progs *runner.Programs) error {
 // when the build has a record for every run it has, and checks the claims
 // of every chapter whose runs all have records.
 func (s *state) finish() error {
+	if s.bd.Shard.N > 1 {
+		// The other shards' records are not here: nothing to prune, and
+		// claims cannot be checked.
+		return s.errs.Err()
+	}
 	if len(s.errs) == 0 && !s.bd.Frozen {
 		if err := s.prune(); err != nil {
 			s.errs.Append(err)

@@ -24,9 +24,11 @@ const (
 	// Refused: the record in the run's place was written by a newer
 	// litbook, which this one must not overwrite.
 	Refused
+	// Elsewhere: the run must execute, and another shard executes it.
+	Elsewhere
 )
 
-var decisionNames = [...]string{Reuse: "reuse", Thaw: "thaw", Execute: "execute", Missing: "missing", Refused: "refused"}
+var decisionNames = [...]string{Reuse: "reuse", Thaw: "thaw", Execute: "execute", Missing: "missing", Refused: "refused", Elsewhere: "elsewhere"}
 
 func (d Decision) String() string {
 	if int(d) < len(decisionNames) {
@@ -78,7 +80,22 @@ type PlanInput struct {
 	// Hashes are the programs' current hashes, Built those they last
 	// compiled from without error, both by program name.
 	Hashes, Built map[string]string
+	// Shard, when its N is above 1, executes only the runs of shard I of
+	// N (see Shard.Has).
+	Shard Shard
 }
+
+// Shard is one of N parts of a book's runs, numbered from 1: the runs
+// whose index in the book, counted from 0, is I-1 modulo N. Every machine
+// computes the same parts, so N shards together execute every run exactly
+// once, and their results merge into one machine's directory.
+type Shard struct{ I, N int }
+
+// Has reports whether the run at index i of the book belongs to s. Every
+// run belongs to the zero Shard.
+func (s Shard) Has(i int) bool { return s.N <= 1 || i%s.N == s.I-1 }
+
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
 
 // MakePlan decides, for every run and program of in.Book, what the build
 // does. A run executes when this machine has no record with its key (or
@@ -117,6 +134,9 @@ func MakePlan(in PlanInput) *Plan {
 				}
 			}
 		}
+		if rp.Decision == Execute && !in.Shard.Has(i) {
+			rp.Decision = Elsewhere
+		}
 		if rp.Decision == Execute {
 			for _, prog := range run.Programs {
 				need[prog] = true
@@ -128,7 +148,9 @@ func MakePlan(in PlanInput) *Plan {
 		p.Programs[i] = ProgramPlan{
 			Program: prog,
 			Hash:    h,
-			Compile: !in.Frozen && (need[prog] || in.Built[prog.Name] != h),
+			// A shard compiles only what its runs call: another shard
+			// compiles the rest.
+			Compile: !in.Frozen && (need[prog] || in.Built[prog.Name] != h && in.Shard.N <= 1),
 		}
 	}
 	return p

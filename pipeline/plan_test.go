@@ -149,6 +149,23 @@ func TestMakePlan(t *testing.T) {
 			runs: "reuse execute reuse", programs: "appender",
 		},
 		{
+			name: "shard 2 of 3 executes every third run and compiles only what they call",
+			setup: func(t *testing.T, root string, ix *store.Index, b *model.Book) PlanInput {
+				return PlanInput{Shard: Shard{2, 3}}
+			},
+			runs: "elsewhere execute elsewhere", programs: "appender",
+		},
+		{
+			name: "shard 1 of 2 of a stored book has nothing to do",
+			setup: func(t *testing.T, root string, ix *store.Index, b *model.Book) PlanInput {
+				for _, r := range b.Runs {
+					stored(t, root, ix, b, r, here, gover)
+				}
+				return PlanInput{Built: programHashes(b, gover), Shard: Shard{1, 2}}
+			},
+			runs: "reuse reuse reuse", programs: "",
+		},
+		{
 			name: "a newer litbook's record is refused",
 			setup: func(t *testing.T, root string, ix *store.Index, b *model.Book) PlanInput {
 				p := filepath.Join(root, filepath.FromSlash(store.RecordPath(here, b.Runs[0])))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/pipeline"
 )
 
 // Exit codes.
@@ -46,6 +47,10 @@ type options struct {
 	addr          string // serve
 	dryRun        bool   // prune -n
 	stale         bool   // prune -stale
+	shard         pipeline.Shard
+	// identity, if set, changes this machine's identity: tests simulate
+	// other machines with it.
+	identity func(*model.Machine)
 }
 
 // env is what a command talks to.
@@ -57,7 +62,7 @@ type env struct {
 	bookArg string
 }
 
-var commands = []*command{cmdBuild, cmdServe, cmdTest, cmdDiff, cmdPrune, cmdClean}
+var commands = []*command{cmdBuild, cmdServe, cmdTest, cmdDiff, cmdMerge, cmdPrune, cmdClean}
 
 func jobsFlag(fs *flag.FlagSet, o *options) {
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "run at most `n` runs at once")
@@ -124,6 +129,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	case fs.NArg() == 1:
 		bookDir = fs.Arg(0)
+	}
+	if opts.shard.N > 1 && opts.frozen {
+		fmt.Fprintf(stderr, "litbook %s: -shard runs part of the book and -frozen runs nothing: choose one\n", c.Name)
+		return exitUsage
 	}
 	if opts.rerun && opts.frozen {
 		fmt.Fprintf(stderr, "litbook %s: -rerun and -frozen contradict each other: choose one\n", c.Name)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
@@ -50,8 +52,8 @@ It prints the path of the site's index page.`,
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
 		built, err := buildSite(ctx, e, o, bookDir)
-		if err != nil {
-			return err
+		if err != nil || o.shard.N > 1 {
+			return err // a shard renders nothing
 		}
 		fmt.Fprintln(e.stdout, displayPath(filepath.Join(built.dir, site.IndexPage)))
 		return nil
@@ -78,9 +80,11 @@ func builder(e *env, o *options, holder string) (*pipeline.Builder, *progress) {
 		Rerun:     o.rerun,
 		Frozen:    o.frozen,
 		KeepGoing: true,
+		Shard:     o.shard,
 		Holder:    holder,
 		Log:       e.stderr,
 		Progress:  p,
+		Identity:  o.identity,
 	}, p
 }
 
@@ -169,6 +173,28 @@ line. With -rerun, everything runs again.`,
 func storeFlags(fs *flag.FlagSet, o *options) {
 	fs.BoolVar(&o.rerun, "rerun", false, "run everything again, ignoring stored results")
 	fs.BoolVar(&o.frozen, "frozen", false, "never run: use stored results of any machine, and fail naming each run that has none")
+	fs.Var(shardFlag{&o.shard}, "shard", "run only part `i/n` of the runs (every n-th, from the i-th), store their results and render nothing: n machines together run each run once")
+}
+
+// shardFlag parses -shard i/n.
+type shardFlag struct{ s *pipeline.Shard }
+
+func (f shardFlag) String() string {
+	if f.s == nil || f.s.N == 0 {
+		return ""
+	}
+	return f.s.String()
+}
+
+func (f shardFlag) Set(v string) error {
+	i, n, ok := strings.Cut(v, "/")
+	a, err1 := strconv.Atoi(i)
+	b, err2 := strconv.Atoi(n)
+	if !ok || err1 != nil || err2 != nil || b < 1 || a < 1 || a > b {
+		return fmt.Errorf("want i/n with 1 <= i <= n, such as 2/3")
+	}
+	*f.s = pipeline.Shard{I: a, N: b}
+	return nil
 }
 
 var cmdClean = &command{

@@ -8,6 +8,7 @@
 //	litbook serve [-addr host:port] [-d dir] [-j n] [book]
 //	litbook test [-j n] [-rerun | -frozen] [book]
 //	litbook diff [-C book] [machine-a [machine-b]]
+//	litbook merge [-C book] dir...
 //	litbook prune [-n] [-stale] [book]
 //	litbook clean [book]
 //
