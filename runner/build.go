@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,7 +54,7 @@ func (r *Runner) GoVersion(ctx context.Context, b *model.Book) (string, error) {
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	if err := runTracked(cmd); err != nil {
+	if err := r.runCmd(cmd); err != nil {
 		var ee *exec.Error
 		if errors.As(err, &ee) {
 			return "", fmt.Errorf("the Go toolchain is needed to build the book's programs: %w", err)
@@ -235,11 +236,11 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 	// go build's work directory goes in one litbook removes, however go
 	// ends: killed when the build is cancelled, go leaves its own. Named
 	// as run directories are, it is removed after a kill -9 of litbook too.
-	gotmp, err := os.MkdirTemp(r.tempDir(), runPrefix(os.Getpid())+"go-")
+	gotmp, err := os.MkdirTemp(r.tempDir(), supervise.Prefix(os.Getpid())+"go-")
 	if err != nil {
 		return nil, err
 	}
-	defer removeAll(gotmp)
+	defer supervise.RemoveAll(gotmp)
 	cmd := exec.CommandContext(ctx, r.goCmd(), args...)
 	cmd.Dir = src
 	// The book's programs are built as their own module, whatever
@@ -257,7 +258,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 	cmd.WaitDelay = time.Second
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
-	err = runTracked(cmd)
+	err = r.runCmd(cmd)
 	r.progress(Event{Kind: Compiled, Total: len(programs)})
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

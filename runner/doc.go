@@ -18,15 +18,18 @@
 // gives per-command exit statuses and durations without extra processes.
 //
 // Before its first command, the shell waits at a start gate while litbook
-// lowers its RLIMIT_FSIZE to FileSizeLimit and, where it may make cgroups,
-// moves it into a cgroup of its own whose pids.max is ProcessLimit (see
-// cgroup.go), so that everything the run starts is born limited and inside.
+// lowers its RLIMIT_FSIZE to FileSizeLimit and, with a Supervisor that may
+// make cgroups, moves it into a cgroup of its own whose pids.max is
+// ProcessLimit, so that everything the run starts is born limited and inside.
 //
 // A run ends when its shell exits, its time limit passes, or the context is
-// cancelled; then everything it started is killed: its cgroup (at once,
-// with cgroup.kill), its process group, and every process that carries the
-// run's LITBOOK_RUN token in its environment or works in its directory
-// (descendants that left the group with setsid or a double fork). The run
+// cancelled; then its process group is killed. With a Supervisor (package
+// supervise), everything else it started is killed too: its cgroup (at
+// once, with cgroup.kill), and every process that carries the run's
+// LITBOOK_RUN token in its environment or works in its directory
+// (descendants that left the group with setsid or a double fork), and
+// orphans that come back to the subreaper. Without one, the runner changes
+// no process-wide state and kills nothing it did not start. The run
 // directory is removed after the sizes of the files left in it are recorded.
 //
 // Runs execute concurrently, at most Jobs at a time; an exclusive run waits

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/internal/procfs"
+	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,10 +46,9 @@ type execEnv struct {
 	timeout     time.Duration
 	outputLimit int64
 	// fileSizeLimit is each run's RLIMIT_FSIZE, in bytes; processLimit
-	// bounds each run's tasks where a cgroup can (see cgroup.go).
+	// bounds each run's tasks where the Supervisor makes a cgroup.
 	fileSizeLimit int64
 	processLimit  int
-	cgroups       cgroupDirs
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
@@ -206,11 +207,11 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res
 	}
-	base, err := os.MkdirTemp(env.tempDir, runPrefix(os.Getpid()))
+	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
 	if err != nil {
 		return fail(err)
 	}
-	defer removeAll(base)
+	defer supervise.RemoveAll(base)
 	work, iodir, tmp := filepath.Join(base, "work"), filepath.Join(base, "io"), filepath.Join(base, "tmp")
 	for _, d := range []string{work, iodir, tmp} {
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -318,7 +319,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 	}()
 
 	start := time.Now()
-	err = startTracked(cmd)
+	err = r.start(cmd)
 	// The shell has its own copies of the write ends; litbook's must go,
 	// or the streams would never end.
 	ctlW.Close()
@@ -329,14 +330,16 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		return fail(err)
 	}
 	pgid := cmd.Process.Pid
-	defer untrack(pgid)
-	cg := env.cgroups.join(pgid, token, env.processLimit)
-	defer cg.remove()
+	var sup *supervise.Run
+	if r.Supervisor != nil {
+		sup = r.Supervisor.Confine(pgid, token, base, env.processLimit)
+		defer sup.Close()
+	}
 	limitFileSize(pgid, env.fileSizeLimit)
 	_, _ = gateW.Write([]byte("go\n"))
 	gateW.Close()
 	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
+	go func() { waitDone <- r.wait(cmd) }()
 	var waitErr error
 	timedOut, interrupted := false, false
 	select {
@@ -345,7 +348,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		// Decide now: the time spent cleaning up below is not the run's.
 		interrupted = ctx.Err() != nil
 		timedOut = !interrupted
-		cg.kill()
+		sup.Stop()
 		_ = unix.Kill(-pgid, unix.SIGKILL)
 		waitErr = <-waitDone
 	}
@@ -366,7 +369,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 			lastRan = e.i
 		case 'P':
 			// Still running now, it is about to be killed below.
-			c.Pid, c.Killed = e.n, running(e.n)
+			c.Pid, c.Killed = e.n, procfs.Running(e.n)
 		case 'E':
 			c.Done, c.Exit = true, e.n
 			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
@@ -375,9 +378,11 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		}
 	}
 	// The transcript is over: nothing it started may outlive it.
-	cg.kill()
-	killRun(pgid, token, base)
-	sweepIf(func() bool { return env.executing.Load() == 1 })
+	_ = unix.Kill(-pgid, unix.SIGKILL)
+	if r.Supervisor != nil {
+		sup.Kill()
+		r.Supervisor.SweepOrphans(func() bool { return env.executing.Load() == 1 })
+	}
 	deadline := time.Now().Add(drainGrace)
 	for _, s := range streams {
 		s.finish(deadline)
@@ -430,7 +435,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Err = judge(run, res)
 	}
 	if !interrupted && res.Err != nil {
-		explainLimits(res.Err, run, res, env, cg)
+		explainLimits(res.Err, run, res, env, sup)
 	}
 	return res
 }
@@ -454,7 +459,7 @@ func limitFileSize(pid int, limit int64) {
 // run's limits: the command it is about died of SIGXFSZ or failed a write
 // with EFBIG, or a fork of the run failed because the run had as many
 // tasks as its cgroup allows.
-func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, cg *runCgroup) {
+func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, sup *supervise.Run) {
 	for i, c := range run.Commands {
 		cr := res.Commands[i]
 		if c.Pos != e.Pos || !cr.Done {
@@ -472,7 +477,7 @@ func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execE
 			e.Msg = fmt.Sprintf("command %s: it reached a file size limit (litbook's is %s, file-size-limit in book.toml's [build]; a program may set a lower one)", how, sizeString(env.fileSizeLimit))
 		}
 	}
-	if !cg.hitLimit() {
+	if !sup.HitLimit() {
 		return
 	}
 	note := fmt.Sprintf("the run reached its limit of %d processes and threads, and a fork failed (process-limit in book.toml's [build])", env.processLimit)
@@ -626,19 +631,4 @@ func filesLeft(dir string) ([]model.FileInfo, int) {
 		return nil
 	})
 	return files, omitted
-}
-
-// removeAll removes a run's base directory, making directories that a
-// program made unwritable writable first.
-func removeAll(dir string) {
-	if os.RemoveAll(dir) == nil {
-		return
-	}
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			_ = os.Chmod(p, 0o700)
-		}
-		return nil
-	})
-	_ = os.RemoveAll(dir)
 }

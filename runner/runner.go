@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/supervise"
 )
 
 // ErrTimeout is wrapped by the error of a run killed at its time limit.
@@ -36,7 +38,7 @@ type Runner struct {
 	// file-size-limit, or 1 GiB.
 	FileSizeLimit int64
 	// ProcessLimit bounds the processes and threads of each run, where
-	// litbook can make a pids cgroup for it (see cgroup.go). Default: the
+	// the Supervisor can make a pids cgroup for it. Default: the
 	// book's [build] process-limit, or 4096.
 	ProcessLimit int64
 	// WorkDir holds the generated programs module and the binaries.
@@ -52,6 +54,13 @@ type Runner struct {
 	// Done, if set, is called by Run with each run's record as soon as
 	// all its trials ended. Calls are serialized.
 	Done func(*model.Record)
+	// Supervisor, if set, watches over every process the runner starts:
+	// it finds and kills what a run left running however it escaped its
+	// process group, bounds runs with cgroups, and removes what a killed
+	// litbook left behind (see package supervise). Without it, each run
+	// is its own process group, killed as a group when it ends, times out
+	// or is cancelled, and the runner changes no process-wide state.
+	Supervisor *supervise.Supervisor
 
 	progressMu sync.Mutex
 }
@@ -84,6 +93,31 @@ func (r *Runner) progress(e Event) {
 	r.progressMu.Lock()
 	defer r.progressMu.Unlock()
 	r.Progress(e)
+}
+
+// start starts cmd, through the Supervisor if there is one.
+func (r *Runner) start(cmd *exec.Cmd) error {
+	if r.Supervisor != nil {
+		return r.Supervisor.Start(cmd)
+	}
+	return cmd.Start()
+}
+
+// wait waits for cmd, which start started.
+func (r *Runner) wait(cmd *exec.Cmd) error {
+	err := cmd.Wait()
+	if r.Supervisor != nil {
+		r.Supervisor.Exited(cmd.Process.Pid)
+	}
+	return err
+}
+
+// runCmd starts cmd and waits for it.
+func (r *Runner) runCmd(cmd *exec.Cmd) error {
+	if err := r.start(cmd); err != nil {
+		return err
+	}
+	return r.wait(cmd)
 }
 
 func (r *Runner) goCmd() string {
@@ -132,11 +166,11 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		outputLimit:   firstPositive(r.OutputLimit, b.Config.OutputLimit, model.DefaultOutputLimit),
 		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
 		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
-		cgroups:       findCgroups(),
 	}
-	becomeSubreaper()
-	removeStale(tmp, env.cgroups)
-	defer sweepIf(func() bool { return true })
+	if r.Supervisor != nil {
+		r.Supervisor.RemoveStale(tmp)
+		defer r.Supervisor.SweepOrphans(func() bool { return true })
+	}
 
 	// A task is one trial of one run; tasks go out in book order, a run's
 	// trials one after the other. Exclusive tasks carry their place among

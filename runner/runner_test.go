@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/internal/procfs"
+	"github.com/litbook/litbook/runner/supervise"
 )
 
 // book returns a book whose runs are the given transcripts, one run per
@@ -46,8 +48,15 @@ func book(t *testing.T, transcripts ...string) *model.Book {
 	return b
 }
 
+// testSupervisor returns the supervisor of this test process, made on
+// first use: runBook hands it to every Runner that has none.
+var testSupervisor = sync.OnceValue(supervise.New)
+
 func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*model.Result {
 	t.Helper()
+	if rn.Supervisor == nil {
+		rn.Supervisor = testSupervisor()
+	}
 	if rn.TempDir == "" {
 		rn.TempDir = t.TempDir()
 	}
@@ -67,7 +76,7 @@ func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*mo
 // alive returns the pids of live processes whose command line contains s.
 func alive(s string) []int {
 	var found []int
-	for _, pid := range pids() {
+	for _, pid := range procfs.Pids() {
 		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		if err != nil || len(cmdline) == 0 {
 			continue // gone, or a zombie
@@ -387,9 +396,6 @@ func TestFSType(t *testing.T) {
 		if got := fsType("/dev/shm"); got != "tmpfs" {
 			t.Errorf("fsType(/dev/shm) = %q, want tmpfs", got)
 		}
-	}
-	if got := unescapeMount(`/mnt/with\040space`); got != "/mnt/with space" {
-		t.Errorf("unescapeMount: got %q", got)
 	}
 }
 
