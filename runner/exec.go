@@ -194,7 +194,9 @@ func shellQuote(s string) string {
 }
 
 // execute runs one run block in a fresh directory and returns its result;
-// failures are in the result's Err.
+// failures are in the result's Err. It sets up the run's sandbox, launches
+// its shell, waits for it or kills it, reads what the shell reported on
+// its control pipe, and judges the outcome.
 func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *model.Result {
 	res := &model.Result{
 		Run:      run,
@@ -207,198 +209,307 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res
 	}
-	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
+	sb, err := newSandbox(run, env)
 	if err != nil {
 		return fail(err)
 	}
-	defer supervise.RemoveAll(base)
-	work, iodir, tmp := filepath.Join(base, "work"), filepath.Join(base, "io"), filepath.Join(base, "tmp")
-	for _, d := range []string{work, iodir, tmp} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return fail(err)
-		}
-	}
-	token := newToken()
-
-	var streams []*stream
-	defer func() {
-		for _, s := range streams {
-			s.hold.Close()
-			s.r.Close()
-		}
-	}()
-	for i := range run.Commands {
-		for _, ext := range []string{".out", ".err"} {
-			s, err := newFIFO(filepath.Join(iodir, strconv.Itoa(i)+ext), env.outputLimit)
-			if err != nil {
-				return fail(err)
-			}
-			streams = append(streams, s)
-		}
-	}
-	scriptPath := filepath.Join(iodir, "script.sh")
-	if err := os.WriteFile(scriptPath, script(run, iodir), 0o644); err != nil {
-		return fail(err)
-	}
-	shOut, err := newPipe(env.outputLimit)
-	if err != nil {
-		return fail(err)
-	}
-	defer shOut.close()
-	shErr, err := newPipe(env.outputLimit)
-	if err != nil {
-		return fail(err)
-	}
-	defer shErr.close()
-	ctlR, ctlW, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	defer ctlR.Close()
-	defer ctlW.Close()
-	gateR, gateW, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	defer gateR.Close()
-	defer gateW.Close()
-
+	defer sb.close()
 	timeout := env.timeout
 	if run.Timeout > 0 {
 		timeout = run.Timeout
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.Command("/bin/sh", scriptPath)
-	cmd.Dir = work
-	cmd.Env = []string{
-		"PATH=" + sandboxPath(env.pathDirs[run.Chapter.Path]),
-		"HOME=" + work,
-		"TMPDIR=" + tmp,
-		"LANG=C.UTF-8",
-		"TZ=UTC",
-		"TERM=dumb",
-		"LITBOOK_RUN=" + token,
-	}
-	cmd.Stdout, cmd.Stderr = shOut.w, shErr.w
-	cmd.ExtraFiles = []*os.File{ctlW, gateR}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
-	for _, s := range streams {
-		go s.drain()
-	}
-	go shOut.s.drain()
-	go shErr.s.drain()
-	type ctlEvent struct {
-		kind byte // 'B'egin, 'P'id of a background command, 'E'nd, 'X': the script's end
-		i    int
-		n    int // pid or exit status
-		at   time.Time
-	}
-	// The reader owns events until ctlDone is closed.
-	var events []ctlEvent
-	ctlDone := make(chan struct{})
-	go func() {
-		defer close(ctlDone)
-		sc := bufio.NewScanner(ctlR)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) < 2 || len(f[0]) != 1 {
-				continue
-			}
-			i, err := strconv.Atoi(f[1])
-			if err != nil || i < 0 || i >= len(run.Commands) {
-				continue
-			}
-			e := ctlEvent{kind: f[0][0], i: i, at: time.Now()}
-			if len(f) == 3 {
-				e.n, _ = strconv.Atoi(f[2])
-			}
-			events = append(events, e)
-		}
-	}()
-
+	sb.drain()
+	ctlDone := make(chan []ctlEvent, 1)
+	go func() { ctlDone <- readControl(sb.ctlR, len(run.Commands)) }()
 	start := time.Now()
-	err = r.start(cmd)
-	// The shell has its own copies of the write ends; litbook's must go,
-	// or the streams would never end.
-	ctlW.Close()
-	gateR.Close()
-	shOut.w.Close()
-	shErr.w.Close()
+	cmd := sb.command(run, env)
+	sup, err := r.launch(cmd, sb, env)
 	if err != nil {
 		return fail(err)
 	}
-	pgid := cmd.Process.Pid
-	var sup *supervise.Run
-	if r.Supervisor != nil {
-		sup = r.Supervisor.Confine(pgid, token, base, env.processLimit)
-		defer sup.Close()
-	}
-	limitFileSize(pgid, env.fileSizeLimit)
-	_, _ = gateW.Write([]byte("go\n"))
-	gateW.Close()
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- r.wait(cmd) }()
-	var waitErr error
-	timedOut, interrupted := false, false
-	select {
-	case waitErr = <-waitDone:
-	case <-rctx.Done():
-		// Decide now: the time spent cleaning up below is not the run's.
-		interrupted = ctx.Err() != nil
-		timedOut = !interrupted
-		sup.Stop()
-		_ = unix.Kill(-pgid, unix.SIGKILL)
-		waitErr = <-waitDone
-	}
-	res.Duration = time.Since(start)
-	end := time.Now()
+	defer sup.Close()
+	end := r.waitOrKill(ctx, rctx, cmd, sup, res)
+	res.Duration = end.wait.Sub(start)
 	// The shell is gone and no command holds fd 3 (each gets 3>&-), so the
 	// control pipe ends at once; the deadline only guards against a
 	// program that reopened it through /proc.
-	_ = ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	<-ctlDone
-	begun := make([]time.Time, len(run.Commands))
-	lastRan, finished := -1, false
-	for _, e := range events {
-		c := &res.Commands[e.i]
-		switch e.kind {
-		case 'B':
-			c.Ran, begun[e.i] = true, e.at
-			lastRan = e.i
-		case 'P':
-			// Still running now, it is about to be killed below.
-			c.Pid, c.Killed = e.n, procfs.Running(e.n)
-		case 'E':
-			c.Done, c.Exit = true, e.n
-			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
-		case 'X':
-			finished = true
-		}
-	}
+	_ = sb.ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	ev := applyEvents(res, run, <-ctlDone)
 	// The transcript is over: nothing it started may outlive it.
-	_ = unix.Kill(-pgid, unix.SIGKILL)
+	_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
 	if r.Supervisor != nil {
 		sup.Kill()
 		r.Supervisor.SweepOrphans(func() bool { return env.executing.Load() == 1 })
 	}
+	sb.collect(res)
+	setExit(res, end.err)
+	// A foreground command that ended the shell (exit N, exec prog, or an
+	// error the shell met when it got there) reported no status of its
+	// own: the shell's status is its status.
+	if l := ev.lastRan; !ev.finished && !end.timedOut && !end.interrupted && l >= 0 && !run.Commands[l].Background {
+		if c := &res.Commands[l]; !c.Done {
+			c.Done, c.Exit = true, res.Exit
+			c.Duration = end.wait.Sub(ev.begun[l]).Round(time.Millisecond)
+		}
+	}
+	if !end.interrupted {
+		res.Files, res.FilesOmitted = filesLeft(sb.work)
+	}
+	res.Err = verdict(run, res, end, ev, timeout)
+	if !end.interrupted && res.Err != nil {
+		explainLimits(res.Err, run, res, env, sup)
+	}
+	return res
+}
+
+// sandbox is what one run executes in: its directory (work, the run's
+// own; io, litbook's streams and script; tmp, its TMPDIR), the streams
+// that capture each command's output, the shell's own output, and the
+// control and start-gate pipes. close releases all of it.
+type sandbox struct {
+	base, work, io, tmp string
+	token               string
+	script              string
+	streams             []*stream // stdout then stderr of each command
+	shOut, shErr        *pipe
+	ctlR, ctlW          *os.File // the shell reports on fd 3
+	gateR, gateW        *os.File // the shell waits on fd 4
+}
+
+// newSandbox makes the run's directories, its FIFOs and pipes, and writes
+// its script.
+func newSandbox(run *model.Run, env *execEnv) (_ *sandbox, err error) {
+	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
+	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: filepath.Join(base, "io"), tmp: filepath.Join(base, "tmp"), token: newToken()}
+	defer func() {
+		if err != nil {
+			sb.close()
+		}
+	}()
+	for _, d := range []string{sb.work, sb.io, sb.tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for i := range run.Commands {
+		for _, ext := range []string{".out", ".err"} {
+			s, err := newFIFO(filepath.Join(sb.io, strconv.Itoa(i)+ext), env.outputLimit)
+			if err != nil {
+				return nil, err
+			}
+			sb.streams = append(sb.streams, s)
+		}
+	}
+	sb.script = filepath.Join(sb.io, "script.sh")
+	if err := os.WriteFile(sb.script, script(run, sb.io), 0o644); err != nil {
+		return nil, err
+	}
+	if sb.shOut, err = newPipe(env.outputLimit); err != nil {
+		return nil, err
+	}
+	if sb.shErr, err = newPipe(env.outputLimit); err != nil {
+		return nil, err
+	}
+	if sb.ctlR, sb.ctlW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if sb.gateR, sb.gateW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// close closes every file of the sandbox (closing one twice is harmless
+// here) and removes its directory.
+func (sb *sandbox) close() {
+	for _, s := range sb.streams {
+		s.hold.Close()
+		s.r.Close()
+	}
+	for _, p := range []*pipe{sb.shOut, sb.shErr} {
+		if p != nil {
+			p.close()
+		}
+	}
+	for _, f := range []*os.File{sb.ctlR, sb.ctlW, sb.gateR, sb.gateW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	supervise.RemoveAll(sb.base)
+}
+
+// command returns the run's shell, in its own process group, with a small
+// fixed environment.
+func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
+	cmd := exec.Command("/bin/sh", sb.script)
+	cmd.Dir = sb.work
+	cmd.Env = []string{
+		"PATH=" + sandboxPath(env.pathDirs[run.Chapter.Path]),
+		"HOME=" + sb.work,
+		"TMPDIR=" + sb.tmp,
+		"LANG=C.UTF-8",
+		"TZ=UTC",
+		"TERM=dumb",
+		"LITBOOK_RUN=" + sb.token,
+	}
+	cmd.Stdout, cmd.Stderr = sb.shOut.w, sb.shErr.w
+	cmd.ExtraFiles = []*os.File{sb.ctlW, sb.gateR}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// drain starts reading every stream of the sandbox.
+func (sb *sandbox) drain() {
+	for _, s := range sb.streams {
+		go s.drain()
+	}
+	go sb.shOut.s.drain()
+	go sb.shErr.s.drain()
+}
+
+// collect stops reading the streams, once what is left of the run has been
+// killed, and puts what they captured in res.
+func (sb *sandbox) collect(res *model.Result) {
 	deadline := time.Now().Add(drainGrace)
-	for _, s := range streams {
+	for _, s := range sb.streams {
 		s.finish(deadline)
 	}
-	shOut.s.finish(deadline)
-	shErr.s.finish(deadline)
-
+	sb.shOut.s.finish(deadline)
+	sb.shErr.s.finish(deadline)
 	for i := range res.Commands {
-		res.Commands[i].Stdout = streams[2*i].cap.output()
-		res.Commands[i].Stderr = streams[2*i+1].cap.output()
+		res.Commands[i].Stdout = sb.streams[2*i].cap.output()
+		res.Commands[i].Stderr = sb.streams[2*i+1].cap.output()
 	}
 	// dash names the script and its line ("/tmp/…/script.sh: 13:"), which
 	// mean nothing to the author: say "sh:" as a terminal would.
-	shell := append(shOut.s.cap.data, shErr.s.cap.data...)
+	shell := append(sb.shOut.s.cap.data, sb.shErr.s.cap.data...)
 	kept := scriptLineRE.ReplaceAll(shell, []byte("sh: "))
-	res.Shell = model.Output{Data: kept, Total: shOut.s.cap.total + shErr.s.cap.total - int64(len(shell)-len(kept))}
+	res.Shell = model.Output{Data: kept, Total: sb.shOut.s.cap.total + sb.shErr.s.cap.total - int64(len(shell)-len(kept))}
+}
+
+// launch starts the run's shell, which waits at its start gate while
+// litbook confines it (through the Supervisor, if any) and limits the size
+// of its files, then opens the gate. The supervision it returns is nil
+// without a Supervisor.
+func (r *Runner) launch(cmd *exec.Cmd, sb *sandbox, env *execEnv) (*supervise.Run, error) {
+	err := r.start(cmd)
+	// The shell has its own copies of the write ends; litbook's must go,
+	// or the streams would never end.
+	sb.ctlW.Close()
+	sb.gateR.Close()
+	sb.shOut.w.Close()
+	sb.shErr.w.Close()
+	if err != nil {
+		return nil, err
+	}
+	pgid := cmd.Process.Pid
+	var sup *supervise.Run
+	if r.Supervisor != nil {
+		sup = r.Supervisor.Confine(pgid, sb.token, sb.base, env.processLimit)
+	}
+	limitFileSize(pgid, env.fileSizeLimit)
+	_, _ = sb.gateW.Write([]byte("go\n"))
+	sb.gateW.Close()
+	return sup, nil
+}
+
+// ending is how a run's shell ended.
+type ending struct {
+	err         error // from Wait
+	wait        time.Time
+	timedOut    bool
+	interrupted bool // ctx was cancelled
+}
+
+// waitOrKill waits for the shell until it exits, or kills its process
+// group (and its cgroup) when rctx, the run's time limit within ctx, ends.
+func (r *Runner) waitOrKill(ctx, rctx context.Context, cmd *exec.Cmd, sup *supervise.Run, res *model.Result) ending {
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- r.wait(cmd) }()
+	var e ending
+	select {
+	case e.err = <-waitDone:
+	case <-rctx.Done():
+		// Decide now: the time spent cleaning up below is not the run's.
+		e.interrupted = ctx.Err() != nil
+		e.timedOut = !e.interrupted
+		sup.Stop()
+		_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+		e.err = <-waitDone
+	}
+	e.wait = time.Now()
+	return e
+}
+
+// ctlEvent is a line the script wrote on its control pipe.
+type ctlEvent struct {
+	kind byte // 'B'egin, 'P'id of a background command, 'E'nd, 'X': the script's end
+	i    int
+	n    int // pid or exit status
+	at   time.Time
+}
+
+// readControl reads the control pipe of a run of n commands until it ends.
+func readControl(r io.Reader, n int) []ctlEvent {
+	var events []ctlEvent
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || len(f[0]) != 1 {
+			continue
+		}
+		i, err := strconv.Atoi(f[1])
+		if err != nil || i < 0 || i >= n {
+			continue
+		}
+		e := ctlEvent{kind: f[0][0], i: i, at: time.Now()}
+		if len(f) == 3 {
+			e.n, _ = strconv.Atoi(f[2])
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+// progressOf is what the control events say of how far a script got.
+type progressOf struct {
+	begun    []time.Time // when each command began
+	lastRan  int         // the last command that began, or -1
+	finished bool        // the script reached its end
+}
+
+// applyEvents records in res which commands ran, their pids, statuses and
+// durations, as the control events report them.
+func applyEvents(res *model.Result, run *model.Run, events []ctlEvent) progressOf {
+	p := progressOf{begun: make([]time.Time, len(run.Commands)), lastRan: -1}
+	for _, e := range events {
+		c := &res.Commands[e.i]
+		switch e.kind {
+		case 'B':
+			c.Ran, p.begun[e.i] = true, e.at
+			p.lastRan = e.i
+		case 'P':
+			// Still running now, it is about to be killed.
+			c.Pid, c.Killed = e.n, procfs.Running(e.n)
+		case 'E':
+			c.Done, c.Exit = true, e.n
+			c.Duration = e.at.Sub(p.begun[e.i]).Round(time.Millisecond)
+		case 'X':
+			p.finished = true
+		}
+	}
+	return p
+}
+
+// setExit sets res.Exit from the shell's wait error.
+func setExit(res *model.Result, waitErr error) {
 	var exitErr *exec.ExitError
 	switch {
 	case waitErr == nil:
@@ -409,35 +520,24 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 			res.Exit = 128 + int(ws.Signal()) // as the shell reports it
 		}
 	}
-	// A foreground command that ended the shell (exit N, exec prog, or an
-	// error the shell met when it got there) reported no status of its
-	// own: the shell's status is its status.
-	if !finished && !timedOut && !interrupted && lastRan >= 0 && !run.Commands[lastRan].Background {
-		if c := &res.Commands[lastRan]; !c.Done {
-			c.Done, c.Exit = true, res.Exit
-			c.Duration = end.Sub(begun[lastRan]).Round(time.Millisecond)
-		}
-	}
-	if !interrupted {
-		res.Files, res.FilesOmitted = filesLeft(work)
-	}
+}
+
+// verdict is the error of a run that ended as e, or nil if it went as its
+// block declares.
+func verdict(run *model.Run, res *model.Result, e ending, p progressOf, timeout time.Duration) *model.Error {
 	switch {
-	case interrupted:
-		res.Err = &model.Error{Pos: run.Pos, Msg: "interrupted", Err: ErrInterrupted}
-	case timedOut:
+	case e.interrupted:
+		return &model.Error{Pos: run.Pos, Msg: "interrupted", Err: ErrInterrupted}
+	case e.timedOut:
 		res.TimedOut = true
-		res.Err = timeoutError(run, res, timeout)
-	case !finished && lastRan >= 0 && run.Commands[lastRan].Background:
+		return timeoutError(run, res, timeout)
+	case !p.finished && p.lastRan >= 0 && run.Commands[p.lastRan].Background:
 		// The shell stopped while starting a background command: a
 		// syntax error, say.
-		res.Err = &model.Error{Pos: run.Commands[lastRan].Pos, Msg: fmt.Sprintf("the shell stopped at this command with status %d", res.Exit), Detail: tail(res.Commands[lastRan], res)}
-	default:
-		res.Err = judge(run, res)
+		l := p.lastRan
+		return &model.Error{Pos: run.Commands[l].Pos, Msg: fmt.Sprintf("the shell stopped at this command with status %d", res.Exit), Detail: tail(res.Commands[l], res)}
 	}
-	if !interrupted && res.Err != nil {
-		explainLimits(res.Err, run, res, env, sup)
-	}
-	return res
+	return judge(run, res)
 }
 
 // limitFileSize lowers the soft RLIMIT_FSIZE of process pid to limit

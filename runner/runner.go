@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,7 +157,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	if err != nil {
 		return nil, err
 	}
-	env := execEnv{
+	env := &execEnv{
 		pathDirs:      progs.PathDirs,
 		tempDir:       tmp,
 		machine:       machine(progs.GoVersion, tmp),
@@ -171,162 +170,14 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		r.Supervisor.RemoveStale(tmp)
 		defer r.Supervisor.SweepOrphans(func() bool { return true })
 	}
-
-	// A task is one trial of one run; tasks go out in book order, a run's
-	// trials one after the other. Exclusive tasks carry their place among
-	// the exclusive ones, turn, so that they also start in that order: two
-	// workers waiting for excl would otherwise take it in either order, and
-	// trial 3 of a race would run, and be reported, before trial 2.
-	type task struct{ run, trial, turn int }
-	records := make([]*model.Record, len(runs))
-	trials := make([][]*model.Result, len(runs))
-	left := make([]int, len(runs)) // trials not yet ended
-	failed := make([]bool, len(runs))
-	total := 0
-	for i, run := range runs {
-		n := max(run.Trials, 1)
-		trials[i] = make([]*model.Result, n)
-		left[i] = n
-		total += n
-	}
-	// Normal trials hold excl for reading, exclusive ones for writing: an
-	// exclusive trial starts when nothing else is executing, and nothing
-	// starts while it does.
-	var excl sync.RWMutex
-	var turnMu sync.Mutex
-	turnCond := sync.NewCond(&turnMu)
-	turn := 0 // the next exclusive task to take excl
-	// takeTurn waits until it is task tk's turn among the exclusive tasks,
-	// runs take (which takes excl, or skips), and passes the turn on.
-	takeTurn := func(tk task, take func()) {
-		turnMu.Lock()
-		for turn != tk.turn {
-			turnCond.Wait()
-		}
-		turnMu.Unlock()
-		take()
-		turnMu.Lock()
-		turn++
-		turnCond.Broadcast()
-		turnMu.Unlock()
-	}
-	queue := make(chan task)
-	go func() {
-		defer close(queue)
-		turns := 0
-		for i := range runs {
-			for t := range trials[i] {
-				tk := task{run: i, trial: t, turn: -1}
-				if runs[i].Exclusive {
-					tk.turn = turns
-					turns++
-				}
-				select {
-				case queue <- tk:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	var mu sync.Mutex // guards done, left, failed, trials, records
-	done := 0
-	// finish counts a trial of run i as ended; when it was the last, it
-	// returns the run's record, for report to hand to Done outside mu.
-	finish := func(i int) *model.Record {
-		// mu is held.
-		left[i]--
-		if left[i] > 0 {
-			return nil
-		}
-		var ran []*model.Result
-		for _, res := range trials[i] {
-			if res != nil {
-				ran = append(ran, res)
-			}
-		}
-		if ctx.Err() != nil && !failed[i] && len(ran) < len(trials[i]) {
-			return nil // interrupted: an incomplete record is no record
-		}
-		rec := &model.Record{Run: runs[i], GoVersion: progs.GoVersion, Machine: env.machine, Trials: ran, Fresh: true}
-		records[i] = rec
-		return rec
-	}
-	// Done may store the record (and sync it to disk): it is called
-	// outside mu, so that other trials start and end meanwhile.
-	var doneMu sync.Mutex
-	report := func(rec *model.Record) {
-		if rec == nil || r.Done == nil {
-			return
-		}
-		doneMu.Lock()
-		defer doneMu.Unlock()
-		r.Done(rec)
-	}
+	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
+	go s.queue()
 	var wg sync.WaitGroup
-	for range min(jobs, total) {
-		wg.Go(func() {
-			for tk := range queue {
-				run := runs[tk.run]
-				mu.Lock()
-				skip := failed[tk.run] || ctx.Err() != nil
-				var rec *model.Record
-				if skip {
-					done++
-					rec = finish(tk.run)
-				}
-				mu.Unlock()
-				if skip {
-					if run.Exclusive {
-						takeTurn(tk, func() {})
-					}
-					report(rec)
-					continue
-				}
-				if run.Exclusive {
-					takeTurn(tk, excl.Lock)
-				} else {
-					excl.RLock()
-				}
-				mu.Lock()
-				skip = failed[tk.run] || ctx.Err() != nil
-				var n int32
-				if !skip {
-					n = env.executing.Add(1)
-					r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: done, Total: total, Running: int(n)})
-				}
-				mu.Unlock()
-				var res *model.Result
-				if !skip {
-					res = r.execute(ctx, run, &env)
-					res.Trial = tk.trial + 1
-					if res.Err != nil && run.Trials > 1 {
-						res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)
-					}
-				}
-				if run.Exclusive {
-					excl.Unlock()
-				} else {
-					excl.RUnlock()
-				}
-				mu.Lock()
-				done++
-				if res != nil {
-					n = env.executing.Add(-1)
-					trials[tk.run][tk.trial] = res
-					if res.Err != nil {
-						failed[tk.run] = true
-					}
-					r.progress(Event{Kind: RunFinished, Run: run, Trial: res.Trial, Result: res, Done: done, Total: total, Running: int(n)})
-				}
-				rec = finish(tk.run)
-				mu.Unlock()
-				report(rec)
-			}
-		})
+	for range min(jobs, s.total) {
+		wg.Go(s.work)
 	}
 	wg.Wait()
-	return records, ctx.Err()
+	return s.records, ctx.Err()
 }
 
 func firstPositive[T int64 | time.Duration](vs ...T) T {
