@@ -6,9 +6,13 @@
 //
 // Build writes the programs into a generated module under WorkDir (the
 // book's .litbook directory) and compiles all of them with a single
-// `go build -o DIR pkg...`, so the go command shares work between them and
-// uses the user's build cache. Compile errors are mapped back to the chapter
-// line of the offending program line.
+// `go build -json -o DIR pkg...`, so the go command shares work between
+// them and uses the user's build cache. A broken program stops no other:
+// when one fails to load (which stops go build before it compiles
+// anything), `go list -e -json` finds those that do and the rest are built
+// again. Every error is mapped back to the chapter line of the offending
+// program line, or to the line of the book's go.mod, and Programs.Failed
+// says which programs failed.
 //
 // Every run gets a fresh directory and a small fixed environment, and is
 // executed as one /bin/sh script so that background commands (`cmd &`) and
