@@ -277,6 +277,9 @@ type sandbox struct {
 	shOut, shErr        *pipe
 	ctlR, ctlW          *os.File // the shell reports on fd 3
 	gateR, gateW        *os.File // the shell waits on fd 4
+	// stdin is the shell's standard input; nil is /dev/null, which every
+	// run has until a run block can say otherwise.
+	stdin *os.File
 }
 
 // newSandbox makes the run's directories, its FIFOs and pipes, and writes
@@ -345,8 +348,11 @@ func (sb *sandbox) close() {
 	supervise.RemoveAll(sb.base)
 }
 
-// command returns the run's shell, in its own process group, with a small
-// fixed environment.
+// command returns the run's shell, with a small fixed environment, in a
+// session of its own (and so its own process group) that has no
+// controlling terminal: whether litbook runs on a terminal or not, no
+// run can write to it around the capture, wait on it for a password, or
+// push input into it, and /dev/tty gives ENXIO in every run.
 func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
 	cmd := exec.Command("/bin/sh", sb.script)
 	cmd.Dir = sb.work
@@ -359,9 +365,12 @@ func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
 		"TERM=dumb",
 		"LITBOOK_RUN=" + sb.token,
 	}
+	if sb.stdin != nil {
+		cmd.Stdin = sb.stdin
+	}
 	cmd.Stdout, cmd.Stderr = sb.shOut.w, sb.shErr.w
 	cmd.ExtraFiles = []*os.File{sb.ctlW, sb.gateR}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	return cmd
 }
 
