@@ -13,9 +13,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -66,17 +66,43 @@ func sandboxPath(programs string) string {
 	return programs + ":" + systemPath
 }
 
-// capture keeps the first limit bytes written to it and counts the rest.
+// budget is how many bytes of output a run may still keep, shared by all
+// its commands, streams and trials, so that litbook's memory is bounded per
+// run whatever their number.
+type budget struct{ left atomic.Int64 }
+
+func newBudget(limit int64) *budget {
+	b := new(budget)
+	b.left.Store(limit)
+	return b
+}
+
+// take takes up to n bytes from the budget and returns how many it got.
+func (b *budget) take(n int64) int64 {
+	for {
+		left := b.left.Load()
+		if left <= 0 || n <= 0 {
+			return 0
+		}
+		got := min(n, left)
+		if b.left.CompareAndSwap(left, left-got) {
+			return got
+		}
+	}
+}
+
+// capture keeps what its run's budget allows of what is written to it and
+// counts the rest.
 type capture struct {
-	limit int64
-	data  []byte
-	total int64
+	budget *budget
+	data   []byte
+	total  int64
 }
 
 func (c *capture) Write(p []byte) (int, error) {
 	c.total += int64(len(p))
-	if room := c.limit - int64(len(c.data)); room > 0 {
-		c.data = append(c.data, p[:min(room, int64(len(p)))]...)
+	if n := c.budget.take(int64(len(p))); n > 0 {
+		c.data = append(c.data, p[:n]...)
 	}
 	return len(p), nil
 }
@@ -91,10 +117,64 @@ type stream struct {
 	done chan struct{}
 }
 
+// readBuffers lends read buffers to the streams of every run. A stream
+// holds one only while it reads, not while it waits for data, so that
+// litbook's memory does not grow with the number of a run's commands, most
+// of whose streams are idle at any time.
+// (A free list rather than a sync.Pool, which the race detector makes drop
+// buffers at random.)
+var readBuffers struct {
+	sync.Mutex
+	free [][]byte
+}
+
+func getBuffer() []byte {
+	readBuffers.Lock()
+	defer readBuffers.Unlock()
+	if n := len(readBuffers.free); n > 0 {
+		b := readBuffers.free[n-1]
+		readBuffers.free = readBuffers.free[:n-1]
+		return b
+	}
+	return make([]byte, 64<<10)
+}
+
+func putBuffer(b []byte) {
+	readBuffers.Lock()
+	readBuffers.free = append(readBuffers.free, b)
+	readBuffers.Unlock()
+}
+
+// drain reads the stream into its capture until it ends (EOF, an error, or
+// the read deadline that finish sets).
 func (s *stream) drain() {
 	defer close(s.done)
-	buf := make([]byte, 32<<10)
-	_, _ = io.CopyBuffer(&s.cap, s.r, buf)
+	rc, err := s.r.SyscallConn()
+	if err != nil {
+		return
+	}
+	for end := false; !end; {
+		// One read per call: between calls, the poller checks the
+		// deadline, which a writer that never stops must not escape.
+		err := rc.Read(func(fd uintptr) bool {
+			buf := getBuffer()
+			defer putBuffer(buf)
+			n, err := unix.Read(int(fd), buf)
+			switch {
+			case n > 0:
+				_, _ = s.cap.Write(buf[:n])
+			case err == unix.EAGAIN:
+				return false // wait until readable
+			case err == unix.EINTR:
+			default:
+				end = true // EOF or an error
+			}
+			return true
+		})
+		if err != nil {
+			return
+		}
+	}
 }
 
 // finish releases litbook's write end and waits for the stream to end, at
@@ -109,7 +189,7 @@ func (s *stream) finish(deadline time.Time) {
 }
 
 // newFIFO makes a FIFO at path and opens it for reading without blocking.
-func newFIFO(path string, limit int64) (*stream, error) {
+func newFIFO(path string, bud *budget) (*stream, error) {
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		return nil, &os.PathError{Op: "mkfifo", Path: path, Err: err}
 	}
@@ -122,7 +202,7 @@ func newFIFO(path string, limit int64) (*stream, error) {
 		r.Close()
 		return nil, err
 	}
-	return &stream{r: r, hold: w, cap: capture{limit: limit}, done: make(chan struct{})}, nil
+	return &stream{r: r, hold: w, cap: capture{budget: bud}, done: make(chan struct{})}, nil
 }
 
 // script returns the shell script for run.
@@ -194,10 +274,11 @@ func shellQuote(s string) string {
 }
 
 // execute runs one run block in a fresh directory and returns its result;
-// failures are in the result's Err. It sets up the run's sandbox, launches
+// failures are in the result's Err. Its captured output takes from bud,
+// the budget of all the trials of the run. It sets up the run's sandbox, launches
 // its shell, waits for it or kills it, reads what the shell reported on
 // its control pipe, and judges the outcome.
-func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *model.Result {
+func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget) *model.Result {
 	res := &model.Result{
 		Run:      run,
 		Commands: make([]model.CommandResult, len(run.Commands)),
@@ -209,7 +290,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res
 	}
-	sb, err := newSandbox(run, env)
+	sb, err := newSandbox(run, env, bud)
 	if err != nil {
 		return fail(err)
 	}
@@ -282,9 +363,9 @@ type sandbox struct {
 	stdin *os.File
 }
 
-// newSandbox makes the run's directories, its FIFOs and pipes, and writes
-// its script.
-func newSandbox(run *model.Run, env *execEnv) (_ *sandbox, err error) {
+// newSandbox makes the run's directories, its FIFOs and pipes, whose
+// captures share bud, and writes its script.
+func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err error) {
 	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
 	if err != nil {
 		return nil, err
@@ -302,7 +383,7 @@ func newSandbox(run *model.Run, env *execEnv) (_ *sandbox, err error) {
 	}
 	for i := range run.Commands {
 		for _, ext := range []string{".out", ".err"} {
-			s, err := newFIFO(filepath.Join(sb.io, strconv.Itoa(i)+ext), env.outputLimit)
+			s, err := newFIFO(filepath.Join(sb.io, strconv.Itoa(i)+ext), bud)
 			if err != nil {
 				return nil, err
 			}
@@ -313,10 +394,10 @@ func newSandbox(run *model.Run, env *execEnv) (_ *sandbox, err error) {
 	if err := os.WriteFile(sb.script, script(run, sb.io), 0o644); err != nil {
 		return nil, err
 	}
-	if sb.shOut, err = newPipe(env.outputLimit); err != nil {
+	if sb.shOut, err = newPipe(bud); err != nil {
 		return nil, err
 	}
-	if sb.shErr, err = newPipe(env.outputLimit); err != nil {
+	if sb.shErr, err = newPipe(bud); err != nil {
 		return nil, err
 	}
 	if sb.ctlR, sb.ctlW, err = os.Pipe(); err != nil {
@@ -392,15 +473,43 @@ func (sb *sandbox) collect(res *model.Result) {
 	}
 	sb.shOut.s.finish(deadline)
 	sb.shErr.s.finish(deadline)
+	// dash names the script and its line ("/tmp/…/io/script.sh: 13:"),
+	// which mean nothing to the author and name litbook's internal paths:
+	// say "sh:" as a terminal would, in the shell's own output and in each
+	// command's (where a command's group sends "not found" or "Cannot
+	// fork").
 	for i := range res.Commands {
-		res.Commands[i].Stdout = sb.streams[2*i].cap.output()
-		res.Commands[i].Stderr = sb.streams[2*i+1].cap.output()
+		res.Commands[i].Stdout = sb.unscript(sb.streams[2*i].cap.output())
+		res.Commands[i].Stderr = sb.unscript(sb.streams[2*i+1].cap.output())
 	}
-	// dash names the script and its line ("/tmp/…/script.sh: 13:"), which
-	// mean nothing to the author: say "sh:" as a terminal would.
-	shell := append(sb.shOut.s.cap.data, sb.shErr.s.cap.data...)
-	kept := scriptLineRE.ReplaceAll(shell, []byte("sh: "))
-	res.Shell = model.Output{Data: kept, Total: sb.shOut.s.cap.total + sb.shErr.s.cap.total - int64(len(shell)-len(kept))}
+	res.Shell = sb.unscript(model.Output{
+		Data:  append(sb.shOut.s.cap.data, sb.shErr.s.cap.data...),
+		Total: sb.shOut.s.cap.total + sb.shErr.s.cap.total,
+	})
+}
+
+// unscript replaces the prefix dash gives its messages, the script's path
+// and line, with "sh: ", at the start of every line of o. Total shrinks
+// with the data.
+func (sb *sandbox) unscript(o model.Output) model.Output {
+	prefix := []byte(sb.script + ": ")
+	if !bytes.Contains(o.Data, prefix) {
+		return o
+	}
+	var out []byte
+	for line := range bytes.SplitAfterSeq(o.Data, []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, prefix); ok {
+			digits := 0
+			for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' {
+				digits++
+			}
+			if after, ok := bytes.CutPrefix(rest[digits:], []byte(": ")); ok && digits > 0 {
+				line = append([]byte("sh: "), after...)
+			}
+		}
+		out = append(out, line...)
+	}
+	return model.Output{Data: out, Total: o.Total - int64(len(o.Data)-len(out))}
 }
 
 // launch starts the run's shell, which waits at its start gate while
@@ -612,8 +721,6 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// scriptLineRE matches the prefix dash gives its own messages.
-var scriptLineRE = regexp.MustCompile(`(?m)^\S*script\.sh: \d+: `)
 
 // pipe is an os.Pipe whose read end litbook drains.
 type pipe struct {
@@ -627,12 +734,12 @@ func (p *pipe) close() {
 	p.s.r.Close()
 }
 
-func newPipe(limit int64) (*pipe, error) {
+func newPipe(bud *budget) (*pipe, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	return &pipe{w: w, s: &stream{r: r, cap: capture{limit: limit}, done: make(chan struct{})}}, nil
+	return &pipe{w: w, s: &stream{r: r, cap: capture{budget: bud}, done: make(chan struct{})}}, nil
 }
 
 func newToken() string {

@@ -29,8 +29,9 @@ type Runner struct {
 	// Timeout limits each run that sets no timeout= of its own.
 	// Default: the book's [build] timeout, or 60 s.
 	Timeout time.Duration
-	// OutputLimit caps each captured stream, in bytes. Default: the book's
-	// [build] output-limit, or 1 MiB.
+	// OutputLimit caps the output each run keeps, in bytes: all its
+	// commands, streams and trials together; the rest is counted. Default:
+	// the book's [build] output-limit, or 1 MiB.
 	OutputLimit int64
 	// FileSizeLimit is the largest file a run's processes may write
 	// (RLIMIT_FSIZE, soft), in bytes. Default: the book's [build]

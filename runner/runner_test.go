@@ -177,9 +177,17 @@ func TestExitStatusDeclared(t *testing.T) {
 	}
 }
 
+// TestOutputCap: a run keeps OutputLimit bytes of output in all, whatever
+// its number of commands, streams and trials, and counts the rest.
 func TestOutputCap(t *testing.T) {
-	b := book(t, "head -c 50000000 /dev/zero\nhead -c 3000 /dev/zero >&2")
-	res := runBook(t, context.Background(), &Runner{OutputLimit: 1000}, b)[0]
+	b := book(t, "head -c 50000000 /dev/zero\nhead -c 3000 /dev/zero >&2", "head -c 600 /dev/zero; head -c 600 /dev/zero >&2")
+	b.Runs[1].Trials = 3
+	rn := &Runner{OutputLimit: 1000}
+	records, err := rn.Run(context.Background(), b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := records[0].Trials[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -187,8 +195,18 @@ func TestOutputCap(t *testing.T) {
 	if len(out.Data) != 1000 || out.Total != 50000000 || !out.Truncated() {
 		t.Errorf("stdout kept %d of %d bytes, want 1000 of 50000000", len(out.Data), out.Total)
 	}
-	if len(errOut.Data) != 1000 || errOut.Total != 3000 {
-		t.Errorf("stderr kept %d of %d bytes, want 1000 of 3000", len(errOut.Data), errOut.Total)
+	if len(errOut.Data) != 0 || errOut.Total != 3000 {
+		t.Errorf("stderr kept %d of %d bytes, want 0 (the run's limit was reached) of 3000", len(errOut.Data), errOut.Total)
+	}
+	kept, total := 0, int64(0)
+	for _, tr := range records[1].Trials {
+		for _, c := range tr.Commands {
+			kept += len(c.Stdout.Data) + len(c.Stderr.Data)
+			total += c.Stdout.Total + c.Stderr.Total
+		}
+	}
+	if len(records[1].Trials) != 3 || kept != 1000 || total != 3*1200 {
+		t.Errorf("3 trials kept %d of %d bytes, want 1000 of 3600", kept, total)
 	}
 }
 
@@ -596,5 +614,25 @@ func TestGoVersionOrder(t *testing.T) {
 	t.Setenv("GOTOOLCHAIN", "go1.99.0")
 	if v := goRootVersion("go"); v != "" {
 		t.Errorf("with GOTOOLCHAIN=go1.99.0, goRootVersion = %q; it must ask go", v)
+	}
+}
+
+// TestNoInternalPathsInMessages: what dash says about a command ("not
+// found", "Cannot fork", a failed redirection) reaches the command's own
+// stderr and the error's detail as a terminal would show it, "sh: ...",
+// never with the path of litbook's script in the run's directory.
+func TestNoInternalPathsInMessages(t *testing.T) {
+	b := book(t, "echo fine\nlitbook_no_such_command", "cat < missing-file")
+	b.Runs[0].Exit, b.Runs[1].Exit = 127, 2
+	for i, res := range runBook(t, context.Background(), &Runner{}, b) {
+		stderr := string(res.Commands[len(res.Commands)-1].Stderr.Data)
+		if res.Err != nil || !strings.HasPrefix(stderr, "sh: ") || strings.Contains(stderr, "script.sh") {
+			t.Errorf("run %d: err %v, stderr %q; want the shell's message starting sh: ", i+1, res.Err, stderr)
+		}
+	}
+	b = book(t, "litbook_no_such_command")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err == nil || strings.Contains(res.Err.Error(), "script.sh") || !strings.Contains(res.Err.Detail, "sh: litbook_no_such_command: not found") {
+		t.Errorf("got %v; want the detail sh: litbook_no_such_command: not found", res.Err)
 	}
 }

@@ -40,6 +40,7 @@ type schedule struct {
 	failed  []bool
 	trials  [][]*model.Result
 	records []*model.Record
+	budgets []*budget // of each run's output, all its trials together
 
 	// Done may store the record (and sync it to disk): it is called
 	// outside mu, under doneMu, so that other trials start and end
@@ -55,6 +56,7 @@ func newSchedule(ctx context.Context, r *Runner, runs []*model.Run, goVersion st
 		failed:  make([]bool, len(runs)),
 		trials:  make([][]*model.Result, len(runs)),
 		records: make([]*model.Record, len(runs)),
+		budgets: make([]*budget, len(runs)),
 	}
 	s.turnCond = sync.NewCond(&s.turnMu)
 	for i, run := range runs {
@@ -62,6 +64,7 @@ func newSchedule(ctx context.Context, r *Runner, runs []*model.Run, goVersion st
 		s.trials[i] = make([]*model.Result, n)
 		s.left[i] = n
 		s.total += n
+		s.budgets[i] = newBudget(env.outputLimit)
 	}
 	return s
 }
@@ -161,7 +164,7 @@ func (s *schedule) execute(tk task) *model.Result {
 	n := s.env.executing.Add(1)
 	s.r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: s.done, Total: s.total, Running: int(n)})
 	s.mu.Unlock()
-	res := s.r.execute(s.ctx, run, s.env)
+	res := s.r.execute(s.ctx, run, s.env, s.budgets[tk.run])
 	res.Trial = tk.trial + 1
 	if res.Err != nil && run.Trials > 1 {
 		res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)
