@@ -721,7 +721,6 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-
 // pipe is an os.Pipe whose read end litbook drains.
 type pipe struct {
 	w *os.File
