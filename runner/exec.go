@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,14 +23,6 @@ import (
 	"github.com/litbook/litbook/runner/internal/procfs"
 	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
-)
-
-// maxFilesLeft bounds how many entries of a run directory a result records;
-// maxFilesCounted bounds how many more are counted before litbook stops
-// looking, so that a run leaving millions of files does not stall the build.
-const (
-	maxFilesLeft    = 1000
-	maxFilesCounted = 100000
 )
 
 // drainGrace is how long captured streams may keep delivering data after a
@@ -337,7 +328,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 		}
 	}
 	if !end.interrupted {
-		res.Files, res.FilesOmitted = filesLeft(sb.work)
+		res.Files, res.FilesOmitted, res.FilesPartial = filesLeft(sb.work)
 	}
 	res.Err = verdict(run, res, end, ev, timeout)
 	if !end.interrupted && res.Err != nil {
@@ -810,40 +801,4 @@ func tail(c model.CommandResult, res *model.Result) string {
 		lines = lines[len(lines)-10:]
 	}
 	return strings.ToValidUTF8(strings.Join(lines, "\n"), "\uFFFD")
-}
-
-// filesLeft lists what a run left in its directory.
-func filesLeft(dir string) ([]model.FileInfo, int) {
-	var files []model.FileInfo
-	omitted := 0
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return nil
-		}
-		if len(files) >= maxFilesLeft {
-			omitted++
-			if omitted >= maxFilesCounted {
-				return fs.SkipAll
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fi := model.FileInfo{Name: filepath.ToSlash(rel)}
-		switch t := d.Type(); {
-		case t.IsDir():
-			fi.Mode = "dir"
-		case t&fs.ModeSymlink != 0:
-			fi.Mode = "symlink"
-		case t.IsRegular():
-			fi.Mode = "file"
-			if info, err := d.Info(); err == nil {
-				fi.Size = info.Size()
-			}
-		default:
-			fi.Mode = "other"
-		}
-		files = append(files, fi)
-		return nil
-	})
-	return files, omitted
 }

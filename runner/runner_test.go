@@ -636,3 +636,34 @@ func TestNoInternalPathsInMessages(t *testing.T) {
 		t.Errorf("got %v; want the detail sh: litbook_no_such_command: not found", res.Err)
 	}
 }
+
+// TestFilesLeftCount: past the files a result records, the rest are
+// counted, and a count that stopped says it is a lower bound; a tree
+// deeper than PATH_MAX is counted to its last file.
+func TestFilesLeftCount(t *testing.T) {
+	defer func(l, c int) { maxFilesLeft, maxFilesCounted = l, c }(maxFilesLeft, maxFilesCounted)
+	maxFilesLeft, maxFilesCounted = 5, 20
+	b := book(t,
+		"touch $(seq 1 50)",
+		"touch $(seq 1 12)",
+		// 2,000 levels: 6,000 bytes of path, more than PATH_MAX.
+		"p=$(printf 'dd/%.0s' $(seq 1 1000)); mkdir -p $p && cd -P $p && mkdir -p $p && cd -P $p && printf 0123456789 > leaf",
+	)
+	res := runBook(t, context.Background(), &Runner{}, b)
+	for i, want := range []struct {
+		omitted int
+		partial string
+	}{{20, "litbook stopped counting at 20"}, {7, ""}} {
+		if r := res[i]; r.Err != nil || len(r.Files) != 5 || r.FilesOmitted != want.omitted || r.FilesPartial != want.partial {
+			t.Errorf("run %d: err %v, %d files, %d omitted (%q); want 5, %d (%q)", i+1, r.Err, len(r.Files), r.FilesOmitted, r.FilesPartial, want.omitted, want.partial)
+		}
+	}
+	maxFilesLeft, maxFilesCounted = 1000, 100000
+	deep := runBook(t, context.Background(), &Runner{}, b)[2]
+	if deep.Err != nil {
+		t.Fatal(deep.Err)
+	}
+	if n := len(deep.Files) + deep.FilesOmitted; n != 2001 || deep.FilesPartial != "" {
+		t.Errorf("the deep tree: %d entries counted (%q), want its 2,000 directories and its file", n, deep.FilesPartial)
+	}
+}
