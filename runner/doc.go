@@ -1,8 +1,10 @@
 // Package runner builds a book's programs and executes its run blocks.
 //
-//	rn := &runner.Runner{Jobs: 4}
-//	progs, err := rn.Build(ctx, book, book.Programs) // one `go build` for them all
-//	records, err := rn.Run(ctx, book, book.Runs, progs) // records[i] is of book.Runs[i]
+//	rn := &runner.Runner{Jobs: 4, Supervisor: supervise.New()}
+//	progs, err := rn.Build(ctx, book, book.Programs) // progs.Failed: what did not compile
+//	records, err := rn.Run(ctx, book, book.Runs, progs) // records[i] is book.Runs[i]'s
+//
+// (ExampleRunner_Run keeps this compiling.)
 //
 // Build writes the programs into a generated module under WorkDir (the
 // book's .litbook directory) and compiles all of them with a single
