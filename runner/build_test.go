@@ -132,3 +132,18 @@ func TestBuildErrorsAtBookPositions(t *testing.T) {
 		})
 	}
 }
+
+// TestGoVersionNewerToolchainUnavailable: a go.mod asking for a Go that the
+// go command cannot get (here GOPROXY=off) is reported at its go line.
+func TestGoVersionNewerToolchainUnavailable(t *testing.T) {
+	t.Setenv("GOTOOLCHAIN", "auto")
+	t.Setenv("GOPROXY", "off")
+	b := &model.Book{Root: t.TempDir()}
+	if err := os.WriteFile(filepath.Join(b.Root, "go.mod"), []byte("module book\n\ngo 1.99.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (&Runner{}).GoVersion(context.Background(), b)
+	if err == nil || !strings.HasPrefix(err.Error(), "go.mod:3: the book's go.mod asks for a newer Go, which the go command could not find: ") {
+		t.Errorf("got %v, want it at go.mod:3", err)
+	}
+}
