@@ -312,9 +312,22 @@ func (c *compilation) placeLoc(p *model.Program, loc string) (model.Pos, bool) {
 	return model.Pos{}, false
 }
 
-// clean removes the generated module's directory from a message.
+// clean removes the generated module's directory, and the generated
+// module's package paths ("(imported by litbook.local/programs/NAME)"),
+// from a message: the error is at the program's line already.
 func (c *compilation) clean(msg string) string {
-	return strings.ReplaceAll(msg, c.src+string(filepath.Separator), "")
+	msg = strings.ReplaceAll(msg, c.src+string(filepath.Separator), "")
+	for {
+		i := strings.Index(msg, " (imported by "+programsModule+"/")
+		if i < 0 {
+			return msg
+		}
+		j := strings.IndexByte(msg[i:], ')')
+		if j < 0 {
+			return msg
+		}
+		msg = msg[:i] + msg[i+j+1:]
+	}
 }
 
 // loadErrors records why the package lp of program p failed to load, or
@@ -339,10 +352,15 @@ func (c *compilation) loadErrors(p *model.Program, lp *listPackage) bool {
 // loadError records a load error of p (or of a package it imports).
 func (c *compilation) loadError(p *model.Program, e *listError) {
 	msg := c.clean(e.Err)
-	// go's advice to run go get does not apply: the book's go.mod
-	// (and go.sum) must require the module.
-	if m, _, ok := strings.Cut(msg, "; to add it:"); ok {
-		msg = m + ": " + c.requireAdvice()
+	// go's advice to run go get in the generated module does not apply:
+	// the book's go.mod must require the module, and its go.sum hold the
+	// module's checksums.
+	if m, _, ok := strings.Cut(msg, "; to add"); ok {
+		if strings.HasPrefix(m, "missing go.sum entry") {
+			msg = m + ": " + c.sumAdvice()
+		} else {
+			msg = m + ": " + c.requireAdvice()
+		}
 	}
 	pos, ok := c.placeLoc(p, e.Pos)
 	if !ok {
@@ -350,6 +368,11 @@ func (c *compilation) loadError(p *model.Program, e *listError) {
 		msg = fmt.Sprintf("program %s: %s", p.Name, msg)
 	}
 	c.fail(p, &model.Error{Pos: pos, Msg: msg})
+}
+
+// sumAdvice says how a book provides the checksums of a module it requires.
+func (c *compilation) sumAdvice() string {
+	return fmt.Sprintf("add the module's checksums to the go.sum beside %s", c.mod.rel)
 }
 
 // requireAdvice says how a book makes a module available to its programs.
