@@ -55,10 +55,6 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 	if err != nil {
 		return nil, err
 	}
-	mod, err := readBookMod(b, gover)
-	if err != nil {
-		return nil, err
-	}
 	work := r.workDir(b)
 	src := filepath.Join(work, "src")
 	bin := filepath.Join(work, "bin")
@@ -73,12 +69,16 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 			return nil, err
 		}
 	}
-	if err := mod.write(src); err != nil {
-		return nil, err
-	}
 	progs := &Programs{BinDir: bin, GoVersion: gover, PathDirs: map[string]string{}, Failed: map[string]error{}}
 	if len(programs) == 0 {
-		return progs, nil
+		return progs, nil // the book's go.mod matters to programs only
+	}
+	mod, err := readBookMod(b, gover)
+	if err != nil {
+		return nil, err
+	}
+	if err := mod.write(src); err != nil {
+		return nil, err
 	}
 	r.progress(Event{Kind: Compiling, Total: len(programs)})
 	for _, p := range programs {
