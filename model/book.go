@@ -28,7 +28,8 @@ type Config struct {
 	// Timeout is the default time limit of a run; a run block's timeout=
 	// overrides it. Default 60 s.
 	Timeout time.Duration
-	// OutputLimit caps each captured stream of each command, in bytes.
+	// OutputLimit caps the output each run keeps, in bytes: all its
+	// commands, streams and trials together.
 	// Default 1 MiB.
 	OutputLimit int64
 	// FileSizeLimit is the largest file a run may write (RLIMIT_FSIZE), in

@@ -54,6 +54,10 @@ type Result struct {
 	Files    []FileInfo    // every file left in the run directory, sorted by name
 	// FilesOmitted counts files left beyond the recorded limit.
 	FilesOmitted int
+	// FilesPartial says why FilesOmitted is only a lower bound (litbook
+	// stopped counting, or could not read a directory), or is "" if the
+	// count is exact.
+	FilesPartial string
 	Machine      Machine
 	// Err is why the run failed, positioned at the run or at the failing
 	// command; nil if it ran as declared.

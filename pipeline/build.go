@@ -366,6 +366,12 @@ func (s *state) compile(progs []*model.Program) (*runner.Programs, error) {
 		for _, prog := range progs {
 			failed[prog] = true
 		}
+	} else {
+		// The others compiled: only these programs' runs are blocked.
+		s.errs.Append(built.Err())
+		for _, prog := range progs {
+			failed[prog] = built.Failed[prog.Name] != nil
+		}
 	}
 	hashes := map[string]string{}
 	for _, pp := range s.res.Plan.Programs {

@@ -1,14 +1,20 @@
 // Package runner builds a book's programs and executes its run blocks.
 //
-//	rn := &runner.Runner{Jobs: 4}
-//	progs, err := rn.Build(ctx, book, book.Programs) // one `go build` for them all
-//	records, err := rn.Run(ctx, book, book.Runs, progs) // records[i] is of book.Runs[i]
+//	rn := &runner.Runner{Jobs: 4, Supervisor: supervise.New()}
+//	progs, err := rn.Build(ctx, book, book.Programs) // progs.Failed: what did not compile
+//	records, err := rn.Run(ctx, book, book.Runs, progs) // records[i] is book.Runs[i]'s
+//
+// (ExampleRunner_Run keeps this compiling.)
 //
 // Build writes the programs into a generated module under WorkDir (the
 // book's .litbook directory) and compiles all of them with a single
-// `go build -o DIR pkg...`, so the go command shares work between them and
-// uses the user's build cache. Compile errors are mapped back to the chapter
-// line of the offending program line.
+// `go build -json -o DIR pkg...`, so the go command shares work between
+// them and uses the user's build cache. A broken program stops no other:
+// when one fails to load (which stops go build before it compiles
+// anything), `go list -e -json` finds those that do and the rest are built
+// again. Every error is mapped back to the chapter line of the offending
+// program line, or to the line of the book's go.mod, and Programs.Failed
+// says which programs failed.
 //
 // Every run gets a fresh directory and a small fixed environment, and is
 // executed as one /bin/sh script so that background commands (`cmd &`) and
@@ -18,15 +24,18 @@
 // gives per-command exit statuses and durations without extra processes.
 //
 // Before its first command, the shell waits at a start gate while litbook
-// lowers its RLIMIT_FSIZE to FileSizeLimit and, where it may make cgroups,
-// moves it into a cgroup of its own whose pids.max is ProcessLimit (see
-// cgroup.go), so that everything the run starts is born limited and inside.
+// lowers its RLIMIT_FSIZE to FileSizeLimit and, with a Supervisor that may
+// make cgroups, moves it into a cgroup of its own whose pids.max is
+// ProcessLimit, so that everything the run starts is born limited and inside.
 //
 // A run ends when its shell exits, its time limit passes, or the context is
-// cancelled; then everything it started is killed: its cgroup (at once,
-// with cgroup.kill), its process group, and every process that carries the
-// run's LITBOOK_RUN token in its environment or works in its directory
-// (descendants that left the group with setsid or a double fork). The run
+// cancelled; then its process group is killed. With a Supervisor (package
+// supervise), everything else it started is killed too: its cgroup (at
+// once, with cgroup.kill), and every process that carries the run's
+// LITBOOK_RUN token in its environment or works in its directory
+// (descendants that left the group with setsid or a double fork), and
+// orphans that come back to the subreaper. Without one, the runner changes
+// no process-wide state and kills nothing it did not start. The run
 // directory is removed after the sizes of the files left in it are recorded.
 //
 // Runs execute concurrently, at most Jobs at a time; an exclusive run waits

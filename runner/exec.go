@@ -9,27 +9,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/internal/procfs"
+	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
-)
-
-// maxFilesLeft bounds how many entries of a run directory a result records;
-// maxFilesCounted bounds how many more are counted before litbook stops
-// looking, so that a run leaving millions of files does not stall the build.
-const (
-	maxFilesLeft    = 1000
-	maxFilesCounted = 100000
 )
 
 // drainGrace is how long captured streams may keep delivering data after a
@@ -44,10 +37,9 @@ type execEnv struct {
 	timeout     time.Duration
 	outputLimit int64
 	// fileSizeLimit is each run's RLIMIT_FSIZE, in bytes; processLimit
-	// bounds each run's tasks where a cgroup can (see cgroup.go).
+	// bounds each run's tasks where the Supervisor makes a cgroup.
 	fileSizeLimit int64
 	processLimit  int
-	cgroups       cgroupDirs
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
@@ -65,17 +57,43 @@ func sandboxPath(programs string) string {
 	return programs + ":" + systemPath
 }
 
-// capture keeps the first limit bytes written to it and counts the rest.
+// budget is how many bytes of output a run may still keep, shared by all
+// its commands, streams and trials, so that litbook's memory is bounded per
+// run whatever their number.
+type budget struct{ left atomic.Int64 }
+
+func newBudget(limit int64) *budget {
+	b := new(budget)
+	b.left.Store(limit)
+	return b
+}
+
+// take takes up to n bytes from the budget and returns how many it got.
+func (b *budget) take(n int64) int64 {
+	for {
+		left := b.left.Load()
+		if left <= 0 || n <= 0 {
+			return 0
+		}
+		got := min(n, left)
+		if b.left.CompareAndSwap(left, left-got) {
+			return got
+		}
+	}
+}
+
+// capture keeps what its run's budget allows of what is written to it and
+// counts the rest.
 type capture struct {
-	limit int64
-	data  []byte
-	total int64
+	budget *budget
+	data   []byte
+	total  int64
 }
 
 func (c *capture) Write(p []byte) (int, error) {
 	c.total += int64(len(p))
-	if room := c.limit - int64(len(c.data)); room > 0 {
-		c.data = append(c.data, p[:min(room, int64(len(p)))]...)
+	if n := c.budget.take(int64(len(p))); n > 0 {
+		c.data = append(c.data, p[:n]...)
 	}
 	return len(p), nil
 }
@@ -90,10 +108,64 @@ type stream struct {
 	done chan struct{}
 }
 
+// readBuffers lends read buffers to the streams of every run. A stream
+// holds one only while it reads, not while it waits for data, so that
+// litbook's memory does not grow with the number of a run's commands, most
+// of whose streams are idle at any time.
+// (A free list rather than a sync.Pool, which the race detector makes drop
+// buffers at random.)
+var readBuffers struct {
+	sync.Mutex
+	free [][]byte
+}
+
+func getBuffer() []byte {
+	readBuffers.Lock()
+	defer readBuffers.Unlock()
+	if n := len(readBuffers.free); n > 0 {
+		b := readBuffers.free[n-1]
+		readBuffers.free = readBuffers.free[:n-1]
+		return b
+	}
+	return make([]byte, 64<<10)
+}
+
+func putBuffer(b []byte) {
+	readBuffers.Lock()
+	readBuffers.free = append(readBuffers.free, b)
+	readBuffers.Unlock()
+}
+
+// drain reads the stream into its capture until it ends (EOF, an error, or
+// the read deadline that finish sets).
 func (s *stream) drain() {
 	defer close(s.done)
-	buf := make([]byte, 32<<10)
-	_, _ = io.CopyBuffer(&s.cap, s.r, buf)
+	rc, err := s.r.SyscallConn()
+	if err != nil {
+		return
+	}
+	for end := false; !end; {
+		// One read per call: between calls, the poller checks the
+		// deadline, which a writer that never stops must not escape.
+		err := rc.Read(func(fd uintptr) bool {
+			buf := getBuffer()
+			defer putBuffer(buf)
+			n, err := unix.Read(int(fd), buf)
+			switch {
+			case n > 0:
+				_, _ = s.cap.Write(buf[:n])
+			case err == unix.EAGAIN:
+				return false // wait until readable
+			case err == unix.EINTR:
+			default:
+				end = true // EOF or an error
+			}
+			return true
+		})
+		if err != nil {
+			return
+		}
+	}
 }
 
 // finish releases litbook's write end and waits for the stream to end, at
@@ -108,7 +180,7 @@ func (s *stream) finish(deadline time.Time) {
 }
 
 // newFIFO makes a FIFO at path and opens it for reading without blocking.
-func newFIFO(path string, limit int64) (*stream, error) {
+func newFIFO(path string, bud *budget) (*stream, error) {
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		return nil, &os.PathError{Op: "mkfifo", Path: path, Err: err}
 	}
@@ -121,7 +193,7 @@ func newFIFO(path string, limit int64) (*stream, error) {
 		r.Close()
 		return nil, err
 	}
-	return &stream{r: r, hold: w, cap: capture{limit: limit}, done: make(chan struct{})}, nil
+	return &stream{r: r, hold: w, cap: capture{budget: bud}, done: make(chan struct{})}, nil
 }
 
 // script returns the shell script for run.
@@ -193,8 +265,11 @@ func shellQuote(s string) string {
 }
 
 // execute runs one run block in a fresh directory and returns its result;
-// failures are in the result's Err.
-func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *model.Result {
+// failures are in the result's Err. Its captured output takes from bud,
+// the budget of all the trials of the run. It sets up the run's sandbox, launches
+// its shell, waits for it or kills it, reads what the shell reported on
+// its control pipe, and judges the outcome.
+func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget) *model.Result {
 	res := &model.Result{
 		Run:      run,
 		Commands: make([]model.CommandResult, len(run.Commands)),
@@ -206,194 +281,344 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res
 	}
-	base, err := os.MkdirTemp(env.tempDir, runPrefix(os.Getpid()))
+	sb, err := newSandbox(run, env, bud)
 	if err != nil {
 		return fail(err)
 	}
-	defer removeAll(base)
-	work, iodir, tmp := filepath.Join(base, "work"), filepath.Join(base, "io"), filepath.Join(base, "tmp")
-	for _, d := range []string{work, iodir, tmp} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return fail(err)
-		}
-	}
-	token := newToken()
-
-	var streams []*stream
-	defer func() {
-		for _, s := range streams {
-			s.hold.Close()
-			s.r.Close()
-		}
-	}()
-	for i := range run.Commands {
-		for _, ext := range []string{".out", ".err"} {
-			s, err := newFIFO(filepath.Join(iodir, strconv.Itoa(i)+ext), env.outputLimit)
-			if err != nil {
-				return fail(err)
-			}
-			streams = append(streams, s)
-		}
-	}
-	scriptPath := filepath.Join(iodir, "script.sh")
-	if err := os.WriteFile(scriptPath, script(run, iodir), 0o644); err != nil {
-		return fail(err)
-	}
-	shOut, err := newPipe(env.outputLimit)
-	if err != nil {
-		return fail(err)
-	}
-	defer shOut.close()
-	shErr, err := newPipe(env.outputLimit)
-	if err != nil {
-		return fail(err)
-	}
-	defer shErr.close()
-	ctlR, ctlW, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	defer ctlR.Close()
-	defer ctlW.Close()
-	gateR, gateW, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	defer gateR.Close()
-	defer gateW.Close()
-
+	defer sb.close()
 	timeout := env.timeout
 	if run.Timeout > 0 {
 		timeout = run.Timeout
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.Command("/bin/sh", scriptPath)
-	cmd.Dir = work
-	cmd.Env = []string{
-		"PATH=" + sandboxPath(env.pathDirs[run.Chapter.Path]),
-		"HOME=" + work,
-		"TMPDIR=" + tmp,
-		"LANG=C.UTF-8",
-		"TZ=UTC",
-		"TERM=dumb",
-		"LITBOOK_RUN=" + token,
-	}
-	cmd.Stdout, cmd.Stderr = shOut.w, shErr.w
-	cmd.ExtraFiles = []*os.File{ctlW, gateR}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
-	for _, s := range streams {
-		go s.drain()
-	}
-	go shOut.s.drain()
-	go shErr.s.drain()
-	type ctlEvent struct {
-		kind byte // 'B'egin, 'P'id of a background command, 'E'nd, 'X': the script's end
-		i    int
-		n    int // pid or exit status
-		at   time.Time
-	}
-	// The reader owns events until ctlDone is closed.
-	var events []ctlEvent
-	ctlDone := make(chan struct{})
-	go func() {
-		defer close(ctlDone)
-		sc := bufio.NewScanner(ctlR)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) < 2 || len(f[0]) != 1 {
-				continue
-			}
-			i, err := strconv.Atoi(f[1])
-			if err != nil || i < 0 || i >= len(run.Commands) {
-				continue
-			}
-			e := ctlEvent{kind: f[0][0], i: i, at: time.Now()}
-			if len(f) == 3 {
-				e.n, _ = strconv.Atoi(f[2])
-			}
-			events = append(events, e)
-		}
-	}()
-
+	sb.drain()
+	ctlDone := make(chan []ctlEvent, 1)
+	go func() { ctlDone <- readControl(sb.ctlR, len(run.Commands)) }()
 	start := time.Now()
-	err = startTracked(cmd)
-	// The shell has its own copies of the write ends; litbook's must go,
-	// or the streams would never end.
-	ctlW.Close()
-	gateR.Close()
-	shOut.w.Close()
-	shErr.w.Close()
+	cmd := sb.command(run, env)
+	sup, err := r.launch(cmd, sb, env)
 	if err != nil {
 		return fail(err)
 	}
-	pgid := cmd.Process.Pid
-	defer untrack(pgid)
-	cg := env.cgroups.join(pgid, token, env.processLimit)
-	defer cg.remove()
-	limitFileSize(pgid, env.fileSizeLimit)
-	_, _ = gateW.Write([]byte("go\n"))
-	gateW.Close()
-	waitDone := make(chan error, 1)
-	go func() { waitDone <- cmd.Wait() }()
-	var waitErr error
-	timedOut, interrupted := false, false
-	select {
-	case waitErr = <-waitDone:
-	case <-rctx.Done():
-		// Decide now: the time spent cleaning up below is not the run's.
-		interrupted = ctx.Err() != nil
-		timedOut = !interrupted
-		cg.kill()
-		_ = unix.Kill(-pgid, unix.SIGKILL)
-		waitErr = <-waitDone
-	}
-	res.Duration = time.Since(start)
-	end := time.Now()
+	defer sup.Close()
+	end := r.waitOrKill(ctx, rctx, cmd, sup, res)
+	res.Duration = end.wait.Sub(start)
 	// The shell is gone and no command holds fd 3 (each gets 3>&-), so the
 	// control pipe ends at once; the deadline only guards against a
 	// program that reopened it through /proc.
-	_ = ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	<-ctlDone
-	begun := make([]time.Time, len(run.Commands))
-	lastRan, finished := -1, false
+	_ = sb.ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	ev := applyEvents(res, run, <-ctlDone)
+	// The transcript is over: nothing it started may outlive it.
+	_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+	if r.Supervisor != nil {
+		sup.Kill()
+		r.Supervisor.SweepOrphans(func() bool { return env.executing.Load() == 1 })
+	}
+	sb.collect(res)
+	setExit(res, end.err)
+	// A foreground command that ended the shell (exit N, exec prog, or an
+	// error the shell met when it got there) reported no status of its
+	// own: the shell's status is its status.
+	if l := ev.lastRan; !ev.finished && !end.timedOut && !end.interrupted && l >= 0 && !run.Commands[l].Background {
+		if c := &res.Commands[l]; !c.Done {
+			c.Done, c.Exit = true, res.Exit
+			c.Duration = end.wait.Sub(ev.begun[l]).Round(time.Millisecond)
+		}
+	}
+	if !end.interrupted {
+		res.Files, res.FilesOmitted, res.FilesPartial = filesLeft(sb.work)
+	}
+	res.Err = verdict(run, res, end, ev, timeout)
+	if !end.interrupted && res.Err != nil {
+		explainLimits(res.Err, run, res, env, sup)
+	}
+	return res
+}
+
+// sandbox is what one run executes in: its directory (work, the run's
+// own; io, litbook's streams and script; tmp, its TMPDIR), the streams
+// that capture each command's output, the shell's own output, and the
+// control and start-gate pipes. close releases all of it.
+type sandbox struct {
+	base, work, io, tmp string
+	token               string
+	script              string
+	streams             []*stream // stdout then stderr of each command
+	shOut, shErr        *pipe
+	ctlR, ctlW          *os.File // the shell reports on fd 3
+	gateR, gateW        *os.File // the shell waits on fd 4
+	// stdin is the shell's standard input; nil is /dev/null, which every
+	// run has until a run block can say otherwise.
+	stdin *os.File
+}
+
+// newSandbox makes the run's directories, its FIFOs and pipes, whose
+// captures share bud, and writes its script.
+func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err error) {
+	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
+	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: filepath.Join(base, "io"), tmp: filepath.Join(base, "tmp"), token: newToken()}
+	defer func() {
+		if err != nil {
+			sb.close()
+		}
+	}()
+	for _, d := range []string{sb.work, sb.io, sb.tmp} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for i := range run.Commands {
+		for _, ext := range []string{".out", ".err"} {
+			s, err := newFIFO(filepath.Join(sb.io, strconv.Itoa(i)+ext), bud)
+			if err != nil {
+				return nil, err
+			}
+			sb.streams = append(sb.streams, s)
+		}
+	}
+	sb.script = filepath.Join(sb.io, "script.sh")
+	if err := os.WriteFile(sb.script, script(run, sb.io), 0o644); err != nil {
+		return nil, err
+	}
+	if sb.shOut, err = newPipe(bud); err != nil {
+		return nil, err
+	}
+	if sb.shErr, err = newPipe(bud); err != nil {
+		return nil, err
+	}
+	if sb.ctlR, sb.ctlW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if sb.gateR, sb.gateW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// close closes every file of the sandbox (closing one twice is harmless
+// here) and removes its directory.
+func (sb *sandbox) close() {
+	for _, s := range sb.streams {
+		s.hold.Close()
+		s.r.Close()
+	}
+	for _, p := range []*pipe{sb.shOut, sb.shErr} {
+		if p != nil {
+			p.close()
+		}
+	}
+	for _, f := range []*os.File{sb.ctlR, sb.ctlW, sb.gateR, sb.gateW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	supervise.RemoveAll(sb.base)
+}
+
+// command returns the run's shell, with a small fixed environment, in a
+// session of its own (and so its own process group) that has no
+// controlling terminal: whether litbook runs on a terminal or not, no
+// run can write to it around the capture, wait on it for a password, or
+// push input into it, and /dev/tty gives ENXIO in every run.
+func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
+	cmd := exec.Command("/bin/sh", sb.script)
+	cmd.Dir = sb.work
+	cmd.Env = []string{
+		"PATH=" + sandboxPath(env.pathDirs[run.Chapter.Path]),
+		"HOME=" + sb.work,
+		"TMPDIR=" + sb.tmp,
+		"LANG=C.UTF-8",
+		"TZ=UTC",
+		"TERM=dumb",
+		"LITBOOK_RUN=" + sb.token,
+	}
+	if sb.stdin != nil {
+		cmd.Stdin = sb.stdin
+	}
+	cmd.Stdout, cmd.Stderr = sb.shOut.w, sb.shErr.w
+	cmd.ExtraFiles = []*os.File{sb.ctlW, sb.gateR}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd
+}
+
+// drain starts reading every stream of the sandbox.
+func (sb *sandbox) drain() {
+	for _, s := range sb.streams {
+		go s.drain()
+	}
+	go sb.shOut.s.drain()
+	go sb.shErr.s.drain()
+}
+
+// collect stops reading the streams, once what is left of the run has been
+// killed, and puts what they captured in res.
+func (sb *sandbox) collect(res *model.Result) {
+	deadline := time.Now().Add(drainGrace)
+	for _, s := range sb.streams {
+		s.finish(deadline)
+	}
+	sb.shOut.s.finish(deadline)
+	sb.shErr.s.finish(deadline)
+	// dash names the script and its line ("/tmp/…/io/script.sh: 13:"),
+	// which mean nothing to the author and name litbook's internal paths:
+	// say "sh:" as a terminal would, in the shell's own output and in each
+	// command's (where a command's group sends "not found" or "Cannot
+	// fork").
+	for i := range res.Commands {
+		res.Commands[i].Stdout = sb.unscript(sb.streams[2*i].cap.output())
+		res.Commands[i].Stderr = sb.unscript(sb.streams[2*i+1].cap.output())
+	}
+	res.Shell = sb.unscript(model.Output{
+		Data:  append(sb.shOut.s.cap.data, sb.shErr.s.cap.data...),
+		Total: sb.shOut.s.cap.total + sb.shErr.s.cap.total,
+	})
+}
+
+// unscript replaces the prefix dash gives its messages, the script's path
+// and line, with "sh: ", at the start of every line of o. Total shrinks
+// with the data.
+func (sb *sandbox) unscript(o model.Output) model.Output {
+	prefix := []byte(sb.script + ": ")
+	if !bytes.Contains(o.Data, prefix) {
+		return o
+	}
+	var out []byte
+	for line := range bytes.SplitAfterSeq(o.Data, []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, prefix); ok {
+			digits := 0
+			for digits < len(rest) && rest[digits] >= '0' && rest[digits] <= '9' {
+				digits++
+			}
+			if after, ok := bytes.CutPrefix(rest[digits:], []byte(": ")); ok && digits > 0 {
+				line = append([]byte("sh: "), after...)
+			}
+		}
+		out = append(out, line...)
+	}
+	return model.Output{Data: out, Total: o.Total - int64(len(o.Data)-len(out))}
+}
+
+// launch starts the run's shell, which waits at its start gate while
+// litbook confines it (through the Supervisor, if any) and limits the size
+// of its files, then opens the gate. The supervision it returns is nil
+// without a Supervisor.
+func (r *Runner) launch(cmd *exec.Cmd, sb *sandbox, env *execEnv) (*supervise.Run, error) {
+	err := r.start(cmd)
+	// The shell has its own copies of the write ends; litbook's must go,
+	// or the streams would never end.
+	sb.ctlW.Close()
+	sb.gateR.Close()
+	sb.shOut.w.Close()
+	sb.shErr.w.Close()
+	if err != nil {
+		return nil, err
+	}
+	pgid := cmd.Process.Pid
+	var sup *supervise.Run
+	if r.Supervisor != nil {
+		sup = r.Supervisor.Confine(pgid, sb.token, sb.base, env.processLimit)
+	}
+	limitFileSize(pgid, env.fileSizeLimit)
+	_, _ = sb.gateW.Write([]byte("go\n"))
+	sb.gateW.Close()
+	return sup, nil
+}
+
+// ending is how a run's shell ended.
+type ending struct {
+	err         error // from Wait
+	wait        time.Time
+	timedOut    bool
+	interrupted bool // ctx was cancelled
+}
+
+// waitOrKill waits for the shell until it exits, or kills its process
+// group (and its cgroup) when rctx, the run's time limit within ctx, ends.
+func (r *Runner) waitOrKill(ctx, rctx context.Context, cmd *exec.Cmd, sup *supervise.Run, res *model.Result) ending {
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- r.wait(cmd) }()
+	var e ending
+	select {
+	case e.err = <-waitDone:
+	case <-rctx.Done():
+		// Decide now: the time spent cleaning up below is not the run's.
+		e.interrupted = ctx.Err() != nil
+		e.timedOut = !e.interrupted
+		sup.Stop()
+		_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+		e.err = <-waitDone
+	}
+	e.wait = time.Now()
+	return e
+}
+
+// ctlEvent is a line the script wrote on its control pipe.
+type ctlEvent struct {
+	kind byte // 'B'egin, 'P'id of a background command, 'E'nd, 'X': the script's end
+	i    int
+	n    int // pid or exit status
+	at   time.Time
+}
+
+// readControl reads the control pipe of a run of n commands until it ends.
+func readControl(r io.Reader, n int) []ctlEvent {
+	var events []ctlEvent
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || len(f[0]) != 1 {
+			continue
+		}
+		i, err := strconv.Atoi(f[1])
+		if err != nil || i < 0 || i >= n {
+			continue
+		}
+		e := ctlEvent{kind: f[0][0], i: i, at: time.Now()}
+		if len(f) == 3 {
+			e.n, _ = strconv.Atoi(f[2])
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+// progressOf is what the control events say of how far a script got.
+type progressOf struct {
+	begun    []time.Time // when each command began
+	lastRan  int         // the last command that began, or -1
+	finished bool        // the script reached its end
+}
+
+// applyEvents records in res which commands ran, their pids, statuses and
+// durations, as the control events report them.
+func applyEvents(res *model.Result, run *model.Run, events []ctlEvent) progressOf {
+	p := progressOf{begun: make([]time.Time, len(run.Commands)), lastRan: -1}
 	for _, e := range events {
 		c := &res.Commands[e.i]
 		switch e.kind {
 		case 'B':
-			c.Ran, begun[e.i] = true, e.at
-			lastRan = e.i
+			c.Ran, p.begun[e.i] = true, e.at
+			p.lastRan = e.i
 		case 'P':
-			// Still running now, it is about to be killed below.
-			c.Pid, c.Killed = e.n, running(e.n)
+			// Still running now, it is about to be killed.
+			c.Pid, c.Killed = e.n, procfs.Running(e.n)
 		case 'E':
 			c.Done, c.Exit = true, e.n
-			c.Duration = e.at.Sub(begun[e.i]).Round(time.Millisecond)
+			c.Duration = e.at.Sub(p.begun[e.i]).Round(time.Millisecond)
 		case 'X':
-			finished = true
+			p.finished = true
 		}
 	}
-	// The transcript is over: nothing it started may outlive it.
-	cg.kill()
-	killRun(pgid, token, base)
-	sweepIf(func() bool { return env.executing.Load() == 1 })
-	deadline := time.Now().Add(drainGrace)
-	for _, s := range streams {
-		s.finish(deadline)
-	}
-	shOut.s.finish(deadline)
-	shErr.s.finish(deadline)
+	return p
+}
 
-	for i := range res.Commands {
-		res.Commands[i].Stdout = streams[2*i].cap.output()
-		res.Commands[i].Stderr = streams[2*i+1].cap.output()
-	}
-	// dash names the script and its line ("/tmp/…/script.sh: 13:"), which
-	// mean nothing to the author: say "sh:" as a terminal would.
-	shell := append(shOut.s.cap.data, shErr.s.cap.data...)
-	kept := scriptLineRE.ReplaceAll(shell, []byte("sh: "))
-	res.Shell = model.Output{Data: kept, Total: shOut.s.cap.total + shErr.s.cap.total - int64(len(shell)-len(kept))}
+// setExit sets res.Exit from the shell's wait error.
+func setExit(res *model.Result, waitErr error) {
 	var exitErr *exec.ExitError
 	switch {
 	case waitErr == nil:
@@ -404,35 +629,24 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 			res.Exit = 128 + int(ws.Signal()) // as the shell reports it
 		}
 	}
-	// A foreground command that ended the shell (exit N, exec prog, or an
-	// error the shell met when it got there) reported no status of its
-	// own: the shell's status is its status.
-	if !finished && !timedOut && !interrupted && lastRan >= 0 && !run.Commands[lastRan].Background {
-		if c := &res.Commands[lastRan]; !c.Done {
-			c.Done, c.Exit = true, res.Exit
-			c.Duration = end.Sub(begun[lastRan]).Round(time.Millisecond)
-		}
-	}
-	if !interrupted {
-		res.Files, res.FilesOmitted = filesLeft(work)
-	}
+}
+
+// verdict is the error of a run that ended as e, or nil if it went as its
+// block declares.
+func verdict(run *model.Run, res *model.Result, e ending, p progressOf, timeout time.Duration) *model.Error {
 	switch {
-	case interrupted:
-		res.Err = &model.Error{Pos: run.Pos, Msg: "interrupted", Err: ErrInterrupted}
-	case timedOut:
+	case e.interrupted:
+		return &model.Error{Pos: run.Pos, Msg: "interrupted", Err: ErrInterrupted}
+	case e.timedOut:
 		res.TimedOut = true
-		res.Err = timeoutError(run, res, timeout)
-	case !finished && lastRan >= 0 && run.Commands[lastRan].Background:
+		return timeoutError(run, res, timeout)
+	case !p.finished && p.lastRan >= 0 && run.Commands[p.lastRan].Background:
 		// The shell stopped while starting a background command: a
 		// syntax error, say.
-		res.Err = &model.Error{Pos: run.Commands[lastRan].Pos, Msg: fmt.Sprintf("the shell stopped at this command with status %d", res.Exit), Detail: tail(res.Commands[lastRan], res)}
-	default:
-		res.Err = judge(run, res)
+		l := p.lastRan
+		return &model.Error{Pos: run.Commands[l].Pos, Msg: fmt.Sprintf("the shell stopped at this command with status %d", res.Exit), Detail: tail(res.Commands[l], res)}
 	}
-	if !interrupted && res.Err != nil {
-		explainLimits(res.Err, run, res, env, cg)
-	}
-	return res
+	return judge(run, res)
 }
 
 // limitFileSize lowers the soft RLIMIT_FSIZE of process pid to limit
@@ -454,7 +668,7 @@ func limitFileSize(pid int, limit int64) {
 // run's limits: the command it is about died of SIGXFSZ or failed a write
 // with EFBIG, or a fork of the run failed because the run had as many
 // tasks as its cgroup allows.
-func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, cg *runCgroup) {
+func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, sup *supervise.Run) {
 	for i, c := range run.Commands {
 		cr := res.Commands[i]
 		if c.Pos != e.Pos || !cr.Done {
@@ -472,7 +686,7 @@ func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execE
 			e.Msg = fmt.Sprintf("command %s: it reached a file size limit (litbook's is %s, file-size-limit in book.toml's [build]; a program may set a lower one)", how, sizeString(env.fileSizeLimit))
 		}
 	}
-	if !cg.hitLimit() {
+	if !sup.HitLimit() {
 		return
 	}
 	note := fmt.Sprintf("the run reached its limit of %d processes and threads, and a fork failed (process-limit in book.toml's [build])", env.processLimit)
@@ -498,9 +712,6 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// scriptLineRE matches the prefix dash gives its own messages.
-var scriptLineRE = regexp.MustCompile(`(?m)^\S*script\.sh: \d+: `)
-
 // pipe is an os.Pipe whose read end litbook drains.
 type pipe struct {
 	w *os.File
@@ -513,12 +724,12 @@ func (p *pipe) close() {
 	p.s.r.Close()
 }
 
-func newPipe(limit int64) (*pipe, error) {
+func newPipe(bud *budget) (*pipe, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	return &pipe{w: w, s: &stream{r: r, cap: capture{limit: limit}, done: make(chan struct{})}}, nil
+	return &pipe{w: w, s: &stream{r: r, cap: capture{budget: bud}, done: make(chan struct{})}}, nil
 }
 
 func newToken() string {
@@ -590,55 +801,4 @@ func tail(c model.CommandResult, res *model.Result) string {
 		lines = lines[len(lines)-10:]
 	}
 	return strings.ToValidUTF8(strings.Join(lines, "\n"), "\uFFFD")
-}
-
-// filesLeft lists what a run left in its directory.
-func filesLeft(dir string) ([]model.FileInfo, int) {
-	var files []model.FileInfo
-	omitted := 0
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return nil
-		}
-		if len(files) >= maxFilesLeft {
-			omitted++
-			if omitted >= maxFilesCounted {
-				return fs.SkipAll
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fi := model.FileInfo{Name: filepath.ToSlash(rel)}
-		switch t := d.Type(); {
-		case t.IsDir():
-			fi.Mode = "dir"
-		case t&fs.ModeSymlink != 0:
-			fi.Mode = "symlink"
-		case t.IsRegular():
-			fi.Mode = "file"
-			if info, err := d.Info(); err == nil {
-				fi.Size = info.Size()
-			}
-		default:
-			fi.Mode = "other"
-		}
-		files = append(files, fi)
-		return nil
-	})
-	return files, omitted
-}
-
-// removeAll removes a run's base directory, making directories that a
-// program made unwritable writable first.
-func removeAll(dir string) {
-	if os.RemoveAll(dir) == nil {
-		return
-	}
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			_ = os.Chmod(p, 0o700)
-		}
-		return nil
-	})
-	_ = os.RemoveAll(dir)
 }

@@ -2,10 +2,7 @@ package runner
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +46,7 @@ func TestFileSizeLimitLoweredInside(t *testing.T) {
 }
 
 func TestForkBombBounded(t *testing.T) {
-	if d := findCgroups(); !d.v2Pids && d.v1Pids == "" {
+	if _, limit := testSupervisor().Cgroups(); !limit {
 		t.Skip("no pids cgroup can be made here (not root, and no delegated cgroup): process-limit is not enforced")
 	}
 	// A bounded bomb: 400 forks if nothing stops it. The second run
@@ -82,7 +79,7 @@ func TestForkBombBounded(t *testing.T) {
 // killRun knows; only the subreaper's sweep finds it, and that waits until
 // no other run executes. In a cgroup it dies with its run.
 func TestCgroupKillsAtOnce(t *testing.T) {
-	if findCgroups().v2 == "" {
+	if kill, _ := testSupervisor().Cgroups(); !kill {
 		t.Skip("no cgroup v2 cgroup can be made here")
 	}
 	b := book(t,
@@ -101,77 +98,6 @@ func TestCgroupKillsAtOnce(t *testing.T) {
 	}
 	if len(survived) > 0 {
 		t.Errorf("the escaped process outlived its run: %v", survived)
-	}
-}
-
-// TestStaleRemoved: a litbook killed with SIGKILL leaves its run
-// directories, and its run cgroups with whatever still runs in them; the
-// next Run removes them, in every hierarchy it makes them in, and kills
-// those processes, and leaves those of live processes alone.
-func TestStaleRemoved(t *testing.T) {
-	gone := exec.Command("true")
-	if err := gone.Run(); err != nil {
-		t.Fatal(err)
-	}
-	prefix := runPrefix(gone.Process.Pid)
-	tmp := t.TempDir()
-	staleDir := filepath.Join(tmp, prefix+"x")
-	liveDir := filepath.Join(tmp, runPrefix(os.Getppid())+"y") // a live process's
-	for _, d := range []string{staleDir, liveDir} {
-		if err := os.MkdirAll(filepath.Join(d, "work"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// In each hierarchy litbook makes run cgroups in: a dead litbook's,
-	// with a process still in it, and a live process's, empty.
-	d := findCgroups()
-	type planted struct{ stale, live, sleep string }
-	var cgroups []planted
-	for i, dir := range []string{d.v2, d.v1Pids} {
-		if dir == "" {
-			continue
-		}
-		c := planted{filepath.Join(dir, prefix+"z"), filepath.Join(dir, runPrefix(os.Getppid())+"w"), "sleep " + strconv.Itoa(3161+i)}
-		sleeper := exec.Command("sleep", strconv.Itoa(3161+i))
-		if err := sleeper.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go sleeper.Wait()
-		t.Cleanup(func() { // the live one, and the stale one should the test fail
-			_ = sleeper.Process.Kill()
-			(&runCgroup{v1: c.stale}).remove()
-			(&runCgroup{v1: c.live}).remove()
-		})
-		for _, cg := range []string{c.stale, c.live} {
-			if err := os.Mkdir(cg, 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(filepath.Join(c.stale, "cgroup.procs"), []byte(strconv.Itoa(sleeper.Process.Pid)), 0); err != nil {
-			t.Fatal(err)
-		}
-		cgroups = append(cgroups, c)
-	}
-	b := book(t, "true")
-	if res := runBook(t, context.Background(), &Runner{TempDir: tmp}, b)[0]; res.Err != nil {
-		t.Fatal(res.Err)
-	}
-	if _, err := os.Stat(staleDir); !os.IsNotExist(err) {
-		t.Errorf("the run directory of a dead litbook is still there: %v", err)
-	}
-	if _, err := os.Stat(liveDir); err != nil {
-		t.Errorf("the run directory of a live process was removed: %v", err)
-	}
-	for _, c := range cgroups {
-		if _, err := os.Stat(c.stale); !os.IsNotExist(err) {
-			t.Errorf("the run cgroup %s of a dead litbook is still there: %v", c.stale, err)
-		}
-		if _, err := os.Stat(c.live); err != nil {
-			t.Errorf("the run cgroup of a live process was removed: %v", err)
-		}
-		if pids := alive(c.sleep); len(pids) > 0 {
-			t.Errorf("a process of a dead litbook's run survived in %s: %v", c.stale, pids)
-		}
 	}
 }
 

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -62,62 +62,12 @@ func mountType(dir string) string {
 		return ""
 	}
 	best, bestType := "", ""
-	for _, m := range mounts() {
-		if (real == m.point || strings.HasPrefix(real, strings.TrimSuffix(m.point, "/")+"/")) && len(m.point) >= len(best) {
-			best, bestType = m.point, m.fsType
+	for _, m := range procfs.Mounts() {
+		if (real == m.Point || strings.HasPrefix(real, strings.TrimSuffix(m.Point, "/")+"/")) && len(m.Point) >= len(best) {
+			best, bestType = m.Point, m.FSType
 		}
 	}
 	return bestType
-}
-
-// mount is a line of /proc/self/mountinfo.
-type mount struct {
-	root    string // the directory of the filesystem mounted
-	point   string
-	fsType  string
-	options string // the filesystem's own (super) options, comma-separated
-}
-
-// mounts returns this process's mounts, in mountinfo order.
-func mounts() []mount {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	var ms []mount
-	for _, line := range strings.Split(string(data), "\n") {
-		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-		pre, post, ok := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 5 || len(g) < 1 {
-			continue
-		}
-		m := mount{root: unescapeMount(f[3]), point: unescapeMount(f[4]), fsType: g[0]}
-		if len(g) >= 3 {
-			m.options = g[2]
-		}
-		ms = append(ms, m)
-	}
-	return ms
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, "\\") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // Machine describes this machine as the runs of r see it: goVersion is the

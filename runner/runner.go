@@ -3,14 +3,15 @@ package runner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/supervise"
 )
 
 // ErrTimeout is wrapped by the error of a run killed at its time limit.
@@ -28,15 +29,16 @@ type Runner struct {
 	// Timeout limits each run that sets no timeout= of its own.
 	// Default: the book's [build] timeout, or 60 s.
 	Timeout time.Duration
-	// OutputLimit caps each captured stream, in bytes. Default: the book's
-	// [build] output-limit, or 1 MiB.
+	// OutputLimit caps the output each run keeps, in bytes: all its
+	// commands, streams and trials together; the rest is counted. Default:
+	// the book's [build] output-limit, or 1 MiB.
 	OutputLimit int64
 	// FileSizeLimit is the largest file a run's processes may write
 	// (RLIMIT_FSIZE, soft), in bytes. Default: the book's [build]
 	// file-size-limit, or 1 GiB.
 	FileSizeLimit int64
 	// ProcessLimit bounds the processes and threads of each run, where
-	// litbook can make a pids cgroup for it (see cgroup.go). Default: the
+	// the Supervisor can make a pids cgroup for it. Default: the
 	// book's [build] process-limit, or 4096.
 	ProcessLimit int64
 	// WorkDir holds the generated programs module and the binaries.
@@ -52,6 +54,13 @@ type Runner struct {
 	// Done, if set, is called by Run with each run's record as soon as
 	// all its trials ended. Calls are serialized.
 	Done func(*model.Record)
+	// Supervisor, if set, watches over every process the runner starts:
+	// it finds and kills what a run left running however it escaped its
+	// process group, bounds runs with cgroups, and removes what a killed
+	// litbook left behind (see package supervise). Without it, each run
+	// is its own process group, killed as a group when it ends, times out
+	// or is cancelled, and the runner changes no process-wide state.
+	Supervisor *supervise.Supervisor
 
 	progressMu sync.Mutex
 }
@@ -84,6 +93,31 @@ func (r *Runner) progress(e Event) {
 	r.progressMu.Lock()
 	defer r.progressMu.Unlock()
 	r.Progress(e)
+}
+
+// start starts cmd, through the Supervisor if there is one.
+func (r *Runner) start(cmd *exec.Cmd) error {
+	if r.Supervisor != nil {
+		return r.Supervisor.Start(cmd)
+	}
+	return cmd.Start()
+}
+
+// wait waits for cmd, which start started.
+func (r *Runner) wait(cmd *exec.Cmd) error {
+	err := cmd.Wait()
+	if r.Supervisor != nil {
+		r.Supervisor.Exited(cmd.Process.Pid)
+	}
+	return err
+}
+
+// runCmd starts cmd and waits for it.
+func (r *Runner) runCmd(cmd *exec.Cmd) error {
+	if err := r.start(cmd); err != nil {
+		return err
+	}
+	return r.wait(cmd)
 }
 
 func (r *Runner) goCmd() string {
@@ -124,7 +158,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	if err != nil {
 		return nil, err
 	}
-	env := execEnv{
+	env := &execEnv{
 		pathDirs:      progs.PathDirs,
 		tempDir:       tmp,
 		machine:       machine(progs.GoVersion, tmp),
@@ -132,167 +166,19 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		outputLimit:   firstPositive(r.OutputLimit, b.Config.OutputLimit, model.DefaultOutputLimit),
 		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
 		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
-		cgroups:       findCgroups(),
 	}
-	becomeSubreaper()
-	removeStale(tmp, env.cgroups)
-	defer sweepIf(func() bool { return true })
-
-	// A task is one trial of one run; tasks go out in book order, a run's
-	// trials one after the other. Exclusive tasks carry their place among
-	// the exclusive ones, turn, so that they also start in that order: two
-	// workers waiting for excl would otherwise take it in either order, and
-	// trial 3 of a race would run, and be reported, before trial 2.
-	type task struct{ run, trial, turn int }
-	records := make([]*model.Record, len(runs))
-	trials := make([][]*model.Result, len(runs))
-	left := make([]int, len(runs)) // trials not yet ended
-	failed := make([]bool, len(runs))
-	total := 0
-	for i, run := range runs {
-		n := max(run.Trials, 1)
-		trials[i] = make([]*model.Result, n)
-		left[i] = n
-		total += n
+	if r.Supervisor != nil {
+		r.Supervisor.RemoveStale(tmp)
+		defer r.Supervisor.SweepOrphans(func() bool { return true })
 	}
-	// Normal trials hold excl for reading, exclusive ones for writing: an
-	// exclusive trial starts when nothing else is executing, and nothing
-	// starts while it does.
-	var excl sync.RWMutex
-	var turnMu sync.Mutex
-	turnCond := sync.NewCond(&turnMu)
-	turn := 0 // the next exclusive task to take excl
-	// takeTurn waits until it is task tk's turn among the exclusive tasks,
-	// runs take (which takes excl, or skips), and passes the turn on.
-	takeTurn := func(tk task, take func()) {
-		turnMu.Lock()
-		for turn != tk.turn {
-			turnCond.Wait()
-		}
-		turnMu.Unlock()
-		take()
-		turnMu.Lock()
-		turn++
-		turnCond.Broadcast()
-		turnMu.Unlock()
-	}
-	queue := make(chan task)
-	go func() {
-		defer close(queue)
-		turns := 0
-		for i := range runs {
-			for t := range trials[i] {
-				tk := task{run: i, trial: t, turn: -1}
-				if runs[i].Exclusive {
-					tk.turn = turns
-					turns++
-				}
-				select {
-				case queue <- tk:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	var mu sync.Mutex // guards done, left, failed, trials, records
-	done := 0
-	// finish counts a trial of run i as ended; when it was the last, it
-	// returns the run's record, for report to hand to Done outside mu.
-	finish := func(i int) *model.Record {
-		// mu is held.
-		left[i]--
-		if left[i] > 0 {
-			return nil
-		}
-		var ran []*model.Result
-		for _, res := range trials[i] {
-			if res != nil {
-				ran = append(ran, res)
-			}
-		}
-		if ctx.Err() != nil && !failed[i] && len(ran) < len(trials[i]) {
-			return nil // interrupted: an incomplete record is no record
-		}
-		rec := &model.Record{Run: runs[i], GoVersion: progs.GoVersion, Machine: env.machine, Trials: ran, Fresh: true}
-		records[i] = rec
-		return rec
-	}
-	// Done may store the record (and sync it to disk): it is called
-	// outside mu, so that other trials start and end meanwhile.
-	var doneMu sync.Mutex
-	report := func(rec *model.Record) {
-		if rec == nil || r.Done == nil {
-			return
-		}
-		doneMu.Lock()
-		defer doneMu.Unlock()
-		r.Done(rec)
-	}
+	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
+	go s.queue()
 	var wg sync.WaitGroup
-	for range min(jobs, total) {
-		wg.Go(func() {
-			for tk := range queue {
-				run := runs[tk.run]
-				mu.Lock()
-				skip := failed[tk.run] || ctx.Err() != nil
-				var rec *model.Record
-				if skip {
-					done++
-					rec = finish(tk.run)
-				}
-				mu.Unlock()
-				if skip {
-					if run.Exclusive {
-						takeTurn(tk, func() {})
-					}
-					report(rec)
-					continue
-				}
-				if run.Exclusive {
-					takeTurn(tk, excl.Lock)
-				} else {
-					excl.RLock()
-				}
-				mu.Lock()
-				skip = failed[tk.run] || ctx.Err() != nil
-				var n int32
-				if !skip {
-					n = env.executing.Add(1)
-					r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: done, Total: total, Running: int(n)})
-				}
-				mu.Unlock()
-				var res *model.Result
-				if !skip {
-					res = r.execute(ctx, run, &env)
-					res.Trial = tk.trial + 1
-					if res.Err != nil && run.Trials > 1 {
-						res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)
-					}
-				}
-				if run.Exclusive {
-					excl.Unlock()
-				} else {
-					excl.RUnlock()
-				}
-				mu.Lock()
-				done++
-				if res != nil {
-					n = env.executing.Add(-1)
-					trials[tk.run][tk.trial] = res
-					if res.Err != nil {
-						failed[tk.run] = true
-					}
-					r.progress(Event{Kind: RunFinished, Run: run, Trial: res.Trial, Result: res, Done: done, Total: total, Running: int(n)})
-				}
-				rec = finish(tk.run)
-				mu.Unlock()
-				report(rec)
-			}
-		})
+	for range min(jobs, s.total) {
+		wg.Go(s.work)
 	}
 	wg.Wait()
-	return records, ctx.Err()
+	return s.records, ctx.Err()
 }
 
 func firstPositive[T int64 | time.Duration](vs ...T) T {

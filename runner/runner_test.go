@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/internal/procfs"
+	"github.com/litbook/litbook/runner/supervise"
 )
 
 // book returns a book whose runs are the given transcripts, one run per
@@ -46,8 +48,15 @@ func book(t *testing.T, transcripts ...string) *model.Book {
 	return b
 }
 
+// testSupervisor returns the supervisor of this test process, made on
+// first use: runBook hands it to every Runner that has none.
+var testSupervisor = sync.OnceValue(supervise.New)
+
 func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*model.Result {
 	t.Helper()
+	if rn.Supervisor == nil {
+		rn.Supervisor = testSupervisor()
+	}
 	if rn.TempDir == "" {
 		rn.TempDir = t.TempDir()
 	}
@@ -67,7 +76,7 @@ func runBook(t *testing.T, ctx context.Context, rn *Runner, b *model.Book) []*mo
 // alive returns the pids of live processes whose command line contains s.
 func alive(s string) []int {
 	var found []int
-	for _, pid := range pids() {
+	for _, pid := range procfs.Pids() {
 		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		if err != nil || len(cmdline) == 0 {
 			continue // gone, or a zombie
@@ -168,9 +177,17 @@ func TestExitStatusDeclared(t *testing.T) {
 	}
 }
 
+// TestOutputCap: a run keeps OutputLimit bytes of output in all, whatever
+// its number of commands, streams and trials, and counts the rest.
 func TestOutputCap(t *testing.T) {
-	b := book(t, "head -c 50000000 /dev/zero\nhead -c 3000 /dev/zero >&2")
-	res := runBook(t, context.Background(), &Runner{OutputLimit: 1000}, b)[0]
+	b := book(t, "head -c 50000000 /dev/zero\nhead -c 3000 /dev/zero >&2", "head -c 600 /dev/zero; head -c 600 /dev/zero >&2")
+	b.Runs[1].Trials = 3
+	rn := &Runner{OutputLimit: 1000}
+	records, err := rn.Run(context.Background(), b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := records[0].Trials[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -178,8 +195,18 @@ func TestOutputCap(t *testing.T) {
 	if len(out.Data) != 1000 || out.Total != 50000000 || !out.Truncated() {
 		t.Errorf("stdout kept %d of %d bytes, want 1000 of 50000000", len(out.Data), out.Total)
 	}
-	if len(errOut.Data) != 1000 || errOut.Total != 3000 {
-		t.Errorf("stderr kept %d of %d bytes, want 1000 of 3000", len(errOut.Data), errOut.Total)
+	if len(errOut.Data) != 0 || errOut.Total != 3000 {
+		t.Errorf("stderr kept %d of %d bytes, want 0 (the run's limit was reached) of 3000", len(errOut.Data), errOut.Total)
+	}
+	kept, total := 0, int64(0)
+	for _, tr := range records[1].Trials {
+		for _, c := range tr.Commands {
+			kept += len(c.Stdout.Data) + len(c.Stderr.Data)
+			total += c.Stdout.Total + c.Stderr.Total
+		}
+	}
+	if len(records[1].Trials) != 3 || kept != 1000 || total != 3*1200 {
+		t.Errorf("3 trials kept %d of %d bytes, want 1000 of 3600", kept, total)
 	}
 }
 
@@ -362,12 +389,15 @@ func TestBuildMapsCompileErrors(t *testing.T) {
 	ok := &model.Program{Name: "fine", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 10},
 		Files: []*model.File{{Name: "main.go", Source: []byte("package main\n\nfunc main() {}\n"), Lines: []int{11, 12, 13}}}}
 	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}, Programs: []*model.Program{ok, p}}
-	_, err := (&Runner{}).Build(context.Background(), b, b.Programs)
-	if err == nil || !strings.Contains(err.Error(), "chapters/02-append.md:47: undefined: fd") {
+	progs, err := (&Runner{}).Build(context.Background(), b, b.Programs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := progs.Failed["appender"]; err == nil || err.Error() != "chapters/02-append.md:47: undefined: fd" {
 		t.Fatalf("got %v, want chapters/02-append.md:47: undefined: fd", err)
 	}
 	p.Files[0].Source = []byte("package main\n\nfunc main() {}\n")
-	progs, err := (&Runner{}).Build(context.Background(), b, b.Programs)
+	progs, err = (&Runner{}).Build(context.Background(), b, b.Programs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,9 +417,6 @@ func TestFSType(t *testing.T) {
 		if got := fsType("/dev/shm"); got != "tmpfs" {
 			t.Errorf("fsType(/dev/shm) = %q, want tmpfs", got)
 		}
-	}
-	if got := unescapeMount(`/mnt/with\040space`); got != "/mnt/with space" {
-		t.Errorf("unescapeMount: got %q", got)
 	}
 }
 
@@ -428,19 +455,6 @@ func TestShellEndingCommands(t *testing.T) {
 	e := res[2].Err
 	if e == nil || e.Pos != b.Runs[2].Commands[1].Pos || !strings.Contains(e.Detail, "nterminated") || strings.Contains(e.Detail, "script.sh") {
 		t.Errorf("syntax error: got %v (detail %q), want the shell's message at the command's line, without the script's path", e, e.Detail)
-	}
-}
-
-func TestAbsReplace(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"replace example.com/x => ../x\n", "replace example.com/x => /book/x\n"},
-		{"\texample.com/y v1.0.0 => ./y", "\texample.com/y v1.0.0 => /book/sub/y"},
-		{"replace example.com/z => example.com/w v1.2.3\n", "replace example.com/z => example.com/w v1.2.3\n"},
-		{"require golang.org/x/sys v0.49.0\n", "require golang.org/x/sys v0.49.0\n"},
-	} {
-		if got := absReplace(tc.in, "/book/sub"); got != tc.want {
-			t.Errorf("absReplace(%q) = %q, want %q", tc.in, got, tc.want)
-		}
 	}
 }
 
@@ -582,28 +596,15 @@ func TestConcurrentRunsDoNotKillEachOther(t *testing.T) {
 }
 
 func TestGoVersionOrder(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		less bool
-	}{
-		{"go1.26.8", "go1.26", false},
-		{"go1.26", "go1.26.0", false},
-		{"go1.26.8", "go1.27", true},
-		{"go1.26.8", "go1.26.9", true},
-		{"go1.27rc1", "go1.27", true},
-		{"go1.27beta1", "go1.27rc1", true},
-		{"go1.9", "go1.26", true},
-	} {
-		if got := goVersionLess(c.a, c.b); got != c.less {
-			t.Errorf("goVersionLess(%s, %s) = %v, want %v", c.a, c.b, got, c.less)
-		}
-	}
 	dir := t.TempDir()
 	mod := filepath.Join(dir, "go.mod")
 	for content, want := range map[string]bool{
 		"module x\n\ngo 1.26.0\n":                     false,
 		"module x\n\ngo 1.99\n":                       true,
 		"module x\n\ngo 1.26\n\ntoolchain go1.99.1\n": true,
+		"module x\n\ngo 1.26.8\n":                     false,
+		"module x\n\ngo 1.26.9\n":                     true,
+		"module x\n\ngo 1.27rc1\n":                    true,
 	} {
 		os.WriteFile(mod, []byte(content), 0o644)
 		if got := wantsNewerGo(mod, "go1.26.8"); got != want {
@@ -613,5 +614,56 @@ func TestGoVersionOrder(t *testing.T) {
 	t.Setenv("GOTOOLCHAIN", "go1.99.0")
 	if v := goRootVersion("go"); v != "" {
 		t.Errorf("with GOTOOLCHAIN=go1.99.0, goRootVersion = %q; it must ask go", v)
+	}
+}
+
+// TestNoInternalPathsInMessages: what dash says about a command ("not
+// found", "Cannot fork", a failed redirection) reaches the command's own
+// stderr and the error's detail as a terminal would show it, "sh: ...",
+// never with the path of litbook's script in the run's directory.
+func TestNoInternalPathsInMessages(t *testing.T) {
+	b := book(t, "echo fine\nlitbook_no_such_command", "cat < missing-file")
+	b.Runs[0].Exit, b.Runs[1].Exit = 127, 2
+	for i, res := range runBook(t, context.Background(), &Runner{}, b) {
+		stderr := string(res.Commands[len(res.Commands)-1].Stderr.Data)
+		if res.Err != nil || !strings.HasPrefix(stderr, "sh: ") || strings.Contains(stderr, "script.sh") {
+			t.Errorf("run %d: err %v, stderr %q; want the shell's message starting sh: ", i+1, res.Err, stderr)
+		}
+	}
+	b = book(t, "litbook_no_such_command")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err == nil || strings.Contains(res.Err.Error(), "script.sh") || !strings.Contains(res.Err.Detail, "sh: litbook_no_such_command: not found") {
+		t.Errorf("got %v; want the detail sh: litbook_no_such_command: not found", res.Err)
+	}
+}
+
+// TestFilesLeftCount: past the files a result records, the rest are
+// counted, and a count that stopped says it is a lower bound; a tree
+// deeper than PATH_MAX is counted to its last file.
+func TestFilesLeftCount(t *testing.T) {
+	defer func(l, c int) { maxFilesLeft, maxFilesCounted = l, c }(maxFilesLeft, maxFilesCounted)
+	maxFilesLeft, maxFilesCounted = 5, 20
+	b := book(t,
+		"touch $(seq 1 50)",
+		"touch $(seq 1 12)",
+		// 2,000 levels: 6,000 bytes of path, more than PATH_MAX.
+		"p=$(printf 'dd/%.0s' $(seq 1 1000)); mkdir -p $p && cd -P $p && mkdir -p $p && cd -P $p && printf 0123456789 > leaf",
+	)
+	res := runBook(t, context.Background(), &Runner{}, b)
+	for i, want := range []struct {
+		omitted int
+		partial string
+	}{{20, "litbook stopped counting at 20"}, {7, ""}} {
+		if r := res[i]; r.Err != nil || len(r.Files) != 5 || r.FilesOmitted != want.omitted || r.FilesPartial != want.partial {
+			t.Errorf("run %d: err %v, %d files, %d omitted (%q); want 5, %d (%q)", i+1, r.Err, len(r.Files), r.FilesOmitted, r.FilesPartial, want.omitted, want.partial)
+		}
+	}
+	maxFilesLeft, maxFilesCounted = 1000, 100000
+	deep := runBook(t, context.Background(), &Runner{}, b)[2]
+	if deep.Err != nil {
+		t.Fatal(deep.Err)
+	}
+	if n := len(deep.Files) + deep.FilesOmitted; n != 2001 || deep.FilesPartial != "" {
+		t.Errorf("the deep tree: %d entries counted (%q), want its 2,000 directories and its file", n, deep.FilesPartial)
 	}
 }

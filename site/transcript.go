@@ -77,7 +77,7 @@ func newRunView(run *model.Run, res *model.Result) *runView {
 	if res.Err != nil {
 		v.Failure = cleanText([]byte(res.Err.Error()))
 	}
-	v.Files = newFilesView(res.Files, res.FilesOmitted)
+	v.Files = newFilesView(res.Files, res.FilesOmitted, res.FilesPartial)
 	v.Measured = machineParts(res.Machine)
 	v.Start = res.Start.UTC()
 	if run.Trials > 1 && res.Trial > 0 {
@@ -162,8 +162,8 @@ func (t *terminal) line(class, text string) {
 	t.add("", "\n")
 }
 
-func newFilesView(files []model.FileInfo, omitted int) *filesView {
-	if len(files) == 0 && omitted == 0 {
+func newFilesView(files []model.FileInfo, omitted int, partial string) *filesView {
+	if len(files) == 0 && omitted == 0 && partial == "" {
 		return nil
 	}
 	v := &filesView{Open: len(files) <= filesOpenMax}
@@ -197,7 +197,10 @@ func newFilesView(files []model.FileInfo, omitted int) *filesView {
 	if nother > 0 {
 		counts = append(counts, plural(nother, "other", "others"))
 	}
-	if omitted > 0 {
+	switch {
+	case partial != "":
+		counts = append(counts, "at least "+plural(omitted, "more not recorded", "more not recorded")+" ("+cleanText([]byte(partial))+")")
+	case omitted > 0:
 		counts = append(counts, plural(omitted, "more not recorded", "more not recorded"))
 	}
 	v.Summary = strings.Join(counts, ", ")

@@ -537,6 +537,7 @@ type trial struct {
 	Commands     []command  `json:"commands"`
 	Files        []fileInfo `json:"files,omitempty"`
 	FilesOmitted int        `json:"filesOmitted,omitempty"`
+	FilesPartial string     `json:"filesPartial,omitempty"`
 }
 
 type command struct {
@@ -616,7 +617,7 @@ func newFile(rec *model.Record, now time.Time) *file {
 	for _, res := range rec.Trials {
 		t := trial{
 			Start: res.Start.UTC(), Duration: duration(res.Duration), Exit: res.Exit, TimedOut: res.TimedOut,
-			Shell: newOutput(res.Shell), FilesOmitted: res.FilesOmitted,
+			Shell: newOutput(res.Shell), FilesOmitted: res.FilesOmitted, FilesPartial: res.FilesPartial,
 		}
 		for i, c := range res.Commands {
 			t.Commands = append(t.Commands, command{
@@ -654,7 +655,7 @@ func (t *trial) check() error {
 func (t *trial) result(run *model.Run, n int, m model.Machine) *model.Result {
 	res := &model.Result{
 		Run: run, Trial: n, Exit: t.Exit, TimedOut: t.TimedOut, Start: t.Start, Duration: time.Duration(t.Duration),
-		FilesOmitted: t.FilesOmitted, Machine: m,
+		FilesOmitted: t.FilesOmitted, FilesPartial: t.FilesPartial, Machine: m,
 	}
 	res.Shell, _ = t.Shell.model()
 	res.Commands = make([]model.CommandResult, len(run.Commands))

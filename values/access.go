@@ -159,7 +159,10 @@ func (ev *evaluator) size(r *refNode, res *model.Result, trial string) (float64,
 	if len(names) > 0 {
 		left = joinMore(names, 10)
 	}
-	if res.FilesOmitted > 0 {
+	switch {
+	case res.FilesPartial != "":
+		left += fmt.Sprintf(" (and at least %d files not recorded: %s)", res.FilesOmitted, res.FilesPartial)
+	case res.FilesOmitted > 0:
 		left += fmt.Sprintf(" (and %d files not recorded)", res.FilesOmitted)
 	}
 	return 0, ev.errorf(r.argOff, "%s left no file %q%s; it left %s", r.run, r.arg, trial, left)

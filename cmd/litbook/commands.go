@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
+	"github.com/litbook/litbook/runner"
+	"github.com/litbook/litbook/runner/supervise"
 	"github.com/litbook/litbook/site"
 )
 
@@ -85,8 +88,13 @@ func builder(e *env, o *options, holder string) (*pipeline.Builder, *progress) {
 		Log:       e.stderr,
 		Progress:  p,
 		Identity:  o.identity,
+		Runner:    func(rn *runner.Runner) { rn.Supervisor = supervisor() },
 	}, p
 }
+
+// supervisor is litbook's process supervisor (see package supervise),
+// made by the first build: it makes litbook a child subreaper.
+var supervisor = sync.OnceValue(supervise.New)
 
 // buildSite does what build does: it measures the book in bookDir, checks
 // its links and writes its site. Errors are a model.ErrorList positioned at

@@ -453,6 +453,56 @@ func TestGigabyteOfOutput(t *testing.T) {
 	}
 }
 
+// TestBuildMemoryPerRun builds, in fresh processes, a book whose run prints
+// nothing and the attack report's books: one run of 40 commands printing
+// 6 MB each, and one run of 30 trials printing 6 MB each. A run keeps
+// output-limit bytes of output in all, so litbook's peak RSS (build, then
+// a rebuild with nothing changed, which loads the records) must stay near
+// the quiet book's; it was 1.1 GiB and 891 MiB for 40 commands.
+func TestBuildMemoryPerRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("prints about 400 MB")
+	}
+	const sixMB = "$ yes abcdefghijklmnopqrstuvwxyz | head -c 3000000; yes 0123456789 | head -c 3000000 >&2\n"
+	books := map[string]string{
+		"quiet":       "```console run=q\n$ true\n```\n",
+		"40 commands": "```console run=many timeout=2m\n" + strings.Repeat(sixMB, 40) + "```\n",
+		"30 trials":   "```console run=many timeout=2m trials=30\n" + sixMB + "```\n",
+	}
+	peak := func(name string) (build, rebuild int64) {
+		dir, tmp := t.TempDir(), t.TempDir()
+		writeFile(t, filepath.Join(dir, "book.toml"), "[book]\n")
+		writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\n"+books[name])
+		for i, p := range []*int64{&build, &rebuild} {
+			cmd, out := litbookCmd(dir, tmp, "build")
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%s, build %d: %v\n%s", name, i+1, err, out)
+			}
+			*p = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+		}
+		return build, rebuild
+	}
+	slack := int64(buildMemorySlack)
+	if raceEnabled {
+		slack *= 4
+	}
+	qb, qr := peak("quiet")
+	t.Logf("quiet book: peak RSS %d MiB (build), %d MiB (rebuild)", qb>>20, qr>>20)
+	for _, name := range []string{"40 commands", "30 trials"} {
+		b, r := peak(name)
+		t.Logf("%s of 6 MB: peak RSS %d MiB (build), %d MiB (rebuild)", name, b>>20, r>>20)
+		if b-qb > slack || r-qr > slack {
+			t.Errorf("%s of 6 MB: peak RSS %d MiB and %d MiB, more than %d MiB above the quiet book's", name, b>>20, r>>20, slack>>20)
+		}
+	}
+}
+
+// buildMemorySlack is how much more memory litbook may take to build, or
+// rebuild, a book whose one run prints 240 MB than one whose run prints
+// nothing; the race detector multiplies it by 4. The README's "Limits of a
+// run" says so.
+const buildMemorySlack = 32 << 20
+
 // TestKill9MidCompile kills litbook with SIGKILL while go build compiles
 // the book's programs: go build must die with it (left running, it would
 // go on writing binaries into the work directory that the next build is

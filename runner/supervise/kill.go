@@ -1,4 +1,4 @@
-package runner
+package supervise
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/litbook/litbook/runner/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,7 +52,7 @@ func runNeedle(token string) []byte { return []byte("\x00LITBOOK_RUN=" + token +
 func runProcesses(needle []byte, base string) []int {
 	self := os.Getpid()
 	var matched []int
-	for _, pid := range pids() {
+	for _, pid := range procfs.Pids() {
 		if pid == self {
 			continue
 		}
@@ -63,18 +64,6 @@ func runProcesses(needle []byte, base string) []int {
 		}
 	}
 	return matched
-}
-
-// pids returns the ids of the processes in /proc.
-func pids() []int {
-	entries, _ := os.ReadDir("/proc")
-	var ids []int
-	for _, e := range entries {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			ids = append(ids, pid)
-		}
-	}
-	return ids
 }
 
 // usesDir reports whether the process whose /proc directory is proc has
@@ -94,33 +83,4 @@ func usesDir(proc, base string) bool {
 		}
 	}
 	return false
-}
-
-// running reports whether pid is a live process: it exists and is not a
-// zombie waiting to be reaped.
-func running(pid int) bool {
-	state, _, ok := procStat(pid)
-	return ok && state != 'Z' && state != 'X'
-}
-
-// procStat returns the state and parent pid of pid from /proc/PID/stat.
-func procStat(pid int) (state byte, ppid int, ok bool) {
-	if pid <= 0 {
-		return 0, 0, false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, false
-	}
-	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, 0, false
-	}
-	f := bytes.Fields(stat[i+1:])
-	if len(f) < 2 || len(f[0]) != 1 {
-		return 0, 0, false
-	}
-	ppid, err = strconv.Atoi(string(f[1]))
-	return f[0][0], ppid, err == nil
 }

@@ -1,4 +1,4 @@
-package runner
+package supervise
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/litbook/litbook/runner/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,7 +27,7 @@ import (
 // and, on a hybrid machine whose pids controller is mounted as cgroup v1,
 // in that hierarchy too (for pids.max). What litbook cannot make it does
 // without: the run is still killed by process group, token, directory and
-// subreaper (see killRun), and bounded by its time limit only.
+// subreaper (see killRun and sweepOrphans), and bounded by its time limit only.
 
 // cgroupDirs are the directories under which litbook makes run cgroups;
 // an empty field means that hierarchy is unavailable.
@@ -53,19 +54,19 @@ func findCgroups() cgroupDirs {
 			paths[f[1]] = f[2]
 		}
 	}
-	for _, m := range mounts() {
-		switch m.fsType {
+	for _, m := range procfs.Mounts() {
+		switch m.FSType {
 		case "cgroup2":
 			if p, ok := paths[""]; ok && d.v2 == "" {
-				d.v2 = cgroupDir(m.point, m.root, p)
+				d.v2 = cgroupDir(m.Point, m.Root, p)
 			}
 		case "cgroup":
-			if !hasWord(m.options, "pids") {
+			if !hasWord(m.Options, "pids") {
 				continue
 			}
 			for ctrls, p := range paths {
 				if hasWord(ctrls, "pids") && d.v1Pids == "" {
-					d.v1Pids = cgroupDir(m.point, m.root, p)
+					d.v1Pids = cgroupDir(m.Point, m.Root, p)
 				}
 			}
 		}
@@ -134,7 +135,7 @@ type runCgroup struct {
 // made.
 func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
 	cg := &runCgroup{}
-	name := runPrefix(os.Getpid()) + token
+	name := Prefix(os.Getpid()) + token
 	limit := []byte(strconv.Itoa(maxTasks))
 	procs := []byte(strconv.Itoa(pid))
 	if d.v2 != "" {

@@ -1,6 +1,7 @@
-package runner
+package supervise
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,11 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// runPrefix starts the name of every run directory and run cgroup of the
+// Prefix starts the name of every run directory and run cgroup of the
 // litbook process pid, so that a later litbook can tell those of a litbook
 // that was killed (kill -9 gives no chance to clean up) from those of one
-// still running.
-func runPrefix(pid int) string { return "litbook-run-" + strconv.Itoa(pid) + "-" }
+// still running. The runner names its directories with it whether or not
+// it is supervised.
+func Prefix(pid int) string { return "litbook-run-" + strconv.Itoa(pid) + "-" }
 
 // removeStale removes what litbook processes that no longer exist left in
 // the directories runs are made in: run directories in tempDir, and run
@@ -32,11 +34,11 @@ func removeStale(tempDir string, cg cgroupDirs) {
 		}
 	}
 	for _, p := range staleEntries(tempDir) {
-		removeAll(p)
+		RemoveAll(p)
 	}
 }
 
-// staleEntries returns the entries of dir named by runPrefix for a pid
+// staleEntries returns the entries of dir named by Prefix for a pid
 // that is not a live process.
 func staleEntries(dir string) []string {
 	if dir == "" {
@@ -49,7 +51,7 @@ func staleEntries(dir string) []string {
 		if !ok || !e.IsDir() {
 			continue
 		}
-		// Only names that runPrefix made: litbook-run-PID-TOKEN. Older
+		// Only names that Prefix made: litbook-run-PID-TOKEN. Older
 		// litbooks named their run directories litbook-run-RANDOM, and
 		// RANDOM is no process ID: reading it as one would remove the
 		// directories of a build that is running.
@@ -63,4 +65,19 @@ func staleEntries(dir string) []string {
 		}
 	}
 	return stale
+}
+
+// RemoveAll removes a run's directory dir, making directories that a
+// program made unwritable writable first.
+func RemoveAll(dir string) {
+	if os.RemoveAll(dir) == nil {
+		return
+	}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	_ = os.RemoveAll(dir)
 }

@@ -1,0 +1,181 @@
+package supervise
+
+import (
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/litbook/litbook/runner/internal/procfs"
+	"golang.org/x/sys/unix"
+)
+
+// A process that leaves its run's process group and also clears its
+// environment (setsid env -i prog &) escapes both ways killRun finds a
+// run's processes. As a child subreaper (prctl PR_SET_CHILD_SUBREAPER, Linux
+// 3.4+), litbook inherits such orphans instead of init, and can find them by
+// their parent pid: every child of litbook that litbook did not start itself
+// is an orphan of some run.
+//
+// The set of children litbook started is process-wide by nature (it is a
+// fact about this process, like its pid), so it lives in a package
+// variable, changed only under its lock, and every Supervisor of the
+// process shares it. spawn orders starting children against sweeping: a
+// child is started and tracked under spawn's read lock, and a sweep holds
+// the write lock, so it never sees a child that is started but not yet
+// tracked.
+var (
+	started = struct {
+		sync.Mutex
+		pids map[int]bool
+	}{pids: map[int]bool{}}
+	spawn sync.RWMutex
+)
+
+// Supervisor supervises the runs of one process. Make it with New.
+type Supervisor struct {
+	cgroups cgroupDirs
+}
+
+// New makes this process a child subreaper, so that the orphans of every
+// process it starts become its children rather than init's, and returns a
+// Supervisor. Every Supervisor of a process shares the set of children
+// started through Start.
+func New() *Supervisor {
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	return &Supervisor{cgroups: findCgroups()}
+}
+
+// Start starts cmd as a child that no sweep takes for an orphan. Call
+// Exited with its pid once Wait returned.
+func (s *Supervisor) Start(cmd *exec.Cmd) error {
+	spawn.RLock()
+	defer spawn.RUnlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	started.Lock()
+	started.pids[cmd.Process.Pid] = true
+	started.Unlock()
+	return nil
+}
+
+// Exited forgets the child pid that Start started, after it was waited for.
+func (s *Supervisor) Exited(pid int) {
+	started.Lock()
+	delete(started.pids, pid)
+	started.Unlock()
+}
+
+// SweepOrphans kills and reaps every child of this process that was not
+// started through Start, if when (called while no child can be started)
+// returns true. Call it only when no run is executing (when says so), or
+// it would kill a running transcript's orphaned background command before
+// its time.
+func (s *Supervisor) SweepOrphans(when func() bool) {
+	spawn.Lock()
+	defer spawn.Unlock()
+	if when() {
+		sweepOrphans()
+	}
+}
+
+// sweepOrphans kills and reaps every child of this process that litbook
+// did not start; spawn is held.
+func sweepOrphans() {
+	self := os.Getpid()
+	for round := 0; round < 50; round++ {
+		var orphans []int
+		for _, pid := range procfs.Pids() {
+			if _, ppid, ok := procfs.Stat(pid); !ok || ppid != self {
+				continue
+			}
+			started.Lock()
+			ours := started.pids[pid]
+			started.Unlock()
+			if !ours {
+				orphans = append(orphans, pid)
+			}
+		}
+		if len(orphans) == 0 {
+			return
+		}
+		for _, pid := range orphans {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			reap(pid)
+		}
+	}
+}
+
+// reap waits for the killed child pid, for a second at most: a process in
+// uninterruptible sleep (a hung NFS or FUSE call) dies only when the call
+// returns, and must not hang litbook; a later sweep reaps it.
+func reap(pid int) {
+	for i := 0; i < 100; i++ {
+		var ws unix.WaitStatus
+		if got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid || err != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Run is the supervision of one run: its cgroups, if any, and the marks
+// that find its processes. A nil *Run does nothing.
+type Run struct {
+	cg    *runCgroup
+	pgid  int
+	token string
+	dir   string
+}
+
+// Confine moves the shell pid of a run into cgroups of its own, bounded to
+// maxTasks processes and threads where the machine allows (see cgroup.go),
+// and returns the run's supervision. pid leads its process group and must
+// not have started anything yet, so that all the run's processes are born
+// inside; token is the run's LITBOOK_RUN value and dir the directory that
+// holds everything of the run.
+func (s *Supervisor) Confine(pid int, token, dir string, maxTasks int) *Run {
+	return &Run{cg: s.cgroups.join(pid, token, maxTasks), pgid: pid, token: token, dir: dir}
+}
+
+// Stop kills the run's cgroups at once, where it has them: called at the
+// run's time limit, before its shell is waited for.
+func (r *Run) Stop() {
+	if r != nil {
+		r.cg.kill()
+	}
+}
+
+// Kill kills everything the run started: its cgroups, its process group,
+// and every process that carries one of its marks (see killRun).
+func (r *Run) Kill() {
+	if r == nil {
+		return
+	}
+	r.cg.kill()
+	killRun(r.pgid, r.token, r.dir)
+}
+
+// HitLimit reports whether a fork or clone of the run failed because the
+// run had as many tasks as its cgroup allows.
+func (r *Run) HitLimit() bool { return r != nil && r.cg.hitLimit() }
+
+// Close removes the run's cgroups, once Kill killed their processes.
+func (r *Run) Close() {
+	if r != nil {
+		r.cg.remove()
+	}
+}
+
+// RemoveStale removes what litbook processes that no longer exist left:
+// run directories in tempDir, go build's work directories there, and run
+// cgroups (killing what still runs in them first).
+func (s *Supervisor) RemoveStale(tempDir string) { removeStale(tempDir, s.cgroups) }
+
+// Cgroups reports how this machine lets the Supervisor confine runs:
+// whether each run gets a cgroup v2 cgroup (killed at once, with
+// cgroup.kill), and whether a pids cgroup bounds its processes.
+func (s *Supervisor) Cgroups() (kill, limit bool) {
+	return s.cgroups.v2 != "", s.cgroups.v2Pids || s.cgroups.v1Pids != ""
+}
