@@ -112,7 +112,7 @@ func FuzzConfig(f *testing.F) {
 // column of the transcript.
 func FuzzShellScan(f *testing.F) {
 	for _, s := range []string{"a | b & c; d", "echo $(x $(y)) `z` $((1+(2)))", "f() { g; }", "echo 'a", "x >| y 2>&1 &>z", "wait; jobs", `"\\`,
-		"echo a \\\n  | wc &", "for i in 1; do\n$ done", "command -v x; time -p y", "&", "echo ${x:1}"} {
+		"b() { b | b & }; b", "alias ll='ls -l'\n$ ll", "echo a \\\n  | wc &", "for i in 1; do\n$ done", "command -v x; time -p y", "&", "echo ${x:1}"} {
 		f.Add("$ " + s)
 	}
 	f.Fuzz(func(t *testing.T, transcript string) {

@@ -23,10 +23,14 @@ type transcriptLine struct {
 // error: output is captured, never written by hand.
 //
 // Each command is parsed as the POSIX shell that runs it (/bin/sh) would
-// parse it.
+// parse it. A call of a shell function or alias that the transcript
+// defines is not a call of a program: functions count from the command that
+// defines them, aliases from the next one (the shell reads a whole command
+// before it runs the alias builtin).
 func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList) ([]*model.Command, []model.Call) {
 	var cmds []*model.Command
 	var calls []model.Call
+	funcs, aliases := map[string]bool{}, map[string]bool{}
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		text := strings.TrimRight(l.Text, " \t\r\n")
@@ -62,8 +66,16 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 		if c.Background {
 			c.Text = strings.TrimSpace(cmd[:sc.amp])
 		}
+		for _, f := range sc.funcs {
+			funcs[f] = true
+		}
 		for _, name := range sc.names {
-			calls = append(calls, model.Call{Name: name, Pos: pos})
+			if !funcs[name] && !aliases[name] {
+				calls = append(calls, model.Call{Name: name, Pos: pos})
+			}
+		}
+		for _, a := range sc.aliases {
+			aliases[a] = true
 		}
 		cmds = append(cmds, c)
 	}
@@ -162,6 +174,8 @@ type shellCommand struct {
 	// names are the command names its simple commands invoke that the
 	// shell does not provide, in order, each once (see scanShell).
 	names []string
+	// funcs and aliases are the shell functions and aliases it defines.
+	funcs, aliases []string
 	// bareWait is set when it runs a bare "wait", which collects every
 	// background command's status; ownJobs when it manages jobs itself:
 	// wait with operands, jobs, fg or bg.
@@ -225,6 +239,9 @@ func scanShell(cmd string) (*shellCommand, error) {
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if n != nil {
 			stack = append(stack, n)
+			if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
+				sc.funcs = append(sc.funcs, fd.Name.Value)
+			}
 			return true
 		}
 		call, ok := stack[len(stack)-1].(*syntax.CallExpr)
@@ -246,6 +263,12 @@ func scanShell(cmd string) (*shellCommand, error) {
 			}
 		case "jobs", "fg", "bg":
 			sc.ownJobs = true
+		case "alias":
+			for _, a := range args[1:] {
+				if name := aliasName(a); name != "" {
+					sc.aliases = append(sc.aliases, name)
+				}
+			}
 		}
 		if name == "" || shellBuiltins[name] || shellKeywords[name] || strings.ContainsAny(name, "/$`'\"\\*?[]{}()~=|&;<>") || seen[name] {
 			return true
@@ -284,4 +307,39 @@ func commandArgs(args []*syntax.Word) []*syntax.Word {
 		}
 	}
 	return args
+}
+
+// aliasName returns the name that an operand of alias defines: the text
+// before its first "=", quotes removed (alias 'll=ls -l' defines ll), or
+// "" if the operand defines nothing or its name is not a plain word.
+func aliasName(w *syntax.Word) string {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			b.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return ""
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				lit, ok := q.(*syntax.Lit)
+				if !ok {
+					return ""
+				}
+				b.WriteString(lit.Value)
+			}
+		default:
+			return ""
+		}
+		if name, _, ok := strings.Cut(b.String(), "="); ok {
+			if name == "" || strings.ContainsAny(name, "/$`'\"\\*?[]{}()~=|&;<> \t\n") {
+				return ""
+			}
+			return name
+		}
+	}
+	return ""
 }

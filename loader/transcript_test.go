@@ -153,3 +153,30 @@ func TestShellNestingBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestDefinitions(t *testing.T) {
+	for _, tc := range []struct {
+		cmd            string
+		funcs, aliases string
+	}{
+		{"greet() { echo hi; }", "[greet]", "[]"},
+		{"b() { b | b & }; b", "[b]", "[]"},
+		{"a() { b() { :; }; }", "[a b]", "[]"},
+		{"alias ll='ls -l' la=\"ls -a\" l=ls", "[]", "[ll la l]"},
+		{"alias 'll=ls -l' \"la\"=ls", "[]", "[ll la]"},
+		{"alias ll; alias =x $x=y a\\b=c", "[]", "[]"},
+		{"command alias x=y", "[]", "[x]"},
+		{"echo alias x=y", "[]", "[]"},
+	} {
+		sc, err := scanShell(tc.cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(sc.funcs); got != tc.funcs {
+			t.Errorf("scanShell(%q) defines functions %s, want %s", tc.cmd, got, tc.funcs)
+		}
+		if got := fmt.Sprint(sc.aliases); got != tc.aliases {
+			t.Errorf("scanShell(%q) defines aliases %s, want %s", tc.cmd, got, tc.aliases)
+		}
+	}
+}
