@@ -64,7 +64,7 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 		}
 		c := &model.Command{Text: cmd, Pos: pos, Background: sc.background, Waits: sc.bareWait, OwnJobs: sc.ownJobs}
 		if c.Background {
-			c.Text = strings.TrimSpace(cmd[:sc.amp])
+			c.Text = trimContinuations(cmd[:sc.amp])
 		}
 		for _, f := range sc.funcs {
 			funcs[f] = true
@@ -80,6 +80,20 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 		cmds = append(cmds, c)
 	}
 	return cmds, calls
+}
+
+// trimContinuations drops the blanks and line continuations that end
+// text: when a command's "&" stands on a continued line, the text before it
+// must not end in a backslash, which would continue the command into
+// whatever the runner writes after it.
+func trimContinuations(text string) string {
+	for {
+		text = strings.TrimRight(text, " \t")
+		if !strings.HasSuffix(text, "\\\n") {
+			return text
+		}
+		text = text[:len(text)-2]
+	}
 }
 
 // shellErrorText says why the shell would refuse cmd. The errors that the
