@@ -145,17 +145,18 @@ func (st *chapterState) fence(f *ast.FencedCodeBlock, src []byte) {
 		return
 	}
 	var code bytes.Buffer
-	var lines []int
+	var lines, cols []int // the chapter line and column of each line's start
 	for i := 0; i < f.Lines().Len(); i++ {
 		seg := f.Lines().At(i)
 		code.WriteString(strings.Repeat(" ", seg.Padding))
 		code.Write(seg.Value(src))
 		lines = append(lines, st.lines.line(seg.Start))
+		cols = append(cols, max(1, st.lines.col(seg.Start)-seg.Padding))
 	}
 	at := func(a attr) model.Pos { return model.Pos{File: path, Line: open.Line, Col: a.Col} }
 	switch {
 	case in.has("run"):
-		st.runBlock(f, in, open, at, infoText, code.Bytes(), lines)
+		st.runBlock(f, in, open, at, infoText, code.Bytes(), lines, cols)
 	case in.has("program"):
 		st.programBlock(f, in, open, at, code.Bytes(), lines)
 	case in.Lang == "go" || in.Lang == "console":
@@ -235,7 +236,7 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 	st.programs = append(st.programs, spec)
 }
 
-func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, infoText string, code []byte, lines []int) {
+func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, infoText string, code []byte, lines, cols []int) {
 	r := &model.Run{Chapter: st.ch, Pos: open, Trials: 1}
 	r.Block = append([]byte(strings.TrimSpace(infoText)+"\n"), code...)
 	ok := true
@@ -286,11 +287,12 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 	tl := make([]transcriptLine, 0, len(lines))
 	for i, l := range strings.SplitAfter(string(code), "\n") {
 		if i < len(lines) {
-			tl = append(tl, transcriptLine{Text: l, Line: lines[i]})
+			tl = append(tl, transcriptLine{Text: l, Line: lines[i], Col: cols[i]})
 		}
 	}
 	n := len(st.errs)
-	r.Commands = parseTranscript(st.ch.Path, tl, &st.errs)
+	var calls []model.Call
+	r.Commands, calls = parseTranscript(st.ch.Path, tl, &st.errs)
 	if len(st.errs) > n {
 		ok = false
 	}
@@ -305,11 +307,7 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 	if !ok {
 		return
 	}
-	for _, c := range r.Commands {
-		for _, w := range commandWords(c.Text) {
-			r.Calls = append(r.Calls, model.Call{Name: w, Pos: c.Pos})
-		}
-	}
+	r.Calls = calls
 	node := &RunBlock{Run: r}
 	node.SetLines(f.Lines())
 	f.Parent().ReplaceChild(f.Parent(), f, node)

@@ -106,19 +106,47 @@ func FuzzConfig(f *testing.F) {
 	})
 }
 
-// FuzzShellScan feeds arbitrary command lines to the shell scanner: it
-// never panics, and every command name it returns is a plain word.
+// FuzzShellScan feeds arbitrary transcripts to the shell parser: it never
+// panics, every command name it returns is a plain word, a background
+// command's "&" ends its line, and every error points at a line and
+// column of the transcript.
 func FuzzShellScan(f *testing.F) {
-	for _, s := range []string{"a | b & c; d", "echo $(x $(y)) `z` $((1+(2)))", "f() { g; }", "echo 'a", "x >| y 2>&1 &>z", "wait; jobs", `"\\`} {
-		f.Add(s)
+	for _, s := range []string{"a | b & c; d", "echo $(x $(y)) `z` $((1+(2)))", "f() { g; }", "echo 'a", "x >| y 2>&1 &>z", "wait; jobs", `"\\`,
+		"b() { b | b & }; b", "alias ll='ls -l'\n$ ll", "echo a \\\n  | wc &", "for i in 1; do\n$ done", "command -v x; time -p y", "&", "echo ${x:1}"} {
+		f.Add("$ " + s)
 	}
-	f.Fuzz(func(t *testing.T, cmd string) {
-		for _, w := range commandWords(cmd) {
-			if w == "" || strings.ContainsAny(w, " \t\n|&;()<>$`'\"") {
-				t.Errorf("commandWords(%q) returned %q", cmd, w)
+	f.Fuzz(func(t *testing.T, transcript string) {
+		var lines []transcriptLine
+		for i, l := range strings.SplitAfter(transcript, "\n") {
+			lines = append(lines, transcriptLine{Text: l, Line: 10 + i, Col: 3})
+		}
+		var errs model.ErrorList
+		cmds, calls := parseTranscript("c.md", lines, &errs)
+		for _, c := range calls {
+			if c.Name == "" || strings.ContainsAny(c.Name, " \t\n|&;()<>$`'\"\\") {
+				t.Errorf("call of %q", c.Name)
 			}
 		}
-		jobControl(cmd)
-		unterminatedQuote(cmd)
+		for _, c := range cmds {
+			if c.Text == "" {
+				t.Errorf("empty command at %s", c.Pos)
+			}
+		}
+		for _, e := range errs {
+			i := e.Pos.Line - 10
+			if i < 0 || i >= len(lines) {
+				t.Fatalf("error at line %d of %d: %v", e.Pos.Line, len(lines), e)
+			}
+			if e.Pos.Col != 0 && (e.Pos.Col < 3 || e.Pos.Col > 3+len(lines[i].Text)) {
+				t.Errorf("error at column %d of a %d-byte line: %v", e.Pos.Col, len(lines[i].Text), e)
+			}
+		}
+		for _, l := range strings.Split(transcript, "\n") {
+			cmd := strings.TrimSpace(strings.TrimPrefix(l, "$"))
+			sc, err := scanShell(cmd)
+			if err == nil && sc.background && (sc.amp != len(cmd)-1 || cmd[sc.amp] != '&') {
+				t.Errorf("scanShell(%q): background at %d", cmd, sc.amp)
+			}
+		}
 	})
 }

@@ -123,43 +123,6 @@ func dump(b *Book, err error) string {
 	return s.String()
 }
 
-func TestCommandWords(t *testing.T) {
-	for _, tc := range []struct {
-		cmd  string
-		want string
-	}{
-		{"appender -mode=seek f", "[appender]"},
-		{"X=1 appender f | wc -c > out", "[appender wc]"},
-		{"cd sub && ls -l; echo $x", "[ls]"},
-		{"for i in 1 2 3; do writer $i & done; wait", "[writer]"},
-		{"if test -e f; then cat f; fi", "[cat]"},
-		{"./local-bin; $PROG; \"quoted\"", "[]"},
-		{"echo 'a | notacommand'", "[]"},
-		{"! grep -q x f", "[grep]"},
-		{"(cd d; touch x)", "[touch]"},
-		{"ls x 2>&1 | wc -l", "[ls wc]"},
-		{"echo hi >&2", "[]"},
-		{"exec >/dev/null 2>&1", "[]"},
-		{"echo $((1 + 2)) $(( (3) ))", "[]"},
-		{"echo hi # see (note) | here", "[]"},
-		{"echo $(appender -n 3 | wc -c) `date`", "[appender wc date]"},
-		{"> out writer", "[writer]"},
-		{"echo \"a; b $(reader)\" 'c | d'", "[]"},
-		{"x=$(printf '%s' \")\")", "[]"},
-		{"echo today is $(date +%A) indeed", "[date]"},
-		{"echo $((6*7)) apples", "[]"},
-		{"echo x >| out", "[]"},
-		{"f() { helper; }; f", "[helper f]"},
-		{"echo $(", "[]"},
-		{"echo $(tail", "[tail]"},
-		{"echo $((", "[]"},
-	} {
-		if got := fmt.Sprint(commandWords(tc.cmd)); got != tc.want {
-			t.Errorf("commandWords(%q) = %s, want %s", tc.cmd, got, tc.want)
-		}
-	}
-}
-
 func TestParseInfo(t *testing.T) {
 	in, err := parseInfo(`console run=race timeout=2m title="two words" exclusive`, 4)
 	if err != nil {
@@ -172,43 +135,6 @@ func TestParseInfo(t *testing.T) {
 	}
 	if _, err := parseInfo(`go program="x`, 4); err == nil || err.(*infoError).Col != 15 {
 		t.Errorf("unterminated quote: got %v", err)
-	}
-}
-
-func TestJobControl(t *testing.T) {
-	for _, tc := range []struct {
-		cmd           string
-		bare, ownJobs bool
-	}{
-		{"wait", true, false},
-		{"wait; echo both done", true, false},
-		{"wait $!", false, true},
-		{"wait %1 || echo failed", false, true},
-		{"jobs -l", false, true},
-		{"echo wait", false, false},
-		{"sleep 1", false, false},
-	} {
-		bare, own := jobControl(tc.cmd)
-		if bare != tc.bare || own != tc.ownJobs {
-			t.Errorf("jobControl(%q) = %v, %v; want %v, %v", tc.cmd, bare, own, tc.bare, tc.ownJobs)
-		}
-	}
-}
-
-func TestUnterminatedQuote(t *testing.T) {
-	for cmd, want := range map[string]bool{
-		`echo 'a`:           true,
-		`echo "a\" b`:       true,
-		`echo 'a' "b" \'`:   false,
-		`printf '%s\n' "x"`: false,
-		`echo "it's"`:       false,
-		`echo \"`:           false,
-		`echo "a\"`:         true,
-		`echo '`:            true,
-	} {
-		if got := unterminatedQuote(cmd); got != want {
-			t.Errorf("unterminatedQuote(%q) = %v, want %v", cmd, got, want)
-		}
 	}
 }
 

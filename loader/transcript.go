@@ -1,22 +1,36 @@
 package loader
 
 import (
+	"fmt"
 	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/litbook/litbook/model"
 )
 
-// transcriptLine is one line of a run block's content with its chapter line.
+// transcriptLine is one line of a run block's content with its place in
+// the chapter.
 type transcriptLine struct {
 	Text string
 	Line int
+	Col  int // the chapter column of Text's first byte
 }
 
-// parseTranscript turns the lines of a run block into commands. A command
-// starts with "$ "; a line ending in a backslash continues on the next line.
-// Anything else is an error: output is captured, never written by hand.
-func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList) []*model.Command {
+// parseTranscript turns the lines of a run block into commands, and
+// returns the command names they call. A command starts with "$ "; a line
+// ending in a backslash continues on the next line. Anything else is an
+// error: output is captured, never written by hand.
+//
+// Each command is parsed as the POSIX shell that runs it (/bin/sh) would
+// parse it. A call of a shell function or alias that the transcript
+// defines is not a call of a program: functions count from the command that
+// defines them, aliases from the next one (the shell reads a whole command
+// before it runs the alias builtin).
+func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList) ([]*model.Command, []model.Call) {
 	var cmds []*model.Command
+	var calls []model.Call
+	funcs, aliases := map[string]bool{}, map[string]bool{}
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		text := strings.TrimRight(l.Text, " \t\r\n")
@@ -28,10 +42,12 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 			errs.Add(pos, "transcript line is not a command: lines of a run block start with \"$ \" (output is captured by the build, never written by hand)")
 			continue
 		}
-		cmd := strings.TrimSpace(strings.TrimPrefix(text, "$"))
+		cmd := strings.TrimSpace(text[1:])
+		src := []transcriptLine{{Line: l.Line, Col: l.Col + 1 + strings.Index(text[1:], cmd)}}
 		for strings.HasSuffix(cmd, "\\") && i+1 < len(lines) {
 			i++
 			cmd += "\n" + strings.TrimRight(lines[i].Text, " \t\r\n")
+			src = append(src, lines[i])
 		}
 		if strings.HasSuffix(cmd, "\\") {
 			errs.Add(pos, "command ends with a backslash but the run block ends")
@@ -41,26 +57,152 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 			errs.Add(pos, "empty command after \"$\"")
 			continue
 		}
-		if unterminatedQuote(cmd) {
-			errs.Add(pos, "unterminated quote: a command must close its quotes on its own line (continue lines with \\)")
+		sc, err := scanShell(cmd)
+		if err != nil {
+			errs.Add(shellErrorPos(file, pos, src, cmd, err), "%s", shellErrorText(cmd, err))
 			continue
 		}
-		c := &model.Command{Text: cmd, Pos: pos}
-		if strings.HasSuffix(cmd, "&") && !strings.HasSuffix(cmd, "&&") {
-			c.Background = true
-			c.Text = strings.TrimSpace(strings.TrimSuffix(cmd, "&"))
-			if c.Text == "" {
-				errs.Add(pos, "\"&\" without a command")
-				continue
+		c := &model.Command{Text: cmd, Pos: pos, Background: sc.background, Waits: sc.bareWait, OwnJobs: sc.ownJobs}
+		if c.Background {
+			c.Text = trimContinuations(cmd[:sc.amp])
+		}
+		for _, f := range sc.funcs {
+			funcs[f] = true
+		}
+		for _, name := range sc.names {
+			if !funcs[name] && !aliases[name] {
+				calls = append(calls, model.Call{Name: name, Pos: pos})
 			}
 		}
-		c.Waits, c.OwnJobs = jobControl(c.Text)
+		for _, a := range sc.aliases {
+			aliases[a] = true
+		}
 		cmds = append(cmds, c)
 	}
-	return cmds
+	return cmds, calls
 }
 
-// shellKeywords may start a command without being one.
+// trimContinuations drops the blanks and line continuations that end
+// text: when a command's "&" stands on a continued line, the text before it
+// must not end in a backslash, which would continue the command into
+// whatever the runner writes after it.
+func trimContinuations(text string) string {
+	for {
+		text = strings.TrimRight(text, " \t")
+		if !strings.HasSuffix(text, "\\\n") {
+			return text
+		}
+		text = text[:len(text)-2]
+	}
+}
+
+// shellErrorText says why the shell would refuse cmd. The errors that the
+// hand-written scanner this parser replaced reported keep their words.
+func shellErrorText(cmd string, err error) string {
+	if err == errTooNested {
+		return "command is too complex to check before it runs: " + err.Error()
+	}
+	switch e := err.(type) {
+	case syntax.ParseError:
+		switch {
+		case strings.HasPrefix(e.Text, "reached EOF without closing quote"):
+			return "unterminated quote: a command must close its quotes on its own line (continue lines with \\)"
+		case cmd == "&":
+			return "\"&\" without a command"
+		case e.Incomplete:
+			return "the shell cannot parse this command: " + e.Text + " (a command must be complete on its own line: continue lines with \\)"
+		}
+		return "the shell cannot parse this command: " + e.Text
+	case syntax.LangError:
+		verb := " is"
+		if strings.HasSuffix(e.Feature, "s") {
+			verb = " are"
+		}
+		var langs []string
+		for _, l := range e.Langs {
+			langs = append(langs, l.String())
+		}
+		return fmt.Sprintf("%s%s a %s feature: transcripts run in /bin/sh, a POSIX shell", e.Feature, verb, strings.Join(langs, "/"))
+	}
+	return "the shell cannot parse this command: " + err.Error()
+}
+
+// shellErrorPos places a parse error of cmd in the chapter. Errors that
+// the old scanner reported keep their position, the line of the "$";
+// others point at the line and column the parser names. src holds the
+// chapter line and column of the start of each line of cmd.
+func shellErrorPos(file string, cmdPos model.Pos, src []transcriptLine, cmd string, err error) model.Pos {
+	var p syntax.Pos
+	switch e := err.(type) {
+	case syntax.ParseError:
+		if strings.HasPrefix(e.Text, "reached EOF without closing quote") || cmd == "&" {
+			return cmdPos
+		}
+		p = e.Pos
+	case syntax.LangError:
+		p = e.Pos
+	default:
+		return cmdPos
+	}
+	off := int(p.Offset())
+	if !p.IsValid() || off > len(cmd) {
+		return cmdPos
+	}
+	k := strings.Count(cmd[:off], "\n")
+	if k >= len(src) {
+		return cmdPos
+	}
+	col := off - (strings.LastIndexByte(cmd[:off], '\n') + 1)
+	return model.Pos{File: file, Line: src[k].Line, Col: max(1, src[k].Col+col)}
+}
+
+// maxNesting bounds nestingBound for one command. The shell parser
+// recurses once per nested construct, with about a kilobyte of stack each,
+// and Go ends the whole process when a goroutine's stack passes its limit
+// (1 GB); the bound keeps parsing a command under a few tens of
+// megabytes.
+const maxNesting = 10000
+
+// errTooNested reports a command over maxNesting.
+var errTooNested = fmt.Errorf("it holds more than %d shell operators and keywords (split it into several commands, or put it in a script)", maxNesting)
+
+// nestingBound returns an upper bound on how deep cmd's constructs nest:
+// nothing nests in the shell's grammar without an operator or one of the
+// keywords that open a compound command, so it counts those.
+func nestingBound(cmd string) int {
+	n := 0
+	for i := 0; i < len(cmd); i++ {
+		if strings.IndexByte("(){}`$|&!;<>+-*/%=?:~^,", cmd[i]) >= 0 {
+			n++
+		}
+	}
+	for _, kw := range []string{"if", "while", "until", "case", "for", "do", "then", "else"} {
+		n += strings.Count(cmd, kw)
+	}
+	return n
+}
+
+// shellCommand is what litbook needs to know about one command of a
+// transcript.
+type shellCommand struct {
+	// names are the command names its simple commands invoke that the
+	// shell does not provide, in order, each once (see scanShell).
+	names []string
+	// funcs and aliases are the shell functions and aliases it defines.
+	funcs, aliases []string
+	// bareWait is set when it runs a bare "wait", which collects every
+	// background command's status; ownJobs when it manages jobs itself:
+	// wait with operands, jobs, fg or bg.
+	bareWait, ownJobs bool
+	// background is set when the command line ends with "&"; amp is the
+	// offset of that "&".
+	background bool
+	amp        int
+}
+
+// shellKeywords are the words that /bin/sh reads as its own where a
+// command name stands: reserved words, and exec, command and time, which run
+// the word after them. A program cannot be named after one.
 var shellKeywords = map[string]bool{
 	"!": true, "{": true, "}": true, "if": true, "then": true, "else": true,
 	"elif": true, "fi": true, "do": true, "done": true, "while": true,
@@ -80,201 +222,138 @@ var shellBuiltins = map[string]bool{
 	"esac": true, "case": true, "for": true, "in": true,
 }
 
-// commandWords returns the names that the simple commands of a shell
-// command line invoke: the first word of each pipeline element, after
-// variable assignments and keywords. Words that the shell expands ($x,
-// globs, quotes) or that name a path are skipped: they cannot be checked
-// before the run. The scan is deliberately shallow; it exists to catch a
-// misspelt program name before anything runs, and to know which programs a
-// run uses.
-func commandWords(cmd string) []string {
-	var words []string
-	for _, fields := range simpleCommands(cmd) {
-		w := fields[0]
-		if shellBuiltins[w] || strings.ContainsAny(w, "/$`'\"\\*?[]{}()~=|&;<>") {
-			continue
-		}
-		words = append(words, w)
-	}
-	return words
+// shellParser returns a parser for the language of /bin/sh.
+func shellParser() *syntax.Parser {
+	return syntax.NewParser(syntax.Variant(syntax.LangPOSIX))
 }
 
-// simpleCommands returns the words of each simple command of cmd, from its
-// command word on: leading assignments, redirections and keywords are
-// dropped, and for and case lists, which hold no command word, are left
-// out.
-func simpleCommands(cmd string) [][]string {
-	var cmds [][]string
-	cmd = strings.ReplaceAll(cmd, "\\\n", " ")
-	for _, seg := range splitCommands(cmd) {
-		fields := strings.Fields(seg)
-	skip:
-		for len(fields) > 0 {
-			f := fields[0]
-			switch {
-			case strings.HasSuffix(f, "<") || strings.HasSuffix(f, ">"):
-				fields = fields[min(2, len(fields)):] // "> file": operator and target
-			case isAssignment(f), strings.ContainsAny(f, "<>"):
-				fields = fields[1:]
-			case f == "for" || f == "case":
-				fields = nil // the rest is a word list or patterns
-			case shellKeywords[f]:
-				fields = fields[1:]
-			default:
-				break skip
-			}
-		}
-		if len(fields) > 0 {
-			cmds = append(cmds, fields)
-		}
+// scanShell parses cmd as /bin/sh would and reports its command names, its
+// definitions, its job control and whether it runs in the background.
+//
+// A command name is the first word of a simple command, after "exec",
+// "command" and "time", which run the word after them. Names that the shell
+// provides (builtins) are left out, and so are words that it expands ($x,
+// globs, quotes, escapes) or that name a path: they cannot be checked before
+// the run. The names exist to catch a misspelt program name before anything
+// runs; which programs a run uses is decided on the words of its text (see
+// usedPrograms).
+func scanShell(cmd string) (*shellCommand, error) {
+	if n := nestingBound(cmd); n > maxNesting {
+		return nil, errTooNested
 	}
-	return cmds
-}
-
-// splitCommands splits a command line into simple commands at |, &, ;,
-// (, ) and newlines outside quotes. It keeps redirections whole (2>&1,
-// >&2), drops comments and arithmetic $((...)), and returns the commands
-// inside command substitutions ($(...) and `...`) as segments of their own,
-// leaving a "$" in the word they stood for.
-func splitCommands(cmd string) []string {
-	var segs []string
-	var b strings.Builder
-	flush := func() {
-		segs = append(segs, b.String())
-		b.Reset()
+	f, err := shellParser().Parse(strings.NewReader(cmd), "")
+	if err != nil {
+		return nil, err
 	}
-	for i := 0; i < len(cmd); i++ {
-		c := cmd[i]
-		rest := cmd[i:]
-		switch {
-		case c == '\\' && i+1 < len(cmd):
-			b.WriteString(cmd[i : i+2])
-			i++
-		case c == '\'' || c == '"':
-			end, _ := closingQuote(cmd, i)
-			b.WriteString(cmd[i:end])
-			i = end - 1
-		case c == '#' && (i == 0 || strings.ContainsRune(" \t\n;&|()", rune(cmd[i-1]))):
-			if nl := strings.IndexByte(rest, '\n'); nl >= 0 {
-				i += nl - 1
-			} else {
-				i = len(cmd)
+	sc := &shellCommand{}
+	seen := map[string]bool{}
+	// A simple command's name is taken when the walk leaves it, so that
+	// the commands of its substitutions come first, in the order they run.
+	var stack []syntax.Node
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if n != nil {
+			stack = append(stack, n)
+			if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
+				sc.funcs = append(sc.funcs, fd.Name.Value)
 			}
-		case strings.HasPrefix(rest, "$(("):
-			i += matchingParen(rest[1:]) + 1 // arithmetic: no commands
-			b.WriteByte('$')
-		case strings.HasPrefix(rest, "$("):
-			n := matchingParen(rest[1:]) // rest[1+n] closes rest[1]
-			segs = append(segs, splitCommands(rest[2:min(len(rest), max(2, 1+n))])...)
-			i += n + 1
-			b.WriteByte('$')
-		case strings.HasPrefix(rest, "()"):
-			b.Reset() // name() { ...; } defines a function: no command here
-			i++
-		case c == '`':
-			n := strings.IndexByte(rest[1:], '`')
-			if n < 0 {
-				n = len(rest) - 1
-			}
-			segs = append(segs, splitCommands(rest[1:1+n])...)
-			i += n + 1
-			b.WriteByte('$')
-		case c == '&' && i > 0 && (cmd[i-1] == '>' || cmd[i-1] == '<'),
-			c == '&' && i+1 < len(cmd) && cmd[i+1] == '>',
-			c == '|' && i > 0 && cmd[i-1] == '>':
-			b.WriteByte(c) // part of a redirection: >&2, 2>&1, &>, >|
-		case strings.IndexByte("|&;()\n", c) >= 0:
-			flush()
-		default:
-			b.WriteByte(c)
+			return true
 		}
-	}
-	flush()
-	return segs
-}
-
-// jobControl reports whether cmd runs a bare "wait" (which collects every
-// background command's status), and whether it manages jobs itself: wait
-// with operands, jobs, fg or bg.
-func jobControl(cmd string) (bareWait, ownJobs bool) {
-	for _, f := range simpleCommands(cmd) {
-		switch f[0] {
+		call, ok := stack[len(stack)-1].(*syntax.CallExpr)
+		stack = stack[:len(stack)-1]
+		if !ok {
+			return true
+		}
+		args := commandArgs(call.Args)
+		if len(args) == 0 {
+			return true
+		}
+		name := args[0].Lit()
+		switch name {
 		case "wait":
-			if len(f) == 1 {
-				bareWait = true
+			if len(args) == 1 {
+				sc.bareWait = true
 			} else {
-				ownJobs = true
+				sc.ownJobs = true
 			}
 		case "jobs", "fg", "bg":
-			ownJobs = true
-		}
-	}
-	return bareWait, ownJobs
-}
-
-// unterminatedQuote reports whether cmd leaves a quote open: the shell would
-// read the following commands as part of the string.
-func unterminatedQuote(cmd string) bool {
-	for i := 0; i < len(cmd); i++ {
-		switch cmd[i] {
-		case '\\':
-			i++
-		case '\'', '"':
-			end, ok := closingQuote(cmd, i)
-			if !ok {
-				return true
+			sc.ownJobs = true
+		case "alias":
+			for _, a := range args[1:] {
+				if name := aliasName(a); name != "" {
+					sc.aliases = append(sc.aliases, name)
+				}
 			}
-			i = end - 1
+		}
+		if name == "" || shellBuiltins[name] || shellKeywords[name] || strings.ContainsAny(name, "/$`'\"\\*?[]{}()~=|&;<>") || seen[name] {
+			return true
+		}
+		seen[name] = true
+		sc.names = append(sc.names, name)
+		return true
+	})
+	if n := len(f.Stmts); n > 0 {
+		last := f.Stmts[n-1]
+		if amp := int(last.Semicolon.Offset()); last.Background && amp == len(cmd)-1 {
+			sc.background, sc.amp = true, amp
 		}
 	}
-	return false
+	return sc, nil
 }
 
-// closingQuote returns the index just past the quote that closes the one
-// at s[i], or len(s) and false if there is none.
-func closingQuote(s string, i int) (int, bool) {
-	q := s[i]
-	for j := i + 1; j < len(s); j++ {
-		switch {
-		case q == '"' && s[j] == '\\':
-			j++
-		case s[j] == q:
-			return j + 1, true
-		}
-	}
-	return len(s), false
-}
-
-// matchingParen returns the index of the parenthesis that closes s[0],
-// which is "(", or len(s) if there is none.
-func matchingParen(s string) int {
-	depth := 0
-	for j := 0; j < len(s); j++ {
-		switch s[j] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return j
+// commandArgs drops the words before a simple command's real command word:
+// "exec", "time" and "command", with their options, run the word after
+// them.
+// "command -v" and "-V" run nothing: they only ask about a name.
+func commandArgs(args []*syntax.Word) []*syntax.Word {
+	for len(args) > 0 {
+		switch args[0].Lit() {
+		case "exec", "time", "command":
+			query := args[0].Lit() == "command"
+			args = args[1:]
+			for len(args) > 0 && strings.HasPrefix(args[0].Lit(), "-") {
+				if opt := args[0].Lit(); query && opt != "--" && strings.ContainsAny(opt, "vV") {
+					return nil
+				}
+				args = args[1:]
 			}
-		case '\'', '"':
-			end, _ := closingQuote(s, j)
-			j = end - 1
+		default:
+			return args
 		}
 	}
-	return len(s)
+	return args
 }
 
-func isAssignment(w string) bool {
-	eq := strings.IndexByte(w, '=')
-	if eq <= 0 {
-		return false
-	}
-	for i, r := range w[:eq] {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
+// aliasName returns the name that an operand of alias defines: the text
+// before its first "=", quotes removed (alias 'll=ls -l' defines ll), or
+// "" if the operand defines nothing or its name is not a plain word.
+func aliasName(w *syntax.Word) string {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			b.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return ""
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				lit, ok := q.(*syntax.Lit)
+				if !ok {
+					return ""
+				}
+				b.WriteString(lit.Value)
+			}
+		default:
+			return ""
+		}
+		if name, _, ok := strings.Cut(b.String(), "="); ok {
+			if name == "" || strings.ContainsAny(name, "/$`'\"\\*?[]{}()~=|&;<> \t\n") {
+				return ""
+			}
+			return name
 		}
 	}
-	return true
+	return ""
 }
