@@ -48,6 +48,7 @@ type execEnv struct {
 	fileSizeLimit int64
 	processLimit  int
 	cgroups       cgroupDirs
+	scratch       *scratch // makes the filesystems of runs with fs=
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
@@ -216,6 +217,14 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv) *mod
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return fail(err)
 		}
+	}
+	if run.FS != "" { // fs=: a filesystem of its own (fs.go)
+		fs, undo, err := env.mountRunFS(run, base, work)
+		if err != nil {
+			return fail(err)
+		}
+		defer undo()
+		res.FS = fs
 	}
 	token := newToken()
 

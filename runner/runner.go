@@ -133,6 +133,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
 		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
 		cgroups:       findCgroups(),
+		scratch:       scratchFor(r.workDir(b), tmp),
 	}
 	becomeSubreaper()
 	removeStale(tmp, env.cgroups)
@@ -215,6 +216,9 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 			return nil // interrupted: an incomplete record is no record
 		}
 		rec := &model.Record{Run: runs[i], GoVersion: progs.GoVersion, Machine: env.machine, Trials: ran, Fresh: true}
+		if len(ran) > 0 {
+			rec.FS = ran[0].FS
+		}
 		records[i] = rec
 		return rec
 	}
@@ -264,7 +268,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 				mu.Unlock()
 				var res *model.Result
 				if !skip {
-					res = r.execute(ctx, run, &env)
+					res = r.executeRun(ctx, run, &env)
 					res.Trial = tk.trial + 1
 					if res.Err != nil && run.Trials > 1 {
 						res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)
