@@ -337,10 +337,13 @@ func makeImage(t, path string) (string, error) {
 	return how, nil
 }
 
-// lookSystem finds a command in the run's system directories, which hold
-// the mkfs tools even when litbook's own PATH lacks /sbin.
+// mkfsDirs are where litbook looks for the mkfs tools after its own PATH,
+// which may lack /sbin.
+var mkfsDirs = filepath.SplitList(systemPath)
+
+// lookSystem finds a command on PATH or in mkfsDirs.
 func lookSystem(name string) string {
-	dirs := append(filepath.SplitList(os.Getenv("PATH")), filepath.SplitList(systemPath)...)
+	dirs := append(filepath.SplitList(os.Getenv("PATH")), mkfsDirs...)
 	for _, d := range dirs {
 		p := filepath.Join(d, name)
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {

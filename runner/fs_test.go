@@ -125,12 +125,22 @@ func TestFSRunKilledLeavesNoMount(t *testing.T) {
 }
 
 func TestFSMissingTool(t *testing.T) {
-	// Without mkfs.xfs on PATH or in the system directories, the run
-	// fails at its line, saying which tool and package are missing.
-	s := &scratch{dir: t.TempDir(), images: map[string]*image{}, probed: map[string]error{}}
+	// Without mkfs.xfs, an xfs run fails at its line, naming the tool and
+	// its package, and measures nothing elsewhere.
 	t.Setenv("PATH", t.TempDir())
-	_, err := makeImage("nosuchfs", filepath.Join(s.dir, "nosuchfs.img"))
-	if err == nil || !strings.Contains(err.Error(), "mkfs.nosuchfs not found") {
-		t.Fatalf("got %v, want mkfs.nosuchfs not found", err)
+	saved := mkfsDirs
+	mkfsDirs = nil
+	defer func() { mkfsDirs = saved }()
+	b := fsBook(t, "stat -f -c %T .", "xfs")
+	rn := &Runner{TempDir: t.TempDir(), WorkDir: t.TempDir()}
+	if err := rn.Filesystems(b, []string{"xfs"})["xfs"]; err == nil || !strings.Contains(err.Error(), "mkfs.xfs not found (Debian package xfsprogs)") {
+		t.Errorf("Filesystems: got %v, want mkfs.xfs not found", err)
+	}
+	res := runBook(t, context.Background(), rn, b)[0]
+	if res.Err == nil || res.Err.Pos != b.Runs[0].Pos || !strings.Contains(res.Err.Msg, "cannot make the xfs filesystem of this run: mkfs.xfs not found") {
+		t.Fatalf("got %v, want an error at the run's line", res.Err)
+	}
+	if res.Commands[0].Ran {
+		t.Errorf("the transcript ran anyway")
 	}
 }
