@@ -501,18 +501,18 @@ func contains(list []string, s string) bool {
 
 // file is the JSON form of a record.
 type file struct {
-	Format  int       `json:"format"`
-	Run     string    `json:"run"`
-	Source  string    `json:"source"`
-	Key     string    `json:"key"`
-	Sources string    `json:"sources"`
-	Go      string    `json:"go"`
-	Machine machine   `json:"machine"`
+	Format  int     `json:"format"`
+	Run     string  `json:"run"`
+	Source  string  `json:"source"`
+	Key     string  `json:"key"`
+	Sources string  `json:"sources"`
+	Go      string  `json:"go"`
+	Machine machine `json:"machine"`
 	// FS is the scratch filesystem of a run with fs=: each trial ran on a
 	// fresh one of this type.
 	FS     *filesystem `json:"fs,omitempty"`
 	Stored time.Time   `json:"stored"`
-	Trials  []trial   `json:"trials"`
+	Trials []trial     `json:"trials"`
 	// Digest is the SHA-256 of the file's JSON encoding with Digest empty.
 	Digest string `json:"digest"`
 }
