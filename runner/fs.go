@@ -80,7 +80,8 @@ type scratch struct {
 	probed  map[string]error
 }
 
-// image is a pristine loop image.
+// image is a pristine loop image, or why it could not be made (a failure
+// is tried again on the next use).
 type image struct {
 	path string
 	how  string // "512 MiB loop image, mkfs.xfs 6.1.0"
@@ -121,15 +122,17 @@ func (r *Runner) Filesystems(b *model.Book, fsTypes []string) map[string]error {
 }
 
 // probe mounts a filesystem of type t on a temporary directory in a
-// throwaway mount namespace, once per process.
+// throwaway mount namespace. A success is remembered for the life of the
+// process; a failure is tried again at the next build (litbook serve may
+// outlive the installation of a missing mkfs).
 func (s *scratch) probe(t string) error {
 	s.mu.Lock()
-	err, done := s.probed[t]
+	_, done := s.probed[t]
 	s.mu.Unlock()
 	if done {
-		return err
+		return nil
 	}
-	err = inMountNamespace(func() error {
+	err := inMountNamespace(func() error {
 		base, err := os.MkdirTemp(s.tempDir, runPrefix(os.Getpid()))
 		if err != nil {
 			return err
@@ -146,9 +149,11 @@ func (s *scratch) probe(t string) error {
 		undo()
 		return nil
 	})
-	s.mu.Lock()
-	s.probed[t] = err
-	s.mu.Unlock()
+	if err == nil {
+		s.mu.Lock()
+		s.probed[t] = nil
+		s.mu.Unlock()
+	}
 	return err
 }
 
@@ -283,8 +288,11 @@ func (s *scratch) mount(t, base, work string) (*model.Filesystem, func(), error)
 func (s *scratch) image(t string) *image {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if img := s.images[t]; img != nil {
-		return img
+	if img := s.images[t]; img != nil && img.err == nil {
+		if _, err := os.Stat(img.path); err == nil {
+			return img
+		}
+		// Removed meanwhile (litbook clean): make it again.
 	}
 	img := &image{path: filepath.Join(s.dir, t+".img")}
 	img.how, img.err = makeImage(t, img.path)
