@@ -70,14 +70,13 @@ var mkfsArgs = map[string][]string{
 // mkfsPackage names the Debian package of each mkfs, for messages.
 var mkfsPackage = map[string]string{"ext4": "e2fsprogs", "xfs": "xfsprogs", "btrfs": "btrfs-progs"}
 
-// scratch makes the filesystems of a Runner's runs. The zero value is not
-// usable: see Runner.scratch.
+// scratch makes the filesystems of the runs of one book. The zero value
+// is not usable: see scratchFor.
 type scratch struct {
-	dir     string // .litbook/fs: the pristine images
-	tempDir string // where run directories are made (for overlay's description)
-	mu      sync.Mutex
-	images  map[string]*image
-	probed  map[string]error
+	dir    string // .litbook/fs: the pristine images
+	mu     sync.Mutex
+	images map[string]*image
+	probed map[string]error // the filesystems a probe could make
 }
 
 // image is a pristine loop image, or why it could not be made (a failure
@@ -95,13 +94,13 @@ var (
 
 // scratchFor returns the scratch of the book whose work directory is
 // workDir: one per directory, so that images are made once per process.
-func scratchFor(workDir, tempDir string) *scratch {
+func scratchFor(workDir string) *scratch {
 	scratchMu.Lock()
 	defer scratchMu.Unlock()
 	dir := filepath.Join(workDir, "fs")
 	s := scratches[dir]
 	if s == nil {
-		s = &scratch{dir: dir, tempDir: tempDir, images: map[string]*image{}, probed: map[string]error{}}
+		s = &scratch{dir: dir, images: map[string]*image{}, probed: map[string]error{}}
 		scratches[dir] = s
 	}
 	return s
@@ -110,22 +109,23 @@ func scratchFor(workDir, tempDir string) *scratch {
 // Filesystems reports, for each filesystem of fsTypes, why litbook cannot
 // make it on this machine for b's runs, or nil if it can: it makes the
 // pristine image if needed and mounts it once in a throwaway mount
-// namespace. The answers are kept for the life of the process.
+// namespace, in the runner's TempDir. A filesystem that could be made is
+// not probed again by this process.
 func (r *Runner) Filesystems(b *model.Book, fsTypes []string) map[string]error {
 	tmp, _ := filepath.Abs(r.tempDir())
-	s := scratchFor(r.workDir(b), tmp)
+	s := scratchFor(r.workDir(b))
 	out := map[string]error{}
 	for _, t := range fsTypes {
-		out[t] = s.probe(t)
+		out[t] = s.probe(t, tmp)
 	}
 	return out
 }
 
-// probe mounts a filesystem of type t on a temporary directory in a
-// throwaway mount namespace. A success is remembered for the life of the
-// process; a failure is tried again at the next build (litbook serve may
-// outlive the installation of a missing mkfs).
-func (s *scratch) probe(t string) error {
+// probe mounts a filesystem of type t on a temporary directory of tempDir
+// in a throwaway mount namespace. A success is remembered for the life of
+// the process; a failure is tried again at the next build (litbook serve
+// may outlive the installation of a missing mkfs).
+func (s *scratch) probe(t, tempDir string) error {
 	s.mu.Lock()
 	_, done := s.probed[t]
 	s.mu.Unlock()
@@ -133,7 +133,7 @@ func (s *scratch) probe(t string) error {
 		return nil
 	}
 	err := inMountNamespace(func() error {
-		base, err := os.MkdirTemp(s.tempDir, runPrefix(os.Getpid()))
+		base, err := os.MkdirTemp(tempDir, runPrefix(os.Getpid()))
 		if err != nil {
 			return err
 		}

@@ -133,7 +133,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
 		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
 		cgroups:       findCgroups(),
-		scratch:       scratchFor(r.workDir(b), tmp),
+		scratch:       scratchFor(r.workDir(b)),
 	}
 	becomeSubreaper()
 	removeStale(tmp, env.cgroups)
