@@ -545,11 +545,11 @@ func (ev *evaluator) detail(c *cmpNode, hs []bool, vals []Value, s shape, holds 
 	}
 	switch c.quant.kind {
 	case qEvery:
-		return fmt.Sprintf("%s in %s; claimed %s in every trial", ev.measured(c, vals, fail), trialList(fail, n), rest)
+		return fmt.Sprintf("%s in %s; claimed %s in every trial", ev.measured(c, vals, fail), ev.trials(v, fail, n), rest)
 	case qAny:
 		return fmt.Sprintf("%s in all %d trials; claimed %s in at least one trial", ev.measured(c, vals, fail), n, rest)
 	case qNone:
-		return fmt.Sprintf("%s in %s; claimed %s in no trial", ev.measured(c, vals, pass), trialList(pass, n), rest)
+		return fmt.Sprintf("%s in %s; claimed %s in no trial", ev.measured(c, vals, pass), ev.trials(v, pass, n), rest)
 	}
 	share := formatPercent(100 * float64(len(pass)) / float64(n))
 	bound := "at least"
@@ -592,6 +592,29 @@ func (ev *evaluator) measured(c *cmpNode, vals []Value, idx []int) string {
 		parts = append(parts, fmt.Sprintf("%s was %s", ev.text(c.operands[i]), w.quoted()))
 	}
 	return strings.Join(parts, " and ")
+}
+
+// trials names the trials idx of n of the distribution v: as trialList
+// does, or, when v comes from a block with fs= named as a whole, with the
+// filesystem of each: "trial 1 on btrfs and trial 2 on overlay (of 10)".
+func (ev *evaluator) trials(v Value, idx []int, n int) string {
+	rec := ev.recs[v.run]
+	if rec == nil || len(rec.Trials) != n || len(idx) == 0 || len(idx) > 8 {
+		return trialList(idx, n)
+	}
+	var names []string
+	for _, i := range idx {
+		res := rec.Trials[i]
+		if res == nil || res.FS == nil {
+			return trialList(idx, n)
+		}
+		names = append(names, fmt.Sprintf("trial %d on %s", res.Trial, res.FS.Type))
+	}
+	first, last := rec.Trials[0].FS, rec.Trials[n-1].FS
+	if first != nil && last != nil && first.Type == last.Type {
+		return trialList(idx, n) // one filesystem: the numbers say it
+	}
+	return fmt.Sprintf("%s (of %d)", JoinAnd(names), n)
 }
 
 // trialList names trials (0-based indexes) of n: "trial 3 of 20", "trials

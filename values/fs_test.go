@@ -106,3 +106,27 @@ func TestFSSyntaxErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestFSClaimNamesFilesystems(t *testing.T) {
+	// A claim about the block as a whole that fails names each failing
+	// trial with its filesystem.
+	recs := fsLookup()
+	for _, name := range []string{"race[ext4]", "race[xfs]"} {
+		rec := recs(name)
+		for i, res := range rec.Trials {
+			res.Trial = i + 1
+			res.FS = &model.Filesystem{Type: rec.Run.FS}
+		}
+	}
+	e, err := Parse("race.lost < 15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Evaluate(e, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "race.lost was 20 in trial 2 on xfs (of 4); claimed < 15 in every trial"; out.Holds || out.Detail != want {
+		t.Errorf("detail %q, want %q", out.Detail, want)
+	}
+}
