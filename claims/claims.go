@@ -18,12 +18,14 @@ import (
 // error is positioned at the part of the expression at fault.
 func Evaluate(b *loader.Book, x *loader.Expr, records []*model.Record) (*values.Outcome, *model.Error) {
 	lookup := func(name string) *model.Record {
-		for i, r := range b.Runs {
-			if r.Chapter == x.Chapter && r.Name == name {
-				return records[i]
+		var family []*model.Record
+		for _, i := range b.RunsNamed(x.Chapter, name) {
+			if records[i] == nil {
+				return nil
 			}
+			family = append(family, records[i])
 		}
-		return nil
+		return pooled(family)
 	}
 	out, err := values.Evaluate(x.Expr, lookup)
 	if err != nil {
@@ -51,4 +53,24 @@ func Check(b *loader.Book, records []*model.Record) error {
 		}
 	}
 	return errs.Err()
+}
+
+// pooled returns the record that a block with fs= is as a whole, named by
+// the block's name: the trials of each of its filesystems, one after the
+// other, in the order fs= lists them. A value of it is a distribution over
+// every trial on every filesystem; a chart draws a row per filesystem.
+// A single record is returned as it is.
+func pooled(family []*model.Record) *model.Record {
+	switch len(family) {
+	case 0:
+		return nil
+	case 1:
+		return family[0]
+	}
+	first := family[0]
+	rec := &model.Record{Run: first.Run, Sources: first.Sources, GoVersion: first.GoVersion, Machine: first.Machine, Fresh: first.Fresh}
+	for _, f := range family {
+		rec.Trials = append(rec.Trials, f.Trials...)
+	}
+	return rec
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,8 @@ type chapterState struct {
 	programs []*programBlockSpec
 	runs     []*model.Run
 	found    []*Expr // values, claims and charts in the prose
+	// fs holds the filesystems that fs= lists, per run block that has it.
+	fs map[*model.Run][]string
 }
 
 type programBlockSpec struct {
@@ -275,8 +278,18 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 				ok = false
 			}
 			r.Trials = n
+		case "fs":
+			list, err := parseFS(a.Value)
+			if err != nil {
+				st.errs.Add(at(a), "%v", err)
+				ok = false
+			}
+			if st.fs == nil {
+				st.fs = map[*model.Run][]string{}
+			}
+			st.fs[r] = list
 		default:
-			st.errs.Add(at(a), "unknown attribute %q on a run block (known: run, timeout, exit, exclusive, trials)%s", a.Key, suggest(a.Key, runAttrs))
+			st.errs.Add(at(a), "unknown attribute %q on a run block (known: run, timeout, exit, exclusive, trials, fs)%s", a.Key, suggest(a.Key, runAttrs))
 			ok = false
 		}
 	}
@@ -315,7 +328,29 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 }
 
 // runAttrs are the attributes of a run block.
-var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials"}
+var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials", "fs"}
+
+// parseFS parses the value of fs=: filesystems separated by commas, each
+// one of model.FSTypes, none twice.
+func parseFS(v string) ([]string, error) {
+	if v == "" {
+		return nil, fmt.Errorf("fs= needs a filesystem, or several separated by commas: fs=ext4,xfs (known: %s)", strings.Join(model.FSTypes, ", "))
+	}
+	var list []string
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			return nil, fmt.Errorf("fs=%q has an empty name: separate filesystems with single commas, as in fs=ext4,xfs", v)
+		case slices.Contains(list, name):
+			return nil, fmt.Errorf("fs=%q names %s twice", v, name)
+		case !slices.Contains(model.FSTypes, name):
+			return nil, fmt.Errorf("fs=%q: litbook cannot make a %q filesystem (it makes %s)%s", v, name, strings.Join(model.FSTypes, ", "), suggest(name, model.FSTypes))
+		}
+		list = append(list, name)
+	}
+	return list, nil
+}
 
 // maxTrials bounds trials=: each trial is a run, and its result is stored.
 const maxTrials = 1000
@@ -379,8 +414,30 @@ func parseChapter(md goldmark.Markdown, ch *model.Chapter) (ast.Node, *chapterSt
 			continue
 		}
 		seen[r.Name] = r.Pos
+		r.Base = r.Name
 		r.ID = ch.Slug + "/" + r.Name
-		ch.Runs = append(ch.Runs, r)
+		list := st.fs[r]
+		if len(list) == 0 {
+			ch.Runs = append(ch.Runs, r)
+			continue
+		}
+		// A block with fs= is one run per filesystem, named NAME[FS]; the
+		// block's node keeps the first, whose transcript the page shows.
+		base := *r
+		for j, fs := range list {
+			v := r
+			if j > 0 {
+				v = new(model.Run)
+				*v = base
+			}
+			v.FS, v.Name = fs, base.Name+"["+fs+"]"
+			v.ID = ch.Slug + "/" + v.Name
+			r.Family = append(r.Family, v)
+			ch.Runs = append(ch.Runs, v)
+		}
+		for _, v := range r.Family[1:] {
+			v.Family = r.Family
+		}
 	}
 	st.checkRefs(st.found)
 	if ch.Title == "" {

@@ -165,8 +165,16 @@ func (st *chapterState) checkRefs(found []*Expr) {
 	names := map[string]bool{}
 	var list []string
 	for _, r := range st.ch.Runs {
-		names[r.Name] = true
-		list = append(list, r.Name)
+		if !names[r.Base] {
+			// A block with fs= is also named as a whole: race is every
+			// filesystem's race[FS].
+			names[r.Base] = true
+			list = append(list, r.Base)
+		}
+		if !names[r.Name] {
+			names[r.Name] = true
+			list = append(list, r.Name)
+		}
 	}
 	sort.Strings(list)
 	for _, x := range found {
@@ -189,4 +197,21 @@ func (st *chapterState) checkRefs(found []*Expr) {
 			st.errs.Add(x.PosAt(ref.Off), "%s", msg)
 		}
 	}
+}
+
+// RunsNamed returns the indices in b.Runs of the runs that name refers to
+// in chapter ch: the run of that name, or every run of a block with fs=
+// named as a whole.
+func (b *Book) RunsNamed(ch *model.Chapter, name string) []int {
+	var out []int
+	for i, r := range b.Runs {
+		switch {
+		case r.Chapter != ch:
+		case r.Name == name:
+			return []int{i}
+		case r.Base == name:
+			out = append(out, i)
+		}
+	}
+	return out
 }

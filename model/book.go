@@ -130,7 +130,26 @@ type Run struct {
 	// in the transcript (so also those started through xargs or sh -c),
 	// sorted by name. The run's cache key covers them.
 	Programs []*Program
+	// FS is the filesystem the run's directory is on, from fs= on its
+	// block: one of FSTypes. "" (no fs=) runs in a directory of the
+	// runner's TempDir, on whatever filesystem that is.
+	FS string
+	// Base is the name written on the block (run=race, or run-N). It
+	// equals Name except for a block with fs=, which is one run per
+	// filesystem, named Base[FS]: race[xfs].
+	Base string
+	// Family lists the runs of a block with fs=, one per filesystem in
+	// the order fs= names them; every run of the block shares the slice.
+	// It is nil for a block without fs=.
+	Family []*Run
 }
+
+// FSTypes are the filesystems a run block can ask for with fs=, as the
+// kernel names them in /proc/self/mountinfo: litbook makes each as a
+// scratch filesystem in the run's own mount namespace (loop images for
+// ext4, xfs and btrfs; an overlay whose upper layer is in the runner's
+// TempDir).
+var FSTypes = []string{"ext4", "xfs", "btrfs", "tmpfs", "overlay"}
 
 // Call is a command name invoked by a transcript, at the line that calls it.
 type Call struct {

@@ -21,7 +21,10 @@ type Record struct {
 	Sources   string
 	GoVersion string
 	Machine   Machine
-	Trials    []*Result // in trial order; Trials[0] is the one shown on the page
+	// FS is the scratch filesystem the run's directory was on, for a run
+	// with fs=; nil otherwise (the directory was on Machine.FS).
+	FS     *Filesystem
+	Trials []*Result // in trial order; Trials[0] is the one shown on the page
 	// Path is where the record is stored, slash-separated and relative to
 	// the book's root ("" if not stored); Fresh is set when it was measured
 	// by this build rather than read from the store.
@@ -59,6 +62,9 @@ type Result struct {
 	// count is exact.
 	FilesPartial string
 	Machine      Machine
+	// FS is the scratch filesystem the run's directory was on, for a run
+	// with fs= (each trial has a fresh one); nil otherwise.
+	FS *Filesystem
 	// Err is why the run failed, positioned at the run or at the failing
 	// command; nil if it ran as declared.
 	Err *Error
@@ -138,4 +144,13 @@ func KernelVersion(release string) string {
 		return release
 	}
 	return v
+}
+
+// Filesystem is a scratch filesystem that litbook made for a run whose
+// block asks for one with fs=: the run's directory is its root.
+type Filesystem struct {
+	Type string // as mountinfo names it: ext4, xfs, btrfs, tmpfs, overlay
+	// How says how it was made, for the reader: "512 MiB loop image,
+	// mkfs.xfs 6.1.0", "upper layer on ext4".
+	How string
 }

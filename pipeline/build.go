@@ -300,6 +300,11 @@ func (s *state) plan() error {
 		Hashes: programHashes(b.Book, s.gover), Built: built,
 		Shard: bd.Shard,
 	})
+	if types := p.ScratchTypes(); len(types) > 0 {
+		// Runs on filesystems this machine cannot make (fs=): scratch.go.
+		avail := s.rn.Filesystems(b.Book, types)
+		p.RefuseFS(ix, mach, func(fs string) error { return avail[fs] })
+	}
 	s.res.Plan = p
 	for i, rp := range p.Runs {
 		if rp.Note != "" {

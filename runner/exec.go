@@ -40,6 +40,7 @@ type execEnv struct {
 	// bounds each run's tasks where the Supervisor makes a cgroup.
 	fileSizeLimit int64
 	processLimit  int
+	scratch       *scratch // makes the filesystems of runs with fs=
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
@@ -286,6 +287,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 		return fail(err)
 	}
 	defer sb.close()
+	res.FS = sb.fs
 	timeout := env.timeout
 	if run.Timeout > 0 {
 		timeout = run.Timeout
@@ -352,6 +354,10 @@ type sandbox struct {
 	// stdin is the shell's standard input; nil is /dev/null, which every
 	// run has until a run block can say otherwise.
 	stdin *os.File
+	// fs is the filesystem of a run with fs= (fs.go), unmounted by
+	// unmount.
+	fs      *model.Filesystem
+	unmount func()
 }
 
 // newSandbox makes the run's directories, its FIFOs and pipes, whose
@@ -369,6 +375,11 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 	}()
 	for _, d := range []string{sb.work, sb.io, sb.tmp} {
 		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if run.FS != "" { // fs=: a filesystem of its own (fs.go)
+		if sb.fs, sb.unmount, err = env.mountRunFS(run, base, sb.work); err != nil {
 			return nil, err
 		}
 	}
@@ -416,6 +427,9 @@ func (sb *sandbox) close() {
 		if f != nil {
 			f.Close()
 		}
+	}
+	if sb.unmount != nil {
+		sb.unmount()
 	}
 	supervise.RemoveAll(sb.base)
 }

@@ -166,6 +166,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		outputLimit:   firstPositive(r.OutputLimit, b.Config.OutputLimit, model.DefaultOutputLimit),
 		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
 		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
+		scratch:       scratchFor(r.workDir(b)),
 	}
 	if r.Supervisor != nil {
 		r.Supervisor.RemoveStale(tmp)

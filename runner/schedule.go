@@ -164,7 +164,7 @@ func (s *schedule) execute(tk task) *model.Result {
 	n := s.env.executing.Add(1)
 	s.r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: s.done, Total: s.total, Running: int(n)})
 	s.mu.Unlock()
-	res := s.r.execute(s.ctx, run, s.env, s.budgets[tk.run])
+	res := s.r.executeRun(s.ctx, run, s.env, s.budgets[tk.run])
 	res.Trial = tk.trial + 1
 	if res.Err != nil && run.Trials > 1 {
 		res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)
@@ -190,6 +190,9 @@ func (s *schedule) finish(i int) *model.Record {
 		return nil // interrupted: an incomplete record is no record
 	}
 	rec := &model.Record{Run: s.runs[i], GoVersion: s.goVersion, Machine: s.env.machine, Trials: ran, Fresh: true}
+	if len(ran) > 0 {
+		rec.FS = ran[0].FS
+	}
 	s.records[i] = rec
 	return rec
 }

@@ -130,6 +130,18 @@ func machineParts(m model.Machine) []string {
 	return parts
 }
 
+// measuredParts is machineParts for a result or record: for a run with
+// fs=, the filesystem litbook made for it replaces the run directory's.
+func measuredParts(m model.Machine, fs *model.Filesystem) []string {
+	if fs != nil {
+		m.FS, m.RunDirRoot = fs.Type, ""
+		if fs.How != "" {
+			m.FS += " (" + fs.How + ")"
+		}
+	}
+	return machineParts(m)
+}
+
 // sameMachine reports whether a and b have the same fingerprint and
 // measured with the same Go in the same place: what is only recorded (the
 // hostname, the exact kernel build, the load, litbook's version) may

@@ -130,3 +130,34 @@ func TestMeasuredLine(t *testing.T) {
 		}
 	}
 }
+
+func TestRunViewNamesItsFilesystem(t *testing.T) {
+	// A run with fs= was measured on the filesystem litbook made for it,
+	// not on the one its run directories are made in: the footer says so,
+	// and names the block's other filesystems.
+	m := model.Machine{OS: "linux", Kernel: "6.18.44", Arch: "amd64", CPUs: 2, FS: "ext4", RunDirRoot: "/tmp", GoVersion: "go1.26.8"}
+	var family []*model.Run
+	for _, fs := range []string{"tmpfs", "xfs", "btrfs"} {
+		family = append(family, &model.Run{Name: "race[" + fs + "]", Base: "race", FS: fs, Commands: []*model.Command{{Text: "true"}}})
+	}
+	for _, r := range family {
+		r.Family = family
+	}
+	res := &model.Result{Run: family[0], Commands: make([]model.CommandResult, 1), Machine: m, FS: &model.Filesystem{Type: "tmpfs", How: "in memory"}}
+	v := newRunView(family[0], res)
+	got := strings.Join(v.Measured, " · ")
+	if !strings.Contains(got, "tmpfs (in memory)") || strings.Contains(got, "ext4") || strings.Contains(got, "/tmp") {
+		t.Errorf("footer says %q, want tmpfs (in memory) and no ext4 at /tmp", got)
+	}
+	if v.Also != "the same transcript also ran on xfs and btrfs" {
+		t.Errorf("Also = %q", v.Also)
+	}
+	if v.ID != "run-race" {
+		t.Errorf("ID = %q, want the block's run-race", v.ID)
+	}
+	// Without fs=, the run directory's filesystem is named as before.
+	res.FS = nil
+	if got := strings.Join(newRunView(family[0], res).Measured, " · "); !strings.Contains(got, "ext4 at /tmp") {
+		t.Errorf("footer without fs= says %q", got)
+	}
+}

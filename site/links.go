@@ -145,8 +145,19 @@ func headingID(n *ast.Heading) string {
 	return ""
 }
 
-// runID is the id of a run's figure on its page.
-func runID(r *model.Run) string { return "run-" + r.Name }
+// runID is the id of a run's figure on its page: run-NAME, where NAME is
+// the block's name (every filesystem's run of a block with fs= is drawn
+// in the block's one figure).
+func runID(r *model.Run) string { return "run-" + blockName(r.Name) }
+
+// blockName returns the name of the block of the run named name: race for
+// race[xfs].
+func blockName(name string) string {
+	if i := strings.IndexByte(name, '['); i > 0 {
+		return name[:i]
+	}
+	return name
+}
 
 // resolve works out where dest, a link destination written in chapter
 // from, leads. A non-empty problem says why it leads nowhere.

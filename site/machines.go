@@ -76,7 +76,7 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 		col[mi.Dir] = i
 	}
 	for i, run := range b.Runs {
-		row := machineRunRow{Chapter: run.Chapter.Title, Run: run.Name, Href: pageURL(run.Chapter.Slug) + "#run-" + run.Name,
+		row := machineRunRow{Chapter: run.Chapter.Title, Run: run.Name, Href: pageURL(run.Chapter.Slug) + "#" + runID(run),
 			Cells: make([]machineCell, len(infos))}
 		var rec *model.Record
 		if i < len(records) {

@@ -24,6 +24,9 @@ type runView struct {
 	Duration  string
 	Exclusive bool
 	Trial     string // "trial 1 of 5", for a run with several trials
+	// Also names the other filesystems of a block with fs=, whose runs
+	// the page does not draw: "also run on xfs, btrfs and tmpfs".
+	Also string
 }
 
 // span is a piece of the terminal: text in one of the classes prompt, cmd,
@@ -78,13 +81,22 @@ func newRunView(run *model.Run, res *model.Result) *runView {
 		v.Failure = cleanText([]byte(res.Err.Error()))
 	}
 	v.Files = newFilesView(res.Files, res.FilesOmitted, res.FilesPartial)
-	v.Measured = machineParts(res.Machine)
+	v.Measured = measuredParts(res.Machine, res.FS)
 	v.Start = res.Start.UTC()
 	if run.Trials > 1 && res.Trial > 0 {
 		v.Trial = fmt.Sprintf("trial %d of %d shown", res.Trial, run.Trials)
 	}
 	if res.Duration > 0 {
 		v.Duration = formatDuration(res.Duration)
+	}
+	if len(run.Family) > 1 {
+		var others []string
+		for _, o := range run.Family {
+			if o != run {
+				others = append(others, o.FS)
+			}
+		}
+		v.Also = "the same transcript also ran on " + joinAnd(others)
 	}
 	return v
 }

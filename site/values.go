@@ -49,7 +49,7 @@ func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
 
 // runHref links to the transcript of run name in the chapter of e.
 func (x *exprs) runHref(e *loader.Expr, name string) string {
-	return "#" + url.PathEscape(x.id("run-"+name))
+	return "#" + url.PathEscape(x.id("run-"+blockName(name)))
 }
 
 func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -84,12 +84,12 @@ func (x *exprs) provenance(e *loader.Expr, runs []string) string {
 	var parts []string
 	seen := map[string]bool{}
 	for _, name := range runs {
-		for i, r := range x.book.Runs {
-			if r.Chapter != e.Chapter || r.Name != name || x.records[i] == nil {
+		for _, i := range x.book.RunsNamed(e.Chapter, name) {
+			if x.records[i] == nil {
 				continue
 			}
 			rec := x.records[i]
-			p := "measured on " + strings.Join(machineParts(rec.Machine), ", ")
+			p := "measured on " + strings.Join(measuredParts(rec.Machine, rec.FS), ", ")
 			if len(rec.Trials) > 0 {
 				p += ", " + rec.Trials[0].Start.UTC().Format("2006-01-02")
 			}
@@ -106,10 +106,10 @@ func (x *exprs) provenance(e *loader.Expr, runs []string) string {
 		// Name the runs only when they differ.
 		parts = parts[:0]
 		for _, name := range runs {
-			for i, r := range x.book.Runs {
-				if r.Chapter == e.Chapter && r.Name == name && x.records[i] != nil {
+			for _, i := range x.book.RunsNamed(e.Chapter, name) {
+				if r := x.book.Runs[i]; x.records[i] != nil {
 					// "run NAME": a caption capitalises what it starts with.
-					parts = append(parts, "run "+name+" "+x.provenance(e, []string{name}))
+					parts = append(parts, "run "+r.Name+" "+x.provenance(e, []string{r.Name}))
 				}
 			}
 		}

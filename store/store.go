@@ -157,8 +157,18 @@ func (e *Entry) Record(run *model.Run) (*model.Record, error) {
 		Machine:   e.Machine,
 		Path:      e.Path,
 	}
+	if f.FS != nil {
+		if f.FS.Type != run.FS {
+			return nil, fmt.Errorf("%s: was measured on %s; the run is on %s", e.Path, f.FS.Type, run.FS)
+		}
+		rec.FS = &model.Filesystem{Type: f.FS.Type, How: f.FS.How}
+	} else if run.FS != "" {
+		return nil, fmt.Errorf("%s: names no filesystem; the run is on %s", e.Path, run.FS)
+	}
 	for i, t := range f.Trials {
-		rec.Trials = append(rec.Trials, t.result(run, i+1, e.Machine))
+		res := t.result(run, i+1, e.Machine)
+		res.FS = rec.FS
+		rec.Trials = append(rec.Trials, res)
 	}
 	return rec, nil
 }
@@ -491,15 +501,18 @@ func contains(list []string, s string) bool {
 
 // file is the JSON form of a record.
 type file struct {
-	Format  int       `json:"format"`
-	Run     string    `json:"run"`
-	Source  string    `json:"source"`
-	Key     string    `json:"key"`
-	Sources string    `json:"sources"`
-	Go      string    `json:"go"`
-	Machine machine   `json:"machine"`
-	Stored  time.Time `json:"stored"`
-	Trials  []trial   `json:"trials"`
+	Format  int     `json:"format"`
+	Run     string  `json:"run"`
+	Source  string  `json:"source"`
+	Key     string  `json:"key"`
+	Sources string  `json:"sources"`
+	Go      string  `json:"go"`
+	Machine machine `json:"machine"`
+	// FS is the scratch filesystem of a run with fs=: each trial ran on a
+	// fresh one of this type.
+	FS     *filesystem `json:"fs,omitempty"`
+	Stored time.Time   `json:"stored"`
+	Trials []trial     `json:"trials"`
 	// Digest is the SHA-256 of the file's JSON encoding with Digest empty.
 	Digest string `json:"digest"`
 }
@@ -521,6 +534,11 @@ type machine struct {
 func newMachine(m model.Machine) machine {
 	return machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, CPUModel: m.CPUModel, FS: m.FS, Shells: m.Shells,
 		Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
+}
+
+type filesystem struct {
+	Type string `json:"type"`
+	How  string `json:"how"`
 }
 
 func (m machine) model(goVersion string) model.Machine {
@@ -613,6 +631,9 @@ func newFile(rec *model.Record, now time.Time) *file {
 		Format: Format, Run: rec.Run.ID, Source: rec.Run.Pos.String(), Key: rec.Key, Sources: rec.Sources,
 		Go: rec.GoVersion, Stored: now,
 		Machine: newMachine(m),
+	}
+	if rec.FS != nil {
+		f.FS = &filesystem{Type: rec.FS.Type, How: rec.FS.How}
 	}
 	for _, res := range rec.Trials {
 		t := trial{

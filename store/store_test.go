@@ -319,3 +319,55 @@ func TestSameRunInTwoRunsKeepsOwnRecords(t *testing.T) {
 		t.Error("the output limit does not change the key")
 	}
 }
+
+func TestFSRecordsApart(t *testing.T) {
+	// The runs of one block on two filesystems are stored side by side,
+	// each with its filesystem, and read back with it.
+	root := t.TempDir()
+	ix, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := map[string]*model.Record{}
+	for _, fs := range []string{"ext4", "xfs"} {
+		run := testRun()
+		run.Base, run.FS = run.Name, fs
+		run.Name = run.Base + "[" + fs + "]"
+		run.ID = "01-append/" + run.Name
+		rec := testRecord(run, here)
+		rec.FS = &model.Filesystem{Type: fs, How: "512 MiB loop image, mkfs." + fs}
+		for _, t := range rec.Trials {
+			t.FS = rec.FS
+		}
+		if err := Save(root, ix, rec); err != nil {
+			t.Fatal(err)
+		}
+		recs[fs] = rec
+	}
+	if recs["ext4"].Path == recs["xfs"].Path {
+		t.Fatalf("both filesystems' records are stored at %s", recs["ext4"].Path)
+	}
+	ix, err = Load(root)
+	if err != nil || len(ix.Problems) > 0 {
+		t.Fatalf("load: %v %v", err, ix.Problems)
+	}
+	for fs, rec := range recs {
+		e := ix.Find(rec.Run.ID, rec.Key)
+		if e == nil {
+			t.Fatalf("%s: record not found", fs)
+		}
+		got, err := e.Record(rec.Run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.FS == nil || *got.FS != *rec.FS || got.Trials[1].FS == nil || got.Trials[1].FS.Type != fs {
+			t.Errorf("%s: read back filesystem %+v, trial 2's %+v", fs, got.FS, got.Trials[1].FS)
+		}
+		// A record of the run on another filesystem does not fit.
+		other := *rec.Run
+		other.FS = "btrfs"
+		if _, err := e.Record(&other); err == nil {
+			t.Errorf("%s: a record of %s was accepted for a run on btrfs", fs, fs)
+		}
+	}
+}

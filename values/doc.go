@@ -36,6 +36,13 @@
 //	R.NAME            a value the programs report in their stdout as a
 //	R.value("NAME")   whitespace-separated token NAME=VALUE; the last wins
 //
+// A block with fs= (fs=ext4,xfs) is one run per filesystem, named
+// RUN[FS]: race[xfs].exit reads the run on xfs. RUN alone is the block as
+// a whole: a distribution over every trial on every filesystem, in the
+// order fs= lists them, so that race.lost == 0 in every trial holds on
+// all of them; and a chart row that names it draws one row per
+// filesystem (see Charts).
+//
 // R.cmd(N).ACCESSOR reads one command of the transcript (from 1, in
 // transcript order) with the accessors exit, time, stdout, stderr,
 // line(N), match("re") and value("NAME") (or .NAME). Use value("NAME")
@@ -135,7 +142,11 @@
 //	=chart(append.time as "append", seek.time as "seek first")
 //
 // All rows of a chart are numbers (and percentages and byte counts) or
-// all durations.
+// all durations. A row that names a block with fs= by the block's name
+// (chart(race.lost)) becomes one row per filesystem, labelled with the
+// filesystem ("xfs", or "LABEL, xfs" when the chart has several rows or
+// the row a label); blocks named in one row must list the same
+// filesystems.
 //
 // A paragraph that is only `=timeline(R)` draws the events of run R's
 // first trial (the one its page shows) on a time axis: one lane per

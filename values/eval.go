@@ -545,11 +545,11 @@ func (ev *evaluator) detail(c *cmpNode, hs []bool, vals []Value, s shape, holds 
 	}
 	switch c.quant.kind {
 	case qEvery:
-		return fmt.Sprintf("%s in %s; claimed %s in every trial", ev.measured(c, vals, fail), trialList(fail, n), rest)
+		return fmt.Sprintf("%s in %s; claimed %s in every trial", ev.measured(c, vals, fail), ev.trials(v, fail, n), rest)
 	case qAny:
 		return fmt.Sprintf("%s in all %d trials; claimed %s in at least one trial", ev.measured(c, vals, fail), n, rest)
 	case qNone:
-		return fmt.Sprintf("%s in %s; claimed %s in no trial", ev.measured(c, vals, pass), trialList(pass, n), rest)
+		return fmt.Sprintf("%s in %s; claimed %s in no trial", ev.measured(c, vals, pass), ev.trials(v, pass, n), rest)
 	}
 	share := formatPercent(100 * float64(len(pass)) / float64(n))
 	bound := "at least"
@@ -592,6 +592,29 @@ func (ev *evaluator) measured(c *cmpNode, vals []Value, idx []int) string {
 		parts = append(parts, fmt.Sprintf("%s was %s", ev.text(c.operands[i]), w.quoted()))
 	}
 	return strings.Join(parts, " and ")
+}
+
+// trials names the trials idx of n of the distribution v: as trialList
+// does, or, when v comes from a block with fs= named as a whole, with the
+// filesystem of each: "trial 1 on btrfs and trial 2 on overlay (of 10)".
+func (ev *evaluator) trials(v Value, idx []int, n int) string {
+	rec := ev.recs[v.run]
+	if rec == nil || len(rec.Trials) != n || len(idx) == 0 || len(idx) > 8 {
+		return trialList(idx, n)
+	}
+	var names []string
+	for _, i := range idx {
+		res := rec.Trials[i]
+		if res == nil || res.FS == nil {
+			return trialList(idx, n)
+		}
+		names = append(names, fmt.Sprintf("trial %d on %s", res.Trial, res.FS.Type))
+	}
+	first, last := rec.Trials[0].FS, rec.Trials[n-1].FS
+	if first != nil && last != nil && first.Type == last.Type {
+		return trialList(idx, n) // one filesystem: the numbers say it
+	}
+	return fmt.Sprintf("%s (of %d)", JoinAnd(names), n)
 }
 
 // trialList names trials (0-based indexes) of n: "trial 3 of 20", "trials
@@ -781,12 +804,115 @@ func (ev *evaluator) timeline(n *timelineNode) (*Timeline, error) {
 	return tl, nil
 }
 
+// chartRow is one row of a chart to draw: a series, evaluated with each
+// run of a block with fs= that it names by the block's name bound to the
+// run of one filesystem.
+type chartRow struct {
+	s     seriesNode
+	label string
+	bind  map[string]*model.Record // family name → the run of one filesystem
+}
+
+// rows expands the series of a chart: a series that names a block with
+// fs= by its name (race.time, not race[xfs].time) draws one row per
+// filesystem of the block. Blocks named in one series must list the same
+// filesystems.
+func (ev *evaluator) rows(n *chartNode) ([]chartRow, error) {
+	var rows []chartRow
+	for _, s := range n.series {
+		var fams []string
+		var fsList []string
+		var first string
+		for _, r := range refsIn(s.x) {
+			rec, err := ev.record(r)
+			if err != nil {
+				return nil, err
+			}
+			if rec.Run == nil || rec.Run.Base != r.run || len(rec.Run.Family) < 2 || slices.Contains(fams, r.run) {
+				continue
+			}
+			var list []string
+			for _, v := range rec.Run.Family {
+				list = append(list, v.FS)
+			}
+			if fsList != nil && !slices.Equal(list, fsList) {
+				return nil, ev.errorf(r.off, "chart row %s draws one row per filesystem, but %s ran on %s and %s on %s: name one filesystem, as in %s[%s]", ev.text(s.x), first, JoinAnd(fsList), r.run, JoinAnd(list), r.run, list[0])
+			}
+			if fsList == nil {
+				fsList, first = list, r.run
+			}
+			fams = append(fams, r.run)
+		}
+		if fams == nil {
+			rows = append(rows, chartRow{s: s, label: s.label})
+			continue
+		}
+		for k, fs := range fsList {
+			row := chartRow{s: s, bind: map[string]*model.Record{}}
+			for _, name := range fams {
+				fam := ev.recs[name].Run.Family
+				rec := ev.lookup(fam[k].Name)
+				if rec == nil || len(rec.Trials) == 0 {
+					return nil, ev.errorf(offOf(s.x), "run %s has no results", fam[k].Name)
+				}
+				row.bind[name] = rec
+			}
+			row.label = fs
+			if len(n.series) > 1 || s.labelled {
+				row.label = s.label + ", " + fs
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+// refsIn returns the run references in the expression n, in order.
+func refsIn(n node) []*refNode {
+	var out []*refNode
+	var walk func(n node)
+	walk = func(n node) {
+		switch n := n.(type) {
+		case *refNode:
+			out = append(out, n)
+		case *negNode:
+			walk(n.x)
+		case *binNode:
+			walk(n.x)
+			walk(n.y)
+		case *callNode:
+			for _, a := range n.args {
+				walk(a)
+			}
+		case *cmpNode:
+			for _, o := range n.operands {
+				walk(o)
+			}
+		}
+	}
+	walk(n)
+	return out
+}
+
 // chart evaluates chart(...).
 func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
 	c := &Chart{}
 	var first node
-	for _, s := range n.series {
+	rows, err := ev.rows(n)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		s := row.s
+		saved := map[string]*model.Record{}
+		for name, rec := range row.bind {
+			saved[name] = ev.recs[name]
+			ev.recs[name] = rec
+		}
 		v, err := ev.eval(s.x)
+		for name, rec := range saved {
+			ev.recs[name] = rec
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -810,7 +936,7 @@ func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
 			}
 			vals[i] = x
 		}
-		c.Series = append(c.Series, Series{Label: s.label, Values: vals, Run: v.run})
+		c.Series = append(c.Series, Series{Label: row.label, Values: vals, Run: v.run})
 	}
 	return c, nil
 }

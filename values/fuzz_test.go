@@ -38,6 +38,8 @@ func FuzzParse(f *testing.F) {
 		`count(run-2.v != 2) == 1 in no trial`,
 		`seek.elapsed < 1.5s in any trial`,
 		`"a\tb" == text.line(1)`,
+		`chart(2 * race[xfs].wrote - race.size("f") as "lost", race[ext4].time)`,
+		`timeline(race[xfs])`, `race[].x`, `race[xfs`,
 	} {
 		f.Add(s)
 	}

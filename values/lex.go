@@ -206,6 +206,20 @@ func (l *lexer) word() (token, error) {
 		for end < len(l.src) && isNameByte(l.src[end]) {
 			end++
 		}
+		// A run of a block with fs= is named NAME[FS]: race[xfs].exit.
+		if end < len(l.src) && l.src[end] == '[' {
+			fsEnd := end + 1
+			for fsEnd < len(l.src) && isNameByte(l.src[fsEnd]) {
+				fsEnd++
+			}
+			if fsEnd == end+1 || fsEnd >= len(l.src) || l.src[fsEnd] != ']' {
+				return token{}, l.errorf(end, "a filesystem's run is written NAME[FS], as in %s[xfs].exit", l.src[start:end])
+			}
+			end = fsEnd + 1
+			if end >= len(l.src) || l.src[end] != '.' {
+				return token{}, l.errorf(start, "%s needs an accessor, as in %s.exit", l.src[start:end], l.src[start:end])
+			}
+		}
 		if end+1 < len(l.src) && l.src[end] == '.' && (isLetter(l.src[end+1]) || l.src[end+1] == '_') {
 			l.pos = end
 			return token{kind: tRun, off: start, end: end, text: l.src[start:end]}, nil

@@ -733,7 +733,7 @@ func (p *parser) timeline() (node, error) {
 }
 
 func isRunNameRune(r rune) bool {
-	return r == '-' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+	return r == '-' || r == '_' || r == '[' || r == ']' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
 }
 
 // ref parses RUN.ACCESSOR or RUN.cmd(N).ACCESSOR; the current token is
