@@ -186,15 +186,17 @@ func (st *chapterState) captions(doc ast.Node, src []byte) {
 		}
 		cutInline(para, src, first.Start, first.Start+m[1])
 		prev := para.PreviousSibling()
-		var elem ast.Node
+		// elem is the block the figure replaces; content what it holds:
+		// the image itself, rather than a paragraph around it.
+		var elem, content ast.Node
 		switch kind {
 		case model.Figure:
 			switch p := prev.(type) {
 			case *ChartBlock:
-				elem = p
+				elem, content = p, p
 			case *ast.Paragraph:
 				if img := onlyImage(p, src); img != nil {
-					elem = p
+					elem, content = p, img
 				}
 			}
 			if elem == nil {
@@ -203,7 +205,7 @@ func (st *chapterState) captions(doc ast.Node, src []byte) {
 			}
 		case model.Table:
 			if t, ok := prev.(*east.Table); ok {
-				elem = t
+				elem, content = t, t
 			} else {
 				st.errs.Add(at, "a Table: caption follows the table it captions, after a blank line%s", follows(prev))
 				continue
@@ -223,11 +225,14 @@ func (st *chapterState) captions(doc ast.Node, src []byte) {
 		parent := para.Parent()
 		parent.ReplaceChild(parent, elem, fig)
 		parent.RemoveChild(parent, para)
+		if content != elem {
+			content.Parent().RemoveChild(content.Parent(), content)
+		}
 		if kind == model.Table {
 			fig.AppendChild(fig, capt)
-			fig.AppendChild(fig, elem)
+			fig.AppendChild(fig, content)
 		} else {
-			fig.AppendChild(fig, elem)
+			fig.AppendChild(fig, content)
 			fig.AppendChild(fig, capt)
 		}
 		st.ch.Labels = append(st.ch.Labels, l)
