@@ -149,8 +149,8 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 // with its grid and tick labels below the last row.
 type frame struct {
 	class, id, title, desc string
-	heading                string // the author's title, shown above the plot
-	axis                   string // what the axis measures: its title, less the unit
+	heading                string           // the author's title, shown above the plot
+	axis                   string           // what the axis measures: its title, less the unit
 	kind                   values.ValueKind // of the axis
 	values                 []float64        // the axis spans these
 	labelW                 int              // characters of the widest row label

@@ -45,9 +45,9 @@ type nodeRenderer struct {
 	exprs   *exprs
 	links   *linkIndex
 
-	chapter  int // index of the chapter being rendered
-	callouts int // callouts drawn on the current page, for unique ids
-	print   bool // rendering for the print page: ids carry the chapter's prefix
+	chapter  int  // index of the chapter being rendered
+	callouts int  // callouts drawn on the current page, for unique ids
+	print    bool // rendering for the print page: ids carry the chapter's prefix
 	// memo keeps the chapter's highlighted blocks for its second
 	// rendering, for the print page; nil when there is none to come.
 	memo map[highlightKey]string
