@@ -82,6 +82,15 @@ type sweepGroup struct {
 	points []values.Series // in order of x
 }
 
+// name is how text names the group: its label, or for the series of
+// unlabelled points what the values measure.
+func (g sweepGroup) name(c *values.Chart) string {
+	if g.label == "" {
+		return c.Axis
+	}
+	return g.label
+}
+
 // sweepGroups groups the series of c by label, in order of first
 // appearance, each group's series sorted by x.
 func sweepGroups(c *values.Chart) []sweepGroup {
@@ -158,7 +167,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 				parts = append(parts, fmt.Sprintf("%s %s: median %s", c.XAxis, values.Format(values.Number, s.X), values.Format(c.Kind, values.Median(vs))))
 			}
 		}
-		desc = append(desc, g.label+": "+strings.Join(parts, ", "))
+		desc = append(desc, g.name(c)+": "+strings.Join(parts, ", "))
 	}
 	svgTitle := title
 	if svgTitle == "" {
@@ -205,7 +214,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 			p(`<g class="sweep-series sweep-s%d">`, k%4)
 			p(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-width="2"%s/>`, num(lx), num(sweepTop+6), num(lx+24), num(sweepTop+6), sweepDash(k))
 			p(`%s fill="currentColor"/>`, sweepMarker(k, lx+12, sweepTop+6, 4))
-			label := shorten(g.label)
+			label := shorten(g.name(c))
 			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor">%s</text></g>`, num(lx+30), num(sweepTop+6), esc(label))
 			lx += 30 + float64(len([]rune(label)))*sweepFont*0.55 + 18
 		}
@@ -222,7 +231,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 			}
 		}
 		if len(line) > 1 {
-			p(`<polyline class="sweep-median" points="%s" fill="none" stroke="currentColor" stroke-width="2"%s><title>%s: medians</title></polyline>`, strings.Join(line, " "), sweepDash(k), esc(g.label))
+			p(`<polyline class="sweep-median" points="%s" fill="none" stroke="currentColor" stroke-width="2"%s><title>%s: medians</title></polyline>`, strings.Join(line, " "), sweepDash(k), esc(g.name(c)))
 		} else if len(line) == 1 {
 			xy := strings.Split(line[0], ",")
 			p(`<path class="sweep-median" d="M%s %sh-10h20" stroke="currentColor" stroke-width="2"/>`, xy[0], xy[1])
@@ -237,7 +246,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 					x += jitter(j) / chartJitter * spread
 				}
 				p(`%s class="chart-dot" fill="currentColor" fill-opacity="0.5"><title>%s, %s %s: %s</title>%s`,
-					sweepMarker(k, x, yOf(v), 3.5), esc(g.label), esc(c.XAxis), esc(values.Format(values.Number, s.X)), esc(trialText(s, j, c.Kind)), closeMarker(k))
+					sweepMarker(k, x, yOf(v), 3.5), esc(g.name(c)), esc(c.XAxis), esc(values.Format(values.Number, s.X)), esc(trialText(s, j, c.Kind)), closeMarker(k))
 			}
 		}
 		p("</g>\n")
@@ -265,7 +274,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 				med = values.Format(c.Kind, values.Median(vs))
 			}
 			p(`<tr><th scope="row">%s</th><td>%s</td><td>%s</td><td>%s</td></tr>`+"\n",
-				esc(g.label), esc(values.Format(values.Number, s.X)), esc(med), esc(strings.Join(trials, ", ")))
+				esc(g.name(c)), esc(values.Format(values.Number, s.X)), esc(med), esc(strings.Join(trials, ", ")))
 		}
 	}
 	p("</tbody>\n</table>\n</details>\n</figure>\n")

@@ -93,3 +93,23 @@ func TestSweepSVG(t *testing.T) {
 		t.Errorf("median line not in x order: %v", pts)
 	}
 }
+
+// TestSweepOneSeries draws unlabelled points as one line without a
+// legend, named after what they measure.
+func TestSweepOneSeries(t *testing.T) {
+	c := &values.Chart{Kind: values.Duration, Sweep: true, XAxis: "dice", Axis: "time", Series: []values.Series{
+		{X: 1, Values: []float64{0.001, 0.002}}, {X: 2, Values: []float64{0.003}}, {X: 4, Values: []float64{0.004, 0.005}},
+	}}
+	got := string(sweepSVG(c, "s", "", sweepCaption(c)))
+	if n := strings.Count(got, `<polyline class="sweep-median"`); n != 1 {
+		t.Errorf("%d lines, want 1", n)
+	}
+	for _, want := range []string{`>time (ms)</text>`, `<tr><th scope="row">time</th><td>2</td><td>3`, "the line joins the medians."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("sweep lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "sweep-s1") || strings.Contains(got, `<g class="sweep-series sweep-s0"><line`) {
+		t.Error("one series has a legend")
+	}
+}

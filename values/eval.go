@@ -69,7 +69,9 @@ type Chart struct {
 }
 
 // Series is one row of a chart: one value per trial of Run, or a single
-// value (Run is then "").
+// value (Run is then ""). In a sweep it is one point of the x axis, and
+// the series of one Label (empty for those written without "as") form a
+// line.
 type Series struct {
 	Label string
 	// Values are in the chart's unit: numbers as they are, durations in
@@ -827,6 +829,10 @@ func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
 		}
 		series := Series{Label: s.label, Values: vals, Run: v.run}
 		if n.sweep {
+			// A sweep's unlabelled arguments are one series: its points.
+			if !s.labelled {
+				series.Label = ""
+			}
 			at, err := ev.eval(s.at)
 			if err != nil {
 				return nil, err

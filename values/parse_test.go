@@ -287,8 +287,8 @@ func TestSweep(t *testing.T) {
 	if err != nil || e.Function() != "sweep" || !e.IsChart() {
 		t.Fatalf("Parse: %v, %v", e, err)
 	}
-	if out := evaluate(t, `sweep(seek.lost at 1)`); out.Chart.XAxis != "parameter" || out.Chart.Axis != "lost" {
-		t.Errorf("default axes: %q, %q", out.Chart.XAxis, out.Chart.Axis)
+	if out := evaluate(t, `sweep(seek.lost at 1, append.lost at 2)`); out.Chart.XAxis != "parameter" || out.Chart.Axis != "lost" || out.Chart.Series[0].Label != "" || out.Chart.Series[1].Label != "" {
+		t.Errorf("default axes: %q, %q; unlabelled series %q, %q", out.Chart.XAxis, out.Chart.Axis, out.Chart.Series[0].Label, out.Chart.Series[1].Label)
 	}
 	for _, tc := range []struct{ expr, msg string }{
 		{`sweep(seek.lost)`, `sweep draws each series at a point of its x axis: write seek.lost at X, such as w4.lost at 4`},
