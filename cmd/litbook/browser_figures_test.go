@@ -17,7 +17,7 @@ var figuresBook = map[string]string{
 		"| a | b |\n|---|---|\n| 1 | 2 |\n\nTable: Two columns. {#tbl-two}\n\n" +
 		"```console run=count trials=3\n$ echo n=$((1 + 1))\n```\n\n`=chart(count.n, title=\"Counted\")`\n\nFigure: The count. {#fig-count}\n\n" +
 		"See [](#fig-wide), [](#tbl-two) and [](02-b.md#fig-b).\n",
-	"chapters/02-b.md": "# Second\n\n![b](wide.svg)\n\nFigure: Again. {#fig-b}\n\nBack to [](01-a.md#fig-wide).\n",
+	"chapters/02-b.md":  "# Second\n\n![b](wide.svg)\n\nFigure: Again. {#fig-b}\n\nBack to [](01-a.md#fig-wide).\n",
 	"chapters/wide.svg": `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 200" width="800" height="200"><rect width="800" height="200" fill="#eee"/><text x="10" y="100" font-size="20">a diagram</text></svg>`,
 }
 
