@@ -67,13 +67,13 @@ func tickText(v, div float64) string {
 // with larger type, so that it stays legible at phone width without
 // scrolling.
 const (
-	sweepWidth  = 440
-	sweepHeight = 300
-	sweepLeft   = 62 // y tick labels and the y axis title
-	sweepRight  = 14
+	sweepWidth  = 400
+	sweepHeight = 290
+	sweepLeft   = 66 // y tick labels and the y axis title
+	sweepRight  = 16
 	sweepTop    = 14
-	sweepBottom = 50 // x tick labels and the x axis title
-	sweepFont   = 13
+	sweepBottom = 56 // x tick labels and the x axis title
+	sweepFont   = 15
 )
 
 // sweepGroup is the series of a sweep that share a label: one line.
@@ -148,7 +148,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 	yTitle := axisTitle(c.Axis, unit)
 	legendH := 0.0
 	if len(groups) > 1 {
-		legendH = 24
+		legendH = 28
 	}
 	top := sweepTop + legendH
 	x0, x1 := float64(sweepLeft), float64(sweepWidth-sweepRight)
@@ -201,10 +201,10 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 		p(`<text x="%s" y="%s" dy="0.35em" text-anchor="end">%s</text>`, num(x0-6), num(yOf(t)), esc(tickText(t, div)))
 	}
 	for _, t := range xax.ticks {
-		p(`<text x="%s" y="%s" text-anchor="middle">%s</text>`, num(xOf(t)), num(y0+18), esc(tickText(t, 1)))
+		p(`<text x="%s" y="%s" text-anchor="middle">%s</text>`, num(xOf(t)), num(y0+20), esc(tickText(t, 1)))
 	}
 	p("</g>\n")
-	p(`<text class="chart-axis-title" x="%s" y="%s" text-anchor="middle" fill="currentColor">%s</text>`+"\n", num((x0+x1)/2), num(y0+40), esc(c.XAxis))
+	p(`<text class="chart-axis-title" x="%s" y="%s" text-anchor="middle" fill="currentColor">%s</text>`+"\n", num((x0+x1)/2), num(y0+46), esc(c.XAxis))
 	p(`<text class="chart-axis-title" transform="translate(%d %s) rotate(-90)" text-anchor="middle" fill="currentColor">%s</text>`+"\n", 16, num((y0+y1)/2), esc(yTitle))
 
 	// Legend.
@@ -212,10 +212,10 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 		lx := x0
 		for k, g := range groups {
 			p(`<g class="sweep-series sweep-s%d">`, k%4)
-			p(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-width="2"%s/>`, num(lx), num(sweepTop+6), num(lx+24), num(sweepTop+6), sweepDash(k))
-			p(`%s fill="currentColor"/>`, sweepMarker(k, lx+12, sweepTop+6, 4))
+			p(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-width="2"%s/>`, num(lx), num(sweepTop+8), num(lx+24), num(sweepTop+8), sweepDash(k))
+			p(`%s fill="currentColor"/>`, sweepMarker(k, lx+12, sweepTop+8, 4))
 			label := shorten(g.name(c))
-			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor">%s</text></g>`, num(lx+30), num(sweepTop+6), esc(label))
+			p(`<text class="chart-label" x="%s" y="%s" dy="0.35em" fill="currentColor">%s</text></g>`, num(lx+30), num(sweepTop+8), esc(label))
 			lx += 30 + float64(len([]rune(label)))*sweepFont*0.55 + 18
 		}
 		p("\n")
