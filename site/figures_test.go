@@ -118,6 +118,9 @@ func TestParts(t *testing.T) {
 	}
 	mustContain(t, readSite(t, out, "toc.js"), "toc.js",
 		`litbookTOC([["A","a.html",[],0,"Appends"],["B","b.html",[]],["C","c.html",[],0,"Locks \u003c\u0026\u003e"],["Z","z.html",[],1]]);`)
+	mustContain(t, readSite(t, out, "print.html"), "print.html",
+		`<section class="print-part" id="part-1">`+"\n"+`<p class="part-number">Part 1</p>`+"\n"+`<h1>Appends</h1>`+"\n"+`</section>`+"\n"+`<article class="chapter" id="a">`,
+		`<p class="part-number">Part 2</p>`+"\n"+`<h1>Locks &lt;&amp;&gt;</h1>`+"\n"+`</section>`+"\n"+`<article class="chapter" id="c">`)
 	for _, name := range []string{"index.html", "print.html"} {
 		mustContain(t, readSite(t, out, name), name,
 			`<h3 class="toc-part">Appends</h3>`+"\n"+`<ol class="toc" start="1">`,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -138,6 +139,12 @@ func (l navList) filter(appendix bool) []navItem {
 		}
 	}
 	return out
+}
+
+// partView is the title page of a part on the print page.
+type partView struct {
+	N     int
+	Title string
 }
 
 // partTitle returns the title of ch's part, or "".
@@ -441,6 +448,12 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Book, parts *pri
 		}
 	}
 	for i, ch := range b.Chapters {
+		if ch.Part != nil && ch.Part.Chapters[0] == ch {
+			n := slices.Index(b.Parts, ch.Part) + 1
+			if err := tmpl.ExecuteTemplate(w, "print-part", partView{N: n, Title: ch.Part.Title}); err != nil {
+				return fmt.Errorf("site: %s: %w", PrintPage, err)
+			}
+		}
 		if err := tmpl.ExecuteTemplate(w, "print-chapter", printID(ch, "")); err != nil {
 			return fmt.Errorf("site: %s: %w", PrintPage, err)
 		}
