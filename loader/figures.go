@@ -143,10 +143,17 @@ func (st *chapterState) callouts(doc ast.Node, src []byte) {
 func (st *chapterState) captions(doc ast.Node, src []byte) {
 	var paras []*ast.Paragraph
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := n.(*east.Table); ok && entering {
+			st.captionRow(t, src)
+			return ast.WalkSkipChildren, nil
+		}
 		if p, ok := n.(*ast.Paragraph); ok && entering {
 			if p.Lines().Len() > 0 {
 				if first := p.Lines().At(0); captionRE.Match(first.Value(src)) {
 					paras = append(paras, p)
+				} else if _, img := p.FirstChild().(*ast.Image); img && captionAfter(p, src) {
+					st.errs.Add(model.Pos{File: st.ch.Path, Line: st.lines.line(first.Start)},
+						"leave a blank line between an image and its Figure: caption: without one, Markdown reads them as one paragraph")
 				}
 			}
 			return ast.WalkSkipChildren, nil
@@ -307,4 +314,47 @@ func segments(segs []text.Segment) *text.Segments {
 	s := text.NewSegments()
 	s.AppendAll(segs)
 	return s
+}
+
+// captionAfter reports whether a line of paragraph p after its first
+// starts a caption: a chart followed by its caption without a blank line
+// between them, which Markdown reads as one paragraph.
+func captionAfter(p *ast.Paragraph, src []byte) bool {
+	lines := p.Lines()
+	for i := 1; i < lines.Len(); i++ {
+		if seg := lines.At(i); captionRE.Match(seg.Value(src)) {
+			return true
+		}
+	}
+	return false
+}
+
+// captionRow reports a caption written right under a table, without the
+// blank line between them: Markdown reads it as the table's last row.
+func (st *chapterState) captionRow(t *east.Table, src []byte) {
+	row := t.LastChild()
+	if row == nil || row == t.FirstChild() { // the header only
+		return
+	}
+	cell := row.FirstChild()
+	if cell == nil {
+		return
+	}
+	first, ok := cell.FirstChild().(*ast.Text)
+	if !ok {
+		return
+	}
+	// The row's line, from the start of its first text.
+	start := first.Segment.Start
+	for start > 0 && src[start-1] != '\n' {
+		start--
+	}
+	end := bytes.IndexByte(src[start:], '\n')
+	if end < 0 {
+		end = len(src) - start
+	}
+	if captionRE.Match(src[start : start+end]) {
+		st.errs.Add(model.Pos{File: st.ch.Path, Line: st.lines.line(first.Segment.Start)},
+			"leave a blank line between a table and its Table: caption: without one, Markdown reads the caption as a row of the table")
+	}
 }
