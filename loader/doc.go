@@ -27,8 +27,8 @@
 // "Figure: caption {#fig-name}" after an image, a chart or a timeline, or
 // "Table: caption {#tbl-name}" after a table. A caption paragraph, rather
 // than an attribute on the element, because it reads as a caption in
-// plain Markdown on a forge (which shows the paragraph under the figure and
-// ignores nothing it cannot render), needs no extension to goldmark's
+// plain Markdown on a forge (which shows the paragraph under the figure,
+// the label in braces at its end), needs no extension to goldmark's
 // parser, and can hold inline Markdown and values; "Table:" is pandoc's
 // form. Figures and tables are numbered per chapter (Figure 2.1), so that
 // a chapter's numbers do not change when another chapter gains a figure
