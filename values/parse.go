@@ -260,6 +260,8 @@ func (p *parser) unexpected(want string) error {
 	switch {
 	case t.kind == tEOF:
 		return p.errorf(t.off, "unexpected end of expression: expected %s", want)
+	case t.kind == tIdent && t.text == "at":
+		return p.errorf(t.off, "at places a series of sweep(...) on its x axis: it can only follow an argument of sweep")
 	case t.kind == tIdent && t.text == "as":
 		return p.errorf(t.off, "as labels a series of chart(...): it can only follow an argument of chart")
 	case t.kind == tIdent && t.text == "in":

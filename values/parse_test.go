@@ -298,6 +298,7 @@ func TestSweep(t *testing.T) {
 		{`sweep(x="n")`, `sweep needs at least one series, as in sweep(w1.lost at 1, w2.lost at 2)`},
 		{`sweep`, `sweep is a function: write sweep(R.x at 1, S.x at 2, ...)`},
 		{`1 + sweep(a.x at 1)`, `sweep(...) must be the whole expression`},
+		{`chart(a.x at 1)`, `at places a series of sweep(...) on its x axis: it can only follow an argument of sweep`},
 	} {
 		_, err := Parse(tc.expr)
 		if err == nil || err.Error() != tc.msg {
