@@ -38,6 +38,8 @@ func FuzzParse(f *testing.F) {
 		`count(run-2.v != 2) == 1 in no trial`,
 		`seek.elapsed < 1.5s in any trial`,
 		`"a\tb" == text.line(1)`,
+		`sweep(seek.lost at 1 as "a", append.lost at one.n, x="n", y="v", title="t")`,
+		`chart(append.time, title = "t", axis="bytes")`,
 	} {
 		f.Add(s)
 	}
