@@ -117,7 +117,9 @@ func (blockTransformer) Transform(doc *ast.Document, reader text.Reader, pc pars
 	for _, f := range fences {
 		st.fence(f, src)
 	}
+	st.callouts(doc, src)
 	st.found = st.exprs(doc, src)
+	st.captions(doc, src)
 }
 
 // fence handles one fenced code block.

@@ -27,6 +27,10 @@ type tomlConfig struct {
 		Description string   `toml:"description"`
 		Chapters    []string `toml:"chapters"`
 		Appendices  []string `toml:"appendices"`
+		Parts       []struct {
+			Title    string   `toml:"title"`
+			Chapters []string `toml:"chapters"`
+		} `toml:"parts"`
 	} `toml:"book"`
 	Build struct {
 		BuildDir      string `toml:"build-dir"`
@@ -47,6 +51,10 @@ type config struct {
 	model.Config
 	chapters   []string
 	chapterPos []model.Pos // parallel to chapters; zero when globbed
+	// partOf is parallel to chapters: the index in parts of the part
+	// that lists the chapter, or -1.
+	partOf []int
+	parts  []string // titles of [[book.parts]]
 	// appendices follow the chapters, unnumbered among them (A, B, ...).
 	appendices  []string
 	appendixPos []model.Pos
@@ -130,6 +138,26 @@ func loadConfig(root string) (*config, error) {
 	for i, ch := range tc.Book.Chapters {
 		c.chapters = append(c.chapters, ch)
 		c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("book.chapters[%d]", i)])
+		c.partOf = append(c.partOf, -1)
+	}
+	// Parts list the chapters in their stead: both would say twice what
+	// the reading order is.
+	for i, part := range tc.Book.Parts {
+		key := fmt.Sprintf("book.parts[%d]", i)
+		switch {
+		case tc.Book.Chapters != nil && i == 0:
+			errs.Add(pos["book.chapters[0]"], "[book] chapters and [[book.parts]] both list chapters: list them in the parts only")
+		case strings.TrimSpace(part.Title) == "":
+			errs.Add(pos[key], "part %d has no title: write title = \"...\" under its [[book.parts]]", i+1)
+		case len(part.Chapters) == 0:
+			errs.Add(pos[key], "part %q lists no chapters: write chapters = [\"chapters/...md\"] under its [[book.parts]]", part.Title)
+		}
+		c.parts = append(c.parts, part.Title)
+		for j, ch := range part.Chapters {
+			c.chapters = append(c.chapters, ch)
+			c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("%s.chapters[%d]", key, j)])
+			c.partOf = append(c.partOf, i)
+		}
 	}
 	for i, ch := range tc.Book.Appendices {
 		c.appendices = append(c.appendices, ch)
@@ -179,6 +207,7 @@ func valuePositions(data []byte) map[string]model.Pos {
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
+	arrays := map[string]int{} // how many [[key]] tables so far
 	at := func(n *unstable.Node) model.Pos {
 		s := p.Shape(n.Raw)
 		return model.Pos{File: ConfigFile, Line: s.Start.Line, Col: s.Start.Column}
@@ -217,8 +246,19 @@ func valuePositions(data []byte) map[string]model.Pos {
 	for p.NextExpression() {
 		e := p.Expression()
 		switch e.Kind {
-		case unstable.Table, unstable.ArrayTable:
+		case unstable.Table:
 			table = keyOf(e)
+		case unstable.ArrayTable:
+			// [[book.parts]] is book.parts[0], then book.parts[1], ...
+			table = keyOf(e)
+			k := strings.ToLower(strings.Join(table, "."))
+			last := len(table) - 1
+			table[last] = fmt.Sprintf("%s[%d]", table[last], arrays[k])
+			arrays[k]++
+			if it := e.Key(); it.Next() {
+				s := p.Shape(it.Node().Raw)
+				out[strings.ToLower(strings.Join(table, "."))] = model.Pos{File: ConfigFile, Line: s.Start.Line, Col: s.Start.Column}
+			}
 		case unstable.KeyValue:
 			record(strings.Join(append(append([]string{}, table...), keyOf(e)...), "."), e.Value())
 		}

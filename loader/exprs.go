@@ -146,6 +146,10 @@ func (st *chapterState) exprs(doc ast.Node, src []byte) []*Expr {
 			if !ok || para.ChildCount() != 1 {
 				fn, _, _ := strings.Cut(e.Src, "(")
 				fn = strings.TrimSpace(fn)
+				if ok && captionAfter(para, src) {
+					st.errs.Add(x.Pos, "a %s is a figure: leave a blank line between `=%s(...)` and its Figure: caption", fn, fn)
+					continue
+				}
 				st.errs.Add(x.Pos, "a %s is a figure: write `=%s(...)` as a paragraph of its own", fn, fn)
 				continue
 			}

@@ -30,6 +30,8 @@ func FuzzChapter(f *testing.F) {
 	f.Add("```console run=r trials=3 exit=2 timeout=90s exclusive title=\"a b\"\n$ x | y > f &\n$ wait\n$ sh -c 'exit 2'\n```\n\n" +
 		"Lost `=r.size(\"f\")` bytes; `=r.lost > 0 in every trial`; `=median(r.time)`.\n\n`=chart(r.time as \"t\", r.lost)`\n")
 	f.Add("```go program=p file=util.go\npackage main\n```\n\n    indented $ code\n\n<pre>```console run\n$ x</pre>\n")
+	// Callouts, captions and labels, well and badly placed.
+	f.Add("> [!NOTE]\n> a\n\n> [!X] b\n\n![i](x.svg)\n\nFigure: c {#fig-a}\n\n| a |\n|---|\n| 1 |\n\nTable: t {#tbl-}\n\nFigure: {#fig-a}\n\n> ![i](y)\n>\n> Figure: in a quote {#fig-q}\n")
 	f.Add("```console run=a\n$ true\n```\n```console run=a\n$ true\n```\n```console run=\n```\n```console run=b trials=0 exit=x timeout=-1s\n$\n```\n")
 	f.Fuzz(func(t *testing.T, chapter string) {
 		dir := t.TempDir()
@@ -72,6 +74,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add("[Build]\nbuild-dir = 1\n[book]\nchapters = [\"a.md\", 2]\n")
 	f.Add("[book]\nappendices = [\"chapters/a.md\", \"chapters/a.md\", \"../b.md\"]\n")
 	f.Add("[book]\nchapters = [\"chapters/a.md\"]\nappendices = [\"chapters/a.md\"]\n")
+	f.Add("[[book.parts]]\ntitle = \"P\"\nchapters = [\"chapters/a.md\"]\n[[book.parts]]\nchapters = []\n[[Book.Parts]]\ntitle = 1\n")
+	f.Add("[book]\nparts = [{title = \"P\", chapters = [\"chapters/a.md\", \"x\"]}, {}]\n")
 	f.Fuzz(func(t *testing.T, config string) {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {

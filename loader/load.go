@@ -7,7 +7,9 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -61,7 +63,11 @@ func Load(dir string) (*Book, error) {
 	var errs model.ErrorList
 	errs.Append(err)
 	root := b.Root
-	paths, positions, appendix := chapterPaths(root, cfg, &errs)
+	paths, positions, appendix, partOf := chapterPaths(root, cfg, &errs)
+	for _, title := range cfg.parts {
+		b.Parts = append(b.Parts, &model.Part{Title: title})
+	}
+	numbered, lettered := 0, 0
 	parsed := parseChapters(root, paths)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
@@ -72,6 +78,17 @@ func Load(dir string) (*Book, error) {
 		}
 		ch, doc, st := parsed[i].ch, parsed[i].doc, parsed[i].st
 		ch.Appendix = appendix[i]
+		if ch.Appendix {
+			ch.Number = appendixLetter(lettered)
+			lettered++
+		} else {
+			numbered++
+			ch.Number = strconv.Itoa(numbered)
+		}
+		if partOf[i] >= 0 {
+			ch.Part = b.Parts[partOf[i]]
+			ch.Part.Chapters = append(ch.Part.Chapters, ch)
+		}
 		if other, dup := slugs[ch.Slug]; dup {
 			errs.Add(positions[i], "chapter %q has the same file name as %q: both would be %s.html", p, other, ch.Slug)
 			continue
@@ -116,10 +133,22 @@ func Load(dir string) (*Book, error) {
 	for _, r := range b.Runs {
 		r.Programs = usedPrograms(r)
 	}
+	// A part whose chapters all failed to load is left out.
+	b.Parts = slices.DeleteFunc(b.Parts, func(p *model.Part) bool { return len(p.Chapters) == 0 })
 	if len(paths) == 0 && len(errs) == 0 {
 		errs.Add(model.Pos{File: ConfigFile}, "the book has no chapters: list them in [book] chapters, or put .md files in chapters/")
 	}
 	return b, errs.Err()
+}
+
+// appendixLetter returns the letter of the i-th appendix (from 0): A, B,
+// ..., Z, AA, AB, ...
+func appendixLetter(i int) string {
+	s := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		s = string(rune('A'+(i-1)%26)) + s
+	}
+	return s
 }
 
 // parsedChapter is a chapter read and parsed on its own, before the book
@@ -193,9 +222,9 @@ func insideBook(root, rel string) error {
 // chapters list, the chapters are chapters/*.md by name, less the
 // appendices. Paths that escape the book directory are reported and
 // dropped.
-func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []string, pos []model.Pos, appendix []bool) {
+func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []string, pos []model.Pos, appendix []bool, part []int) {
 	seen := map[string]bool{}
-	add := func(p string, at model.Pos, isAppendix bool) {
+	add := func(p string, at model.Pos, isAppendix bool, inPart int) {
 		clean := path.Clean(filepath.ToSlash(p))
 		switch {
 		case p == "":
@@ -226,6 +255,7 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 		paths = append(paths, clean)
 		pos = append(pos, at)
 		appendix = append(appendix, isAppendix)
+		part = append(part, inPart)
 	}
 	if cfg.chapters == nil {
 		appendices := map[string]bool{}
@@ -236,17 +266,17 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 		sort.Strings(matches)
 		for _, m := range matches {
 			if p := "chapters/" + filepath.Base(m); !appendices[p] {
-				add(p, model.Pos{File: p}, false)
+				add(p, model.Pos{File: p}, false, -1)
 			}
 		}
 	}
 	for i, p := range cfg.chapters {
-		add(p, cfg.chapterPos[i], false)
+		add(p, cfg.chapterPos[i], false, cfg.partOf[i])
 	}
 	for i, p := range cfg.appendices {
-		add(p, cfg.appendixPos[i], true)
+		add(p, cfg.appendixPos[i], true, -1)
 	}
-	return paths, pos, appendix
+	return paths, pos, appendix, part
 }
 
 // usedPrograms returns the programs of r's chapter that r may call, sorted

@@ -78,6 +78,33 @@ func dump(b *Book, err error) string {
 			appendix = " appendix"
 		}
 		fmt.Fprintf(&s, "chapter %s slug=%s title=%q%s\n", ch.Path, ch.Slug, ch.Title, appendix)
+		if ch.Part != nil {
+			fmt.Fprintf(&s, "  in part %q, %s\n", ch.Part.Title, ch.Name())
+		}
+		for _, l := range ch.Labels {
+			fmt.Fprintf(&s, "  label %q %s at %s caption=%q\n", l.ID, l.Name(), l.Pos, l.Caption)
+		}
+		for i, d := range b.Docs {
+			if b.Chapters[i] != ch {
+				continue
+			}
+			_ = ast.Walk(d, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+				if !entering {
+					return ast.WalkContinue, nil
+				}
+				switch n := n.(type) {
+				case *Callout:
+					fmt.Fprintf(&s, "  callout %s %q with %d blocks: %q\n", n.Variant, n.Title(), n.ChildCount(), PlainText(n, ch.Source))
+				case *Figure:
+					var kinds []string
+					for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+						kinds = append(kinds, c.Kind().String())
+					}
+					fmt.Fprintf(&s, "  figure %s holds %v\n", n.Label.Name(), kinds)
+				}
+				return ast.WalkContinue, nil
+			})
+		}
 		for _, p := range ch.Programs {
 			fmt.Fprintf(&s, "  program %s at %s\n", p.Name, p.Pos)
 			for _, f := range p.Files {

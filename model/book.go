@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Book is a loaded book: its configuration and its chapters in reading
 // order. Programs and Runs are the book's programs and run blocks across all
@@ -11,6 +14,16 @@ type Book struct {
 	Chapters []*Chapter
 	Programs []*Program
 	Runs     []*Run
+	// Parts group the chapters under titles, in reading order, when
+	// book.toml has [[book.parts]]; nil otherwise. Appendices belong to no
+	// part.
+	Parts []*Part
+}
+
+// Part is a titled group of consecutive chapters ([[book.parts]]).
+type Part struct {
+	Title    string
+	Chapters []*Chapter
 }
 
 // Config is book.toml. Keys follow mdBook's where they overlap.
@@ -70,7 +83,15 @@ type Chapter struct {
 	// Appendix is set for the chapters of book.toml's appendices: they
 	// come after the others and are lettered, not numbered.
 	Appendix bool
-	Source   []byte
+	// Number is the chapter's number as the book shows it: "2" for the
+	// second chapter, "A" for the first appendix.
+	Number string
+	// Part is the part the chapter belongs to, or nil.
+	Part   *Part
+	Source []byte
+	// Labels are the chapter's numbered figures and tables, in source
+	// order: what cross-references ([](#fig-race)) point at.
+	Labels []*Label
 	// Programs and Runs defined in this chapter, in source order.
 	Programs []*Program
 	Runs     []*Run
@@ -169,4 +190,65 @@ type Command struct {
 	// operands, jobs, fg, bg); litbook then leaves background statuses to
 	// the transcript rather than collect them behind its back.
 	OwnJobs bool
+}
+
+// LabelKind says what a label numbers.
+type LabelKind int
+
+// The kinds of numbered elements.
+const (
+	Figure LabelKind = iota // an image, a chart or a timeline
+	Table
+)
+
+// String returns the word a reference to the kind starts with.
+func (k LabelKind) String() string {
+	if k == Table {
+		return "Table"
+	}
+	return "Figure"
+}
+
+// Label is a numbered, captioned figure or table of a chapter: written as a
+// caption paragraph ("Figure: The race. {#fig-race}") after the element.
+// Figures and tables are numbered per chapter, each kind on its own:
+// Figure 2.1, Figure 2.2, Table 2.1.
+type Label struct {
+	ID      string // the anchor: fig-race, tbl-locks; empty for an unlabelled caption
+	Kind    LabelKind
+	Chapter *Chapter
+	Index   int    // from 1, among the chapter's labels of its kind
+	Caption string // plain text, for tooltips and the search index
+	Pos     Pos    // of the caption paragraph
+}
+
+// Number returns the label's number: "2.1", or "A.1" in an appendix.
+func (l *Label) Number() string {
+	n := l.Chapter.Number
+	if n == "" {
+		n = l.Chapter.Slug
+	}
+	return n + "." + strconv.Itoa(l.Index)
+}
+
+// Name returns how the book refers to the label: "Figure 2.1".
+func (l *Label) Name() string { return l.Kind.String() + " " + l.Number() }
+
+// Label returns the chapter's label with id, or nil.
+func (ch *Chapter) Label(id string) *Label {
+	for _, l := range ch.Labels {
+		if l.ID == id {
+			return l
+		}
+	}
+	return nil
+}
+
+// Name returns how the book refers to the chapter: "Chapter 2", or
+// "Appendix A".
+func (ch *Chapter) Name() string {
+	if ch.Appendix {
+		return "Appendix " + ch.Number
+	}
+	return "Chapter " + ch.Number
 }

@@ -18,7 +18,7 @@ const (
 	chartWidth    = 640
 	chartRow      = 32  // height of one series
 	chartTop      = 10  // space above the first row
-	chartAxis     = 30  // space below the last row: the tick labels
+	chartAxis     = 50  // space below the last row: the tick labels and the axis title
 	chartRight    = 24  // space right of the plot, for the last tick label
 	chartLabelMax = 28  // label characters drawn; longer ones are cut with …
 	chartCharW    = 6.6 // average advance of a 12-unit label character
@@ -38,8 +38,15 @@ const (
 func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 	var series []values.Series
 	kind := values.Number
+	heading, axisName := "", ""
 	if c != nil {
-		series, kind = c.Series, c.Kind
+		series, kind, heading, axisName = c.Series, c.Kind, c.Title, c.Axis
+	}
+	if axisName == "" {
+		axisName = map[values.ValueKind]string{values.Duration: "time", values.Bytes: "size", values.Percent: "share"}[kind]
+		if axisName == "" {
+			axisName = "value"
+		}
 	}
 	var all []float64
 	labelW := 0
@@ -48,6 +55,9 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 		labelW = max(labelW, utf8.RuneCountInString(shorten(s.Label)))
 	}
 	title := caption
+	if heading != "" {
+		title = heading + ". " + caption
+	}
 	if title == "" {
 		var labels []string
 		for _, s := range series {
@@ -62,7 +72,7 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	f := openFrame(p, frame{
-		class: "chart", id: id, title: title, desc: strings.Join(desc, "; "),
+		class: "chart", id: id, title: title, desc: strings.Join(desc, "; "), heading: heading, axis: axisName,
 		kind: kind, values: all, labelW: labelW, rows: len(series), rowH: chartRow,
 	})
 	x0, x1, xOf := f.x0, f.x1, f.xOf
@@ -139,6 +149,8 @@ func chartSVG(c *values.Chart, id string, caption string) template.HTML {
 // with its grid and tick labels below the last row.
 type frame struct {
 	class, id, title, desc string
+	heading                string           // the author's title, shown above the plot
+	axis                   string           // what the axis measures: its title, less the unit
 	kind                   values.ValueKind // of the axis
 	values                 []float64        // the axis spans these
 	labelW                 int              // characters of the widest row label
@@ -162,6 +174,9 @@ func openFrame(p func(string, ...any), f frame) frame {
 	height := bottom + chartAxis
 	id := esc(f.id)
 	p(`<figure class="%s" id="%s">`+"\n", esc(f.class), id)
+	if f.heading != "" {
+		p(`<p class="chart-title">%s</p>`+"\n", esc(f.heading))
+	}
 	p(`<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %s" width="%d" height="%s" role="img" aria-labelledby="%s-title %s-desc">`+"\n",
 		chartWidth, num(height), chartWidth, num(height), id, id)
 	p(`<title id="%s-title">%s</title>`+"\n", id, esc(f.title))
@@ -173,11 +188,15 @@ func openFrame(p func(string, ...any), f frame) frame {
 	p("</g>\n")
 	p(`<line class="chart-axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="currentColor" stroke-opacity="0.4"/>`+"\n",
 		num(f.x0), num(bottom), num(f.x1), num(bottom))
+	// Ticks are plain numbers in one unit, which the axis title names.
+	div, unit := axisUnit(f.kind, max(math.Abs(ax.lo), math.Abs(ax.hi)))
 	p(`<g class="chart-ticks" fill="currentColor" font-size="11" text-anchor="middle">`)
 	for _, t := range ax.ticks {
-		p(`<text x="%s" y="%s">%s</text>`, num(f.xOf(t)), num(bottom+18), esc(values.Format(f.kind, t)))
+		p(`<text x="%s" y="%s">%s</text>`, num(f.xOf(t)), num(bottom+18), esc(tickText(t, div)))
 	}
 	p("</g>\n")
+	p(`<text class="chart-axis-title" x="%s" y="%s" fill="currentColor" font-size="12" text-anchor="middle">%s</text>`+"\n",
+		num((f.x0+f.x1)/2), num(bottom+40), esc(axisTitle(f.axis, unit)))
 	return f
 }
 

@@ -23,7 +23,12 @@
 // program blocks (highlighted with chroma, captioned with program and
 // file), run blocks (a terminal transcript built from the results, with the
 // files the run left and where and when it was measured), highlighted
-// code blocks and heading anchors. Links to chapter files (02-append.md#x)
+// code blocks and heading anchors, callouts (an aside with the role of a
+// note, labelled by its visible title), numbered figures and tables (a
+// figure whose id is the label, its number in the caption), and links
+// without text, which read as the name of what they lead to ("Figure
+// 2.1"). Charts title their axis with what it measures and its unit, and
+// sweeps are x-y plots. book.css holds the styles of these. Links to chapter files (02-append.md#x)
 // become links to their pages. Raw HTML in chapters is left out, as by
 // goldmark's default, so a chapter cannot break its page.
 //

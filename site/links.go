@@ -112,6 +112,11 @@ func anchorsOf(doc ast.Node, ch *model.Chapter) map[string]bool {
 	for _, r := range ch.Runs {
 		ids[runID(r)] = true
 	}
+	for _, l := range ch.Labels {
+		if l.ID != "" {
+			ids[l.ID] = true
+		}
+	}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -405,6 +410,9 @@ func CheckLinks(b *loader.Book, buildDir string) (*Links, error) {
 	parallel(n, func(i int) {
 		for _, l := range linksOf(b.Docs[i], b.Chapters[i]) {
 			t, problem := ix.resolve(i, l.dest)
+			if problem == "" {
+				problem = ix.checkXref(l, t)
+			}
 			switch {
 			case problem != "":
 				errs[i] = append(errs[i], &model.Error{Pos: l.pos, Msg: problem})

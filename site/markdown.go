@@ -45,8 +45,9 @@ type nodeRenderer struct {
 	exprs   *exprs
 	links   *linkIndex
 
-	chapter int  // index of the chapter being rendered
-	print   bool // rendering for the print page: ids carry the chapter's prefix
+	chapter  int  // index of the chapter being rendered
+	callouts int  // callouts drawn on the current page, for unique ids
+	print    bool // rendering for the print page: ids carry the chapter's prefix
 	// memo keeps the chapter's highlighted blocks for its second
 	// rendering, for the print page; nil when there is none to come.
 	memo map[highlightKey]string
@@ -93,6 +94,9 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(loader.KindRunBlock, r.runBlock)
 	reg.Register(loader.KindValueSpan, r.exprs.valueSpan)
 	reg.Register(loader.KindChartBlock, r.exprs.chartBlock)
+	reg.Register(loader.KindCallout, r.callout)
+	reg.Register(loader.KindFigure, r.figure)
+	reg.Register(loader.KindCaption, r.caption)
 }
 
 // heading draws a heading with its id and, from level 2 on, a link to
@@ -140,6 +144,14 @@ func (r *nodeRenderer) link(w util.BufWriter, src []byte, node ast.Node, enterin
 	writeTitle(w, n.Title)
 	if n.Attributes() != nil {
 		gmhtml.RenderAttributes(w, n, gmhtml.LinkAttributeFilter)
+	}
+	if n.ChildCount() == 0 {
+		// A cross-reference: [](#fig-race) reads "Figure 2.1".
+		_, _ = w.WriteString(` class="xref">`)
+		if t, problem := r.links.resolve(r.chapter, string(n.Destination)); problem == "" {
+			_, _ = w.WriteString(html.EscapeString(r.links.xrefText(t)))
+		}
+		return ast.WalkContinue, nil
 	}
 	_ = w.WriteByte('>')
 	return ast.WalkContinue, nil

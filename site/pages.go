@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -33,6 +34,9 @@ var chartCSS string
 
 //go:embed assets/values.css
 var valuesCSS string
+
+//go:embed assets/book.css
+var bookCSS string
 
 //go:embed assets/litbook.js
 var litbookJS []byte
@@ -89,6 +93,33 @@ type assets struct {
 type navItem struct {
 	Title, Href string
 	Appendix    bool
+	Part        string // the title of the chapter's part, if the book has parts
+}
+
+// navPart is a part of the book in its contents: its title and chapters,
+// numbered from Start.
+type navPart struct {
+	Title string
+	Start int
+	Items []navItem
+}
+
+// Parts returns the numbered chapters of l grouped by part, or nil when
+// the book has no parts.
+func (l navList) Parts() []navPart {
+	var parts []navPart
+	n := 0
+	for _, it := range l.Chapters() {
+		n++
+		if it.Part == "" {
+			return nil
+		}
+		if len(parts) == 0 || parts[len(parts)-1].Title != it.Part {
+			parts = append(parts, navPart{Title: it.Part, Start: n})
+		}
+		parts[len(parts)-1].Items = append(parts[len(parts)-1].Items, it)
+	}
+	return parts
 }
 
 // navList is the book's chapters in reading order, appendices last.
@@ -108,6 +139,20 @@ func (l navList) filter(appendix bool) []navItem {
 		}
 	}
 	return out
+}
+
+// partView is the title page of a part on the print page.
+type partView struct {
+	N     int
+	Title string
+}
+
+// partTitle returns the title of ch's part, or "".
+func partTitle(ch *model.Chapter) string {
+	if ch.Part == nil {
+		return ""
+	}
+	return ch.Part.Title
 }
 
 // pageURL is the relative URL of a chapter's page; relative so that the
@@ -172,7 +217,7 @@ func render(in Input, dir string, hl *highlighter) error {
 	}
 	contents := make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		contents[i] = navItem{Title: ch.Title, Href: pageURL(ch.Slug), Appendix: ch.Appendix}
+		contents[i] = navItem{Title: ch.Title, Href: pageURL(ch.Slug), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
 	write := func(name string, p *page) error {
 		var buf bytes.Buffer
@@ -205,7 +250,7 @@ func render(in Input, dir string, hl *highlighter) error {
 				o := &outs[i]
 				nr.chapter = i
 				nr.print = false
-				nr.exprs.charts = 0
+				nr.exprs.charts, nr.callouts = 0, 0
 				nr.memo = map[highlightKey]string{} // for the print pass
 				buf.Reset()
 				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
@@ -233,7 +278,7 @@ func render(in Input, dir string, hl *highlighter) error {
 					continue
 				}
 				nr.print = true
-				nr.exprs.charts = 0
+				nr.exprs.charts, nr.callouts = 0, 0
 				buf.Reset()
 				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
 					o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
@@ -290,7 +335,7 @@ func render(in Input, dir string, hl *highlighter) error {
 	pr.Measured = measured
 	pr.Contents = make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		pr.Contents[i] = navItem{Title: ch.Title, Href: "#" + printID(ch, ""), Appendix: ch.Appendix}
+		pr.Contents[i] = navItem{Title: ch.Title, Href: "#" + printID(ch, ""), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
 	if err := writePrintPage(tmpl, &pr, b, parts, outs, filepath.Join(dir, PrintPage)); err != nil {
 		return err
@@ -403,6 +448,12 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Book, parts *pri
 		}
 	}
 	for i, ch := range b.Chapters {
+		if ch.Part != nil && ch.Part.Chapters[0] == ch {
+			n := slices.Index(b.Parts, ch.Part) + 1
+			if err := tmpl.ExecuteTemplate(w, "print-part", partView{N: n, Title: ch.Part.Title}); err != nil {
+				return fmt.Errorf("site: %s: %w", PrintPage, err)
+			}
+		}
 		if err := tmpl.ExecuteTemplate(w, "print-chapter", printID(ch, "")); err != nil {
 			return fmt.Errorf("site: %s: %w", PrintPage, err)
 		}
@@ -453,7 +504,7 @@ func stylesheet() ([]byte, error) {
 	if err := t.Execute(&buf, data); err != nil {
 		return nil, err
 	}
-	buf.WriteString("\n" + chartCSS + "\n" + valuesCSS)
+	buf.WriteString("\n" + chartCSS + "\n" + valuesCSS + "\n" + bookCSS)
 	return buf.Bytes(), nil
 }
 

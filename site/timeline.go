@@ -56,7 +56,7 @@ func timelineSVG(tl *values.Timeline, id, caption string) template.HTML {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	f := openFrame(p, frame{
-		class: "chart timeline", id: id, title: "Timeline of run " + tl.Run,
+		class: "chart timeline", id: id, title: "Timeline of run " + tl.Run, axis: "time since the first event",
 		desc: fmt.Sprintf("%d events of %d commands over %s; the table below lists them in order.",
 			len(events), len(tl.Lanes), values.Format(values.Duration, tl.Span)),
 		kind: values.Duration, values: times, labelW: labelW, rows: len(tl.Lanes), rowH: timelineLane,

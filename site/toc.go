@@ -21,7 +21,8 @@ const TOCScript = "toc.js"
 var tocCode string
 
 // tocEntry is a chapter in toc.js: [title, href, [[section, id], ...]],
-// with a fourth element, 1, for an appendix.
+// with a fourth element, 1 for an appendix (else 0), and a fifth, the
+// title of the part that the chapter starts.
 type tocEntry []any
 
 // sections returns the level-2 headings of doc with their ids.
@@ -51,6 +52,12 @@ func tocJS(b *loader.Book, secs [][][2]string) ([]byte, error) {
 		entries[i] = tocEntry{ch.Title, pageURL(ch.Slug), s}
 		if ch.Appendix {
 			entries[i] = append(entries[i], 1)
+		}
+		if ch.Part != nil && ch.Part.Chapters[0] == ch {
+			if !ch.Appendix {
+				entries[i] = append(entries[i], 0)
+			}
+			entries[i] = append(entries[i], ch.Part.Title)
 		}
 	}
 	var buf bytes.Buffer

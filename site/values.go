@@ -142,18 +142,24 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 	x.charts++
 	id := x.id(fmt.Sprintf("chart-%d", x.charts))
 	caption := ""
-	if out.Timeline != nil {
+	switch {
+	case out.Timeline != nil:
 		caption = timelineCaption(out.Timeline)
-	} else {
+	case out.Chart.Sweep:
+		caption = sweepCaption(out.Chart)
+	default:
 		caption = chartCaption(out.Chart)
 	}
 	if p := x.provenance(e, out.Runs); p != "" {
 		caption += " " + strings.ToUpper(p[:1]) + p[1:] + "."
 	}
 	var svg template.HTML
-	if out.Timeline != nil {
+	switch {
+	case out.Timeline != nil:
 		svg = timelineSVG(out.Timeline, id, caption)
-	} else {
+	case out.Chart.Sweep:
+		svg = sweepSVG(out.Chart, id, out.Chart.Title, caption)
+	default:
 		svg = chartSVG(out.Chart, id, caption)
 	}
 	return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "chart", chartView{SVG: svg, Expr: e.Expr.Src})

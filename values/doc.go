@@ -148,6 +148,31 @@
 // the row a label); blocks named in one row must list the same
 // filesystems.
 //
+// Options follow the rows, written name="text": title="..." is the
+// figure's title, shown above the plot, and axis="..." names its axis.
+// Without axis=, the axis is named after the accessor every row reads
+// (time, size, exit status, or a reported value's name such as lost),
+// else after what the values are (time, size, share or value); the
+// renderer adds the unit its ticks are written in: "time (ms)", "size
+// (KiB)". Chart.Title and Chart.Axis carry them.
+//
+//	=chart(seek.lost, append.lost, title="Two writers", axis="bytes lost")
+//
+// A paragraph that is only `=sweep(...)` draws a value against a parameter
+// across runs: an x–y chart. Each argument is a value followed by "at X",
+// its place on the x axis: a number, or a value that every trial of its
+// run agrees on (w4.writers, if the programs report writers=4). Arguments
+// with the same "as" label form one series, drawn as a line through their
+// medians, with a mark per trial. Options: x="..." names the x axis
+// (default "parameter"), y="..." the value's axis (default: named as a
+// chart's is), title="..." the figure:
+//
+//	=sweep(s2.lost at 2 as "lseek", s4.lost at 4 as "lseek",
+//	       a2.lost at 2 as "O_APPEND", a4.lost at 4 as "O_APPEND",
+//	       x="writers", y="bytes lost")
+//
+// A sweep's Chart has Sweep set, XAxis named, and each Series its X.
+//
 // A paragraph that is only `=timeline(R)` draws the events of run R's
 // first trial (the one its page shows) on a time axis: one lane per
 // command, one numbered dot per event, followed by a table of the events

@@ -53,16 +53,33 @@ type Chart struct {
 	// Percent and Bytes has Kind Number.
 	Kind   ValueKind
 	Series []Series
+	// Title is the author's title (title="..."), or "".
+	Title string
+	// Axis names what the values measure, for the title of their axis:
+	// the author's (axis= of chart, y= of sweep), else the accessor every
+	// series reads ("time", "size", "exit status", or a reported value's
+	// name such as "lost"), else what the kind says ("time", "size",
+	// "share", "value"). The unit is the renderer's to add.
+	Axis string
+	// Sweep is set for sweep(...): each series has its place X on an x
+	// axis named XAxis ("parameter" unless x= names it), and series of
+	// one label form one line.
+	Sweep bool
+	XAxis string
 }
 
 // Series is one row of a chart: one value per trial of Run, or a single
-// value (Run is then "").
+// value (Run is then ""). In a sweep it is one point of the x axis, and
+// the series of one Label (empty for those written without "as") form a
+// line.
 type Series struct {
 	Label string
 	// Values are in the chart's unit: numbers as they are, durations in
 	// seconds, percentages in percent.
 	Values []float64
 	Run    string
+	// X is the series' place on a sweep's x axis.
+	X float64
 }
 
 // Timeline is the data of a timeline(RUN): the events that the commands
@@ -894,9 +911,9 @@ func refsIn(n node) []*refNode {
 	return out
 }
 
-// chart evaluates chart(...).
+// chart evaluates chart(...) and sweep(...).
 func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
-	c := &Chart{}
+	c := &Chart{Title: n.title, Sweep: n.sweep, XAxis: n.x}
 	var first node
 	rows, err := ev.rows(n)
 	if err != nil {
@@ -917,7 +934,7 @@ func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
 			return nil, err
 		}
 		if !v.kind.numeric() && v.kind != Duration {
-			return nil, ev.errorf(offOf(s.x), "chart draws numbers and durations, but %s is %s%s", ev.text(s.x), v.kind.a(), sample(v))
+			return nil, ev.errorf(offOf(s.x), "%s draws numbers and durations, but %s is %s%s", chartName(n), ev.text(s.x), v.kind.a(), sample(v))
 		}
 		switch {
 		case first == nil:
@@ -926,8 +943,8 @@ func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
 		case c.Kind.numeric() && v.kind.numeric():
 			c.Kind = Number
 		default:
-			return nil, ev.errorf(offOf(s.x), "chart mixes %ss and %ss: %s is %s, %s is %s; draw them in separate charts",
-				c.Kind, v.kind, ev.text(first), c.Kind.a(), ev.text(s.x), v.kind.a())
+			return nil, ev.errorf(offOf(s.x), "%s mixes %ss and %ss: %s is %s, %s is %s; draw them in separate charts",
+				chartName(n), c.Kind, v.kind, ev.text(first), c.Kind.a(), ev.text(s.x), v.kind.a())
 		}
 		vals := make([]float64, len(v.nums))
 		for i, x := range v.nums {
@@ -936,7 +953,87 @@ func (ev *evaluator) chart(n *chartNode) (*Chart, error) {
 			}
 			vals[i] = x
 		}
-		c.Series = append(c.Series, Series{Label: row.label, Values: vals, Run: v.run})
+		series := Series{Label: row.label, Values: vals, Run: v.run}
+		if n.sweep {
+			// A sweep's unlabelled arguments are one series: its points.
+			if !s.labelled {
+				series.Label = ""
+			}
+			at, err := ev.eval(s.at)
+			if err != nil {
+				return nil, err
+			}
+			if !at.kind.numeric() {
+				return nil, ev.errorf(offOf(s.at), "a sweep's x is a number, such as 4 or w4.writers, but %s is %s%s", ev.text(s.at), at.kind.a(), sample(at))
+			}
+			if lo, hi := slices.Min(at.nums), slices.Max(at.nums); lo != hi {
+				return nil, ev.errorf(offOf(s.at), "a sweep's x is one number, but %s differs between trials (%s to %s)", ev.text(s.at), Format(at.kind, lo), Format(at.kind, hi))
+			}
+			series.X = at.nums[0]
+		}
+		c.Series = append(c.Series, series)
+	}
+	c.Axis = n.axis
+	if n.sweep {
+		c.Axis = n.y
+		if c.XAxis == "" {
+			c.XAxis = "parameter"
+		}
+	}
+	if c.Axis == "" {
+		c.Axis = axisName(n, c.Kind)
 	}
 	return c, nil
+}
+
+// chartName is how messages name the function of n.
+func chartName(n *chartNode) string {
+	if n.sweep {
+		return "sweep"
+	}
+	return "chart"
+}
+
+// axisName names what the series of n measure: the accessor they all
+// read, else what their kind is.
+func axisName(n *chartNode, kind ValueKind) string {
+	name := ""
+	for i, s := range n.series {
+		r, ok := s.x.(*refNode)
+		acc := ""
+		if ok {
+			switch r.acc {
+			case "time":
+				acc = "time"
+			case "size":
+				acc = "size"
+			case "exit":
+				acc = "exit status"
+			case "trials":
+				acc = "trials"
+			case "value":
+				acc = r.arg
+			case "stdout", "stderr", "line", "match":
+			default:
+				acc = r.acc
+			}
+		}
+		if acc == "" || i > 0 && acc != name {
+			name = ""
+			break
+		}
+		name = acc
+	}
+	if name != "" {
+		return name
+	}
+	switch kind {
+	case Duration:
+		return "time"
+	case Bytes:
+		return "size"
+	case Percent:
+		return "share"
+	}
+	return "value"
 }

@@ -40,6 +40,8 @@ func FuzzParse(f *testing.F) {
 		`"a\tb" == text.line(1)`,
 		`chart(2 * race[xfs].wrote - race.size("f") as "lost", race[ext4].time)`,
 		`timeline(race[xfs])`, `race[].x`, `race[xfs`,
+		`sweep(seek.lost at 1 as "a", append.lost at one.n, x="n", y="v", title="t")`,
+		`chart(append.time, title = "t", axis="bytes")`,
 	} {
 		f.Add(s)
 	}

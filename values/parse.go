@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"regexp/syntax"
+	"sort"
 	"strings"
 )
 
@@ -47,6 +48,21 @@ func (e *Expr) IsChart() bool {
 		return true
 	}
 	return false
+}
+
+// Function returns the name of the figure e draws: "chart", "sweep" or
+// "timeline"; "" if e is not a figure.
+func (e *Expr) Function() string {
+	switch n := e.root.(type) {
+	case *chartNode:
+		if n.sweep {
+			return "sweep"
+		}
+		return "chart"
+	case *timelineNode:
+		return "timeline"
+	}
+	return ""
 }
 
 // node is a node of the syntax tree; span returns its byte offsets in the
@@ -142,6 +158,12 @@ type quantifier struct {
 type chartNode struct {
 	pos
 	series []seriesNode
+	// sweep is set for sweep(...): each series is drawn at a point of
+	// the x axis (at X).
+	sweep bool
+	// Options written as name="text": title, axis (chart) or x and y
+	// (sweep).
+	title, axis, x, y string
 }
 
 // timelineNode is timeline(RUN).
@@ -152,8 +174,15 @@ type timelineNode struct {
 
 type seriesNode struct {
 	x        node
+	at       node   // sweep: the series' place on the x axis
 	label    string // as written after "as", or the argument's source
 	labelled bool   // written with "as"
+}
+
+// optionNode is an option of chart or sweep: name="text".
+type optionNode struct {
+	pos
+	name, value string
 }
 
 // parser is a recursive descent parser with one token of lookahead.
@@ -179,7 +208,7 @@ func Parse(s string) (*Expr, error) {
 	var root node
 	var err error
 	switch {
-	case p.isWord("chart"):
+	case p.isWord("chart"), p.isWord("sweep"):
 		root, err = p.chart()
 	case p.isWord("timeline"):
 		root, err = p.timeline()
@@ -231,6 +260,8 @@ func (p *parser) unexpected(want string) error {
 	switch {
 	case t.kind == tEOF:
 		return p.errorf(t.off, "unexpected end of expression: expected %s", want)
+	case t.kind == tIdent && t.text == "at":
+		return p.errorf(t.off, "at places a series of sweep(...) on its x axis: it can only follow an argument of sweep")
 	case t.kind == tIdent && t.text == "as":
 		return p.errorf(t.off, "as labels a series of chart(...): it can only follow an argument of chart")
 	case t.kind == tIdent && t.text == "in":
@@ -517,7 +548,7 @@ func (p *parser) primary() (node, error) {
 	case tRun:
 		return p.ref()
 	case tIdent:
-		if t.text == "chart" || t.text == "timeline" {
+		if t.text == "chart" || t.text == "sweep" || t.text == "timeline" {
 			return nil, p.errorf(t.off, "%s(...) must be the whole expression", t.text)
 		}
 		if _, _, ok := arity(t.text); ok {
@@ -653,18 +684,62 @@ func (p *parser) args(arg func() (node, error), label func(i int) error) ([]node
 	}
 }
 
-// chart parses chart(...); the current token is "chart".
+// chart parses chart(...) or sweep(...); the current token is the name.
+// A sweep's arguments are each followed by "at X"; either takes options,
+// name="text", after its series.
 func (p *parser) chart() (node, error) {
 	name := p.tok
+	fn := name.text
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
 	if p.tok.kind != tLParen {
+		if fn == "sweep" {
+			return nil, p.errorf(name.off, "sweep is a function: write sweep(R.x at 1, S.x at 2, ...)")
+		}
 		return nil, p.errorf(name.off, "chart is a function: write chart(...)")
 	}
-	c := &chartNode{}
-	args, err := p.args(p.arith, func(i int) error {
+	c := &chartNode{sweep: fn == "sweep"}
+	known := map[string]*string{"title": &c.title, "axis": &c.axis}
+	if c.sweep {
+		known = map[string]*string{"title": &c.title, "x": &c.x, "y": &c.y}
+	}
+	var opts []*optionNode
+	var last node // the argument just parsed
+	arg := func() (node, error) {
+		if o, err := p.option(fn, known); o != nil || err != nil {
+			if o != nil {
+				opts = append(opts, o)
+				last = o
+			}
+			return o, err
+		}
+		if len(opts) > 0 {
+			return nil, p.errorf(p.tok.off, "%s's options (name=\"text\") come after its series", fn)
+		}
+		x, err := p.arith()
+		last = x
+		return x, err
+	}
+	args, err := p.args(arg, func(i int) error {
 		c.series = append(c.series, seriesNode{})
+		if _, isOpt := last.(*optionNode); isOpt {
+			return nil
+		}
+		if c.sweep {
+			if !p.isWord("at") {
+				off, end := last.span()
+				return p.errorf(p.tok.off, "sweep draws each series at a point of its x axis: write %s at X, such as w4.lost at 4", p.lx.src[off:end])
+			}
+			if err := p.advance(); err != nil {
+				return err
+			}
+			at, err := p.arith()
+			if err != nil {
+				return err
+			}
+			c.series[i].at = at
+		}
 		if !p.isWord("as") {
 			return nil
 		}
@@ -683,18 +758,66 @@ func (p *parser) chart() (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(args) == 0 {
-		return nil, p.errorf(name.off, "chart needs at least one series, as in chart(R.time)")
-	}
+	var series []seriesNode
 	for i, a := range args {
-		c.series[i].x = a
-		if !c.series[i].labelled {
-			off, end := a.span()
-			c.series[i].label = p.lx.src[off:end]
+		if _, isOpt := a.(*optionNode); isOpt {
+			continue
 		}
+		s := c.series[i]
+		s.x = a
+		if !s.labelled {
+			off, end := a.span()
+			s.label = p.lx.src[off:end]
+		}
+		series = append(series, s)
+	}
+	c.series = series
+	if len(series) == 0 {
+		if c.sweep {
+			return nil, p.errorf(name.off, "sweep needs at least one series, as in sweep(w1.lost at 1, w2.lost at 2)")
+		}
+		return nil, p.errorf(name.off, "chart needs at least one series, as in chart(R.time)")
 	}
 	c.pos = pos{name.off, p.lastEnd}
 	return c, nil
+}
+
+// option parses name="text" if the current token starts one, and sets
+// *known[name]; it returns nil and no error if the token does not.
+func (p *parser) option(fn string, known map[string]*string) (*optionNode, error) {
+	if p.tok.kind != tIdent {
+		return nil, nil
+	}
+	src := p.lx.src
+	i := p.tok.end
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+		i++
+	}
+	if i >= len(src) || src[i] != '=' || i+1 < len(src) && src[i+1] == '=' {
+		return nil, nil
+	}
+	name := p.tok
+	dst, ok := known[name.text]
+	if !ok {
+		var names []string
+		for k := range known {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		return nil, p.errorf(name.off, "%s has no option %q (its options: %s)", fn, name.text, strings.Join(names, ", "))
+	}
+	// Skip the "=", which the lexer does not read as a token.
+	p.lx.pos, p.lx.prev = i+1, tComma
+	p.tok = token{kind: tComma, off: i, end: i + 1}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tString {
+		return nil, p.errorf(p.tok.off, "%s= takes a string, such as %s=\"...\"", name.text, name.text)
+	}
+	*dst = p.tok.str
+	o := &optionNode{pos: pos{name.off, p.tok.end}, name: name.text, value: p.tok.str}
+	return o, p.advance()
 }
 
 // timeline parses timeline(RUN); the current token is "timeline". The

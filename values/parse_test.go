@@ -166,7 +166,7 @@ func TestChart(t *testing.T) {
 		{Label: "append", Values: []float64{0.812, 0.901, 1.02}, Run: "append"},
 		{Label: "seek.time", Values: []float64{0.701, 0.721, 0.651, 0.911}, Run: "seek"},
 		{Label: "median", Values: []float64{0.711}},
-	}}
+	}, Axis: "time"}
 	if !reflect.DeepEqual(out.Chart, want) {
 		t.Errorf("chart = %+v\nwant %+v", out.Chart, want)
 	}
@@ -250,4 +250,72 @@ func offset(err error) int {
 		return se.Off
 	}
 	return -1
+}
+
+// TestChartAxis names a chart's axis after the accessor its series share,
+// else after their kind, unless axis= names it; title= is kept.
+func TestChartAxis(t *testing.T) {
+	for _, tc := range []struct{ expr, axis, title string }{
+		{`chart(seek.lost, append.lost)`, "lost", ""},
+		{`chart(seek.size("race.log"), append.size("race.log"))`, "size", ""},
+		{`chart(seek.value("lost"))`, "lost", ""},
+		{`chart(seek.exit)`, "exit status", ""},
+		{`chart(seek.lost, append.size("race.log"))`, "value", ""},
+		{`chart(bytes(seek.lost))`, "size", ""},
+		{`chart(seek.lost * 2)`, "value", ""},
+		{`chart(seek.time, title = "The race", axis="wall time")`, "wall time", "The race"},
+	} {
+		out := evaluate(t, tc.expr)
+		if out.Chart.Axis != tc.axis || out.Chart.Title != tc.title {
+			t.Errorf("%s: axis %q title %q, want %q %q", tc.expr, out.Chart.Axis, out.Chart.Title, tc.axis, tc.title)
+		}
+	}
+}
+
+// TestSweep places each series of a sweep at its x, from a number or a
+// value every trial agrees on; series keep their labels.
+func TestSweep(t *testing.T) {
+	out := evaluate(t, `sweep(seek.lost at 2 as "seek", append.lost at one.n as "append", x="writers", y="bytes lost", title="Loss")`)
+	want := &Chart{Kind: Number, Series: []Series{
+		{Label: "seek", Values: []float64{0, 12, 0, 7}, Run: "seek", X: 2},
+		{Label: "append", Values: []float64{0, 0, 0}, Run: "append", X: 5},
+	}, Title: "Loss", Axis: "bytes lost", Sweep: true, XAxis: "writers"}
+	if !reflect.DeepEqual(out.Chart, want) {
+		t.Errorf("sweep = %+v\nwant %+v", out.Chart, want)
+	}
+	e, err := Parse(`sweep(seek.lost at 1)`)
+	if err != nil || e.Function() != "sweep" || !e.IsChart() {
+		t.Fatalf("Parse: %v, %v", e, err)
+	}
+	if out := evaluate(t, `sweep(seek.lost at 1, append.lost at 2)`); out.Chart.XAxis != "parameter" || out.Chart.Axis != "lost" || out.Chart.Series[0].Label != "" || out.Chart.Series[1].Label != "" {
+		t.Errorf("default axes: %q, %q; unlabelled series %q, %q", out.Chart.XAxis, out.Chart.Axis, out.Chart.Series[0].Label, out.Chart.Series[1].Label)
+	}
+	for _, tc := range []struct{ expr, msg string }{
+		{`sweep(seek.lost)`, `sweep draws each series at a point of its x axis: write seek.lost at X, such as w4.lost at 4`},
+		{`sweep(seek.lost at 1, title=3)`, `title= takes a string, such as title="..."`},
+		{`chart(seek.lost, x="n")`, `chart has no option "x" (its options: axis, title)`},
+		{`chart(title="t", seek.lost)`, `chart's options (name="text") come after its series`},
+		{`sweep(x="n")`, `sweep needs at least one series, as in sweep(w1.lost at 1, w2.lost at 2)`},
+		{`sweep`, `sweep is a function: write sweep(R.x at 1, S.x at 2, ...)`},
+		{`1 + sweep(a.x at 1)`, `sweep(...) must be the whole expression`},
+		{`chart(a.x at 1)`, `at places a series of sweep(...) on its x axis: it can only follow an argument of sweep`},
+	} {
+		_, err := Parse(tc.expr)
+		if err == nil || err.Error() != tc.msg {
+			t.Errorf("Parse(%s): %v, want %s", tc.expr, err, tc.msg)
+		}
+	}
+	for _, tc := range []struct{ expr, msg string }{
+		{`sweep(seek.lost at seek.lost)`, `a sweep's x is one number, but seek.lost differs between trials (0 to 12)`},
+		{`sweep(seek.lost at "x")`, `a sweep's x is a number, such as 4 or w4.writers, but "x" is a string ("x")`},
+	} {
+		e, err := Parse(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Evaluate(e, lookup())
+		if err == nil || err.Error() != tc.msg {
+			t.Errorf("Evaluate(%s): %v, want %s", tc.expr, err, tc.msg)
+		}
+	}
 }

@@ -62,7 +62,7 @@ type env struct {
 	bookArg string
 }
 
-var commands = []*command{cmdBuild, cmdServe, cmdTest, cmdDiff, cmdMerge, cmdPrune, cmdClean}
+var commands = []*command{cmdInit, cmdBuild, cmdServe, cmdTest, cmdDiff, cmdMerge, cmdPrune, cmdClean}
 
 func jobsFlag(fs *flag.FlagSet, o *options) {
 	fs.IntVar(&o.jobs, "j", runtime.NumCPU(), "run at most `n` runs at once")

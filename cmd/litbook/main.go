@@ -4,6 +4,7 @@
 //
 // Usage:
 //
+//	litbook init [dir]
 //	litbook build [-d dir] [-j n] [-rerun | -frozen] [-external-links] [book]
 //	litbook serve [-addr host:port] [-d dir] [-j n] [book]
 //	litbook test [-j n] [-rerun | -frozen] [book]

@@ -11,6 +11,13 @@ var litbookTOC = function (chapters) {
   list.className = "chapters";
   var current = null;
   chapters.forEach(function (c) {
+    if (c[4]) {
+      // The first chapter of a part: the part's title before it.
+      var part = document.createElement("li");
+      part.className = "part";
+      part.textContent = c[4];
+      list.appendChild(part);
+    }
     var li = document.createElement("li");
     if (c[3]) { li.className = "appendix"; }
     var a = document.createElement("a");
