@@ -130,6 +130,7 @@ func Load(dir string) (*Book, error) {
 		b.Exprs = append(b.Exprs, st.found...)
 		b.Runs = append(b.Runs, ch.Runs...)
 	}
+	resolveModules(b.Book)
 	for _, r := range b.Runs {
 		r.Programs = usedPrograms(r)
 	}

@@ -187,3 +187,35 @@ func TestHeadingIDsAvoidRunIDs(t *testing.T) {
 		t.Errorf("heading ids %s, want %s", got, want)
 	}
 }
+
+func TestResolveModules(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"book.toml": "[book]\ntitle = \"M\"\n",
+		"go.mod":    "module example.com/m\n\ngo 1.26\n\nrequire (\n\tgolang.org/x/sys v0.49.0\n\tgolang.org/x/term v0.47.0 // indirect\n\texample.com/lib v1.2.3\n)\n\nreplace example.com/lib => ./lib\n",
+		"chapters/a.md": "# A\n\n```go program=sys\npackage main\n\nimport (\n\t\"fmt\"\n\t\"golang.org/x/sys/unix\"\n\t\"example.com/lib/sub\"\n)\n\nfunc main() { fmt.Println(unix.Getpid(), sub.X) }\n```\n\n" +
+			"```go program=plain\npackage main\n\nfunc main() {}\n```\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range b.Programs {
+		got[p.Name] = strings.Join(p.Modules, "; ")
+	}
+	if want := "example.com/lib v1.2.3 => ./lib; golang.org/x/sys v0.49.0"; got["sys"] != want {
+		t.Errorf("sys: %q, want %q", got["sys"], want)
+	}
+	if got["plain"] != "" {
+		t.Errorf("plain: %q, want none", got["plain"])
+	}
+}

@@ -104,6 +104,11 @@ type Program struct {
 	Chapter *Chapter
 	Pos     Pos     // the first block's fence line
 	Files   []*File // in order of first appearance
+	// Modules are the modules of the book's go.mod that the program's
+	// imports resolve to, as "path version" (and " => replacement"),
+	// sorted: a run's key covers them, so that bumping a dependency
+	// reruns the runs whose programs use it.
+	Modules []string
 }
 
 // File is one Go source file of a program. Several blocks naming the same

@@ -11,7 +11,12 @@
 //     more never trusts records that lack it;
 //   - the run block as written: its info string (trials=, exit=, timeout=
 //     ...) and its transcript;
-//   - the name and every source file of each program the transcript calls;
+//   - the name and every source file of each program the transcript calls,
+//     and the modules its imports resolve to in the book's go.mod, with
+//     their versions and replacements (model.Program.Modules): bumping a
+//     dependency reruns exactly the runs whose programs import it. A bump
+//     of an indirect dependency alone (a "// indirect" line) reruns
+//     nothing: use build -rerun;
 //   - the Go version that builds the programs;
 //   - the machine fingerprint (below).
 //

@@ -62,6 +62,11 @@ func Key(run *model.Run, cfg model.Config, goVersion string, m model.Machine) (k
 			field("file", []byte(f.Name))
 			field("source", f.Source)
 		}
+		// Only a program that imports modules adds them, so that the keys
+		// of standard-library programs stay what they were.
+		if len(p.Modules) > 0 {
+			field("modules", []byte(strings.Join(p.Modules, "\n")))
+		}
 	}
 	sources = hex.EncodeToString(h.Sum(nil))
 	return machineKey(sources, goVersion, m), sources

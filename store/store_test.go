@@ -371,3 +371,17 @@ func TestFSRecordsApart(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyCoversModules(t *testing.T) {
+	run := testRun()
+	key, sources := Key(run, cfg, "go1.26.8", here)
+	run.Programs[0].Modules = []string{"golang.org/x/sys v0.49.0"}
+	k1, s1 := Key(run, cfg, "go1.26.8", here)
+	if k1 == key || s1 == sources {
+		t.Error("importing a module must change the key and the sources")
+	}
+	run.Programs[0].Modules = []string{"golang.org/x/sys v0.50.0"}
+	if k2, _ := Key(run, cfg, "go1.26.8", here); k2 == k1 {
+		t.Error("a dependency bump must change the key")
+	}
+}
