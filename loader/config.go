@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -64,7 +66,11 @@ type config struct {
 // could not be read or decoded; otherwise the config is usable (with
 // defaults in place of bad values) and err lists the bad values.
 func loadConfig(root string) (*config, error) {
-	data, err := os.ReadFile(filepath.Join(root, ConfigFile))
+	data, err := fsx.ReadRegular(filepath.Join(root, ConfigFile))
+	var notRegular *fsx.NotRegularError
+	if errors.As(err, &notRegular) {
+		return nil, model.Errorf(model.Pos{File: ConfigFile}, "%s is not a regular file (%s)", ConfigFile, fsx.Kind(notRegular.Mode))
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, model.Errorf(model.Pos{File: ConfigFile}, "no such file: %s is not a litbook book (run litbook in the directory that holds book.toml, or name that directory)", root)
 	}
@@ -130,11 +136,34 @@ func loadConfig(root string) (*config, error) {
 	case filepath.IsAbs(c.GoMod):
 		errs.Add(pos["build.go-mod"], "go-mod must be relative to the book directory, not %q", c.GoMod)
 	case c.GoMod != "":
-		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(c.GoMod))); err != nil {
+		err := fsx.CheckRegular(filepath.Join(root, filepath.FromSlash(c.GoMod)))
+		var notRegular *fsx.NotRegularError
+		switch {
+		case errors.As(err, &notRegular): // reported below
+		case err != nil:
 			errs.Add(pos["build.go-mod"], "go-mod %q: no such file", c.GoMod)
 		}
 	}
 	c.RecordHostname = tc.Build.RecordHostname
+	// go.mod (by default optional) and the go.sum beside it must be files
+	// if they exist: reading a FIFO would block the build.
+	if !filepath.IsAbs(c.GoMod) {
+		mod := filepath.ToSlash(filepath.Clean(filepath.FromSlash(c.GoMod)))
+		if c.GoMod == "" {
+			mod = "go.mod"
+		}
+		for _, name := range []string{mod, path.Join(path.Dir(mod), "go.sum")} {
+			err := fsx.CheckRegular(filepath.Join(root, filepath.FromSlash(name)))
+			var notRegular *fsx.NotRegularError
+			if errors.As(err, &notRegular) {
+				at := model.Pos{File: name}
+				if name == mod && c.GoMod != "" {
+					at = pos["build.go-mod"]
+				}
+				errs.Add(at, "%s is not a regular file (%s)", name, fsx.Kind(notRegular.Mode))
+			}
+		}
+	}
 	for i, ch := range tc.Book.Chapters {
 		c.chapters = append(c.chapters, ch)
 		c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("book.chapters[%d]", i)])

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"github.com/yuin/goldmark/ast"
 )
@@ -55,7 +57,37 @@ func open(dir string) (*Book, *config, error) {
 // book.toml could be read, the book as far as it loaded, so that a build
 // can go on with the chapters that have no error (a chapter that could not
 // be read is left out).
-func Load(dir string) (*Book, error) {
+func Load(dir string) (*Book, error) { return load(context.Background(), dir) }
+
+// ErrInterrupted is the error of a load that its context stopped.
+var ErrInterrupted = errors.New("interrupted while loading the book: nothing was changed")
+
+// LoadContext is Load that returns ErrInterrupted as soon as ctx is done,
+// even if reading a file is blocked in the kernel (a file system that does
+// not answer, such as a hung FUSE or NFS mount): the read is left behind,
+// which is harmless since loading starts no process and writes nothing.
+func LoadContext(ctx context.Context, dir string) (*Book, error) {
+	type loaded struct {
+		b   *Book
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		b, err := load(ctx, dir)
+		done <- loaded{b, err}
+	}()
+	select {
+	case l := <-done:
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return l.b, l.err
+	case <-ctx.Done():
+		return nil, ErrInterrupted
+	}
+}
+
+func load(ctx context.Context, dir string) (*Book, error) {
 	b, cfg, err := open(dir)
 	if b == nil {
 		return nil, err
@@ -68,7 +100,7 @@ func Load(dir string) (*Book, error) {
 		b.Parts = append(b.Parts, &model.Part{Title: title})
 	}
 	numbered, lettered := 0, 0
-	parsed := parseChapters(root, paths)
+	parsed := parseChapters(ctx, root, paths)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
 	for i, p := range paths {
@@ -163,7 +195,7 @@ type parsedChapter struct {
 
 // parseChapters reads and parses the chapters at paths (relative to root)
 // in parallel: parsing is most of the time a large book takes to load.
-func parseChapters(root string, paths []string) []parsedChapter {
+func parseChapters(ctx context.Context, root string, paths []string) []parsedChapter {
 	out := make([]parsedChapter, len(paths))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -174,7 +206,11 @@ func parseChapters(root string, paths []string) []parsedChapter {
 			md := newMarkdown()
 			for i := range next {
 				p := paths[i]
-				src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+				if ctx.Err() != nil {
+					out[i].err = ctx.Err()
+					continue
+				}
+				src, err := fsx.ReadRegular(filepath.Join(root, filepath.FromSlash(p)))
 				if err != nil {
 					out[i].err = err
 					continue
@@ -244,8 +280,14 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 			errs.Add(at, "chapter %q is listed twice", p)
 			return
 		}
-		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(clean))); errors.Is(err, os.ErrNotExist) {
+		err := fsx.CheckRegular(filepath.Join(root, filepath.FromSlash(clean)))
+		var notRegular *fsx.NotRegularError
+		switch {
+		case errors.Is(err, os.ErrNotExist):
 			errs.Add(at, "chapter %q does not exist", p)
+			return
+		case errors.As(err, &notRegular):
+			errs.Add(at, "%s is not a regular file (%s)", p, fsx.Kind(notRegular.Mode))
 			return
 		}
 		if err := insideBook(root, clean); err != nil {

@@ -3,12 +3,12 @@ package loader
 import (
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"golang.org/x/mod/modfile"
 )
@@ -24,7 +24,7 @@ func resolveModules(b *model.Book) {
 	if rel == "" {
 		rel = "go.mod"
 	}
-	data, err := os.ReadFile(filepath.Join(b.Root, filepath.FromSlash(rel)))
+	data, err := fsx.ReadRegular(filepath.Join(b.Root, filepath.FromSlash(rel)))
 	if err != nil {
 		return
 	}

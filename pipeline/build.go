@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,7 +107,10 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 		}
 		defer unlock()
 	} // else the full load below reports it with the chapters' errors
-	b, err := loader.Load(dir)
+	b, err := loader.LoadContext(ctx, dir)
+	if errors.Is(err, loader.ErrInterrupted) {
+		return nil, fmt.Errorf("%w while loading the book: nothing was changed", runner.ErrInterrupted)
+	}
 	if b == nil {
 		return nil, err
 	}
@@ -202,7 +206,8 @@ func (s *state) blockBroken(loadErr error) {
 	if len(broken) == 0 {
 		return
 	}
-	all := broken[loader.ConfigFile] || broken[""]
+	// go.mod and go.sum are the module every program builds in.
+	all := broken[loader.ConfigFile] || broken[""] || broken["go.mod"] || broken["go.sum"]
 	for _, run := range s.res.Book.Runs {
 		if all || broken[run.Chapter.Path] {
 			s.blocked[run] = true

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/store"
 )
@@ -42,7 +43,7 @@ func programHashes(b *model.Book, goVersion string) map[string]string {
 	}
 	var module []byte
 	for _, name := range []string{gomod, filepath.Join(filepath.Dir(gomod), "go.sum")} {
-		data, _ := os.ReadFile(filepath.Join(b.Root, filepath.FromSlash(name)))
+		data, _ := fsx.ReadRegular(filepath.Join(b.Root, filepath.FromSlash(name)))
 		module = fmt.Appendf(module, "%s %d\n%s", name, len(data), data)
 	}
 	out := make(map[string]string, len(b.Programs))

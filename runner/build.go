@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"golang.org/x/mod/modfile"
 )
@@ -135,7 +136,7 @@ func readBookMod(b *model.Book, gover string) (*bookMod, error) {
 		rel = "go.mod"
 	}
 	path := filepath.Join(b.Root, filepath.FromSlash(rel))
-	data, err := os.ReadFile(path)
+	data, err := fsx.ReadRegular(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist) && b.Config.GoMod == "":
 		f := new(modfile.File)
@@ -221,7 +222,7 @@ func (m *bookMod) write(src string) error {
 	if m.rel == "" {
 		return nil
 	}
-	sum, err := os.ReadFile(filepath.Join(m.dir, "go.sum"))
+	sum, err := fsx.ReadRegular(filepath.Join(m.dir, "go.sum"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

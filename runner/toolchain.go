@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"golang.org/x/mod/modfile"
 )
@@ -126,7 +127,7 @@ func goEnvFile() string {
 // toolchain line, for a newer Go than version (such as go1.26.8), which go
 // build would then download and switch to.
 func wantsNewerGo(path, version string) bool {
-	data, err := os.ReadFile(path)
+	data, err := fsx.ReadRegular(path)
 	if err != nil {
 		return false
 	}
@@ -143,7 +144,7 @@ func wantsNewerGo(path, version string) bool {
 // go.
 func newerGoLine(b *model.Book, modDir string) (string, int) {
 	path := filepath.Join(modDir, "go.mod")
-	data, err := os.ReadFile(path)
+	data, err := fsx.ReadRegular(path)
 	if err != nil {
 		return "", 0
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 )
 
@@ -140,7 +141,7 @@ func recordJSON(r *model.Record) ([]byte, error) {
 }
 
 func hashFile(h hash.Hash, path string) error {
-	f, err := os.Open(path)
+	f, err := fsx.OpenRegular(path)
 	if err != nil {
 		return err
 	}

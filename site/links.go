@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"github.com/yuin/goldmark/ast"
 	east "github.com/yuin/goldmark/extension/ast"
@@ -511,7 +512,7 @@ func copyFiles(root string, files []string, dir string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		data, err := os.ReadFile(src)
+		data, err := fsx.ReadRegular(src)
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ earlier sources than the book's are compared too, marked (earlier sources).`,
 	},
 	MaxArgs: 2,
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		b, err := loader.Load(bookDir)
+		b, err := loader.LoadContext(ctx, bookDir)
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ commit.`,
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
-		b, err := loader.Load(bookDir)
+		b, err := loader.LoadContext(ctx, bookDir)
 		if err != nil {
 			// A book that does not load would make every record look
 			// unused.

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mountSilentFUSE mounts at dir a FUSE file system whose server never
+// answers, not even FUSE_INIT: every request (stat, open, readdir) waits
+// for it, as on a hung network or FUSE mount. Such a wait can be killed;
+// one for a request that the server has read could not be. It skips the
+// test where FUSE cannot be mounted.
+func mountSilentFUSE(t *testing.T, dir string) {
+	t.Helper()
+	fd, err := syscall.Open("/dev/fuse", syscall.O_RDWR|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no FUSE here: %v", err)
+	}
+	opts := fmt.Sprintf("fd=%d,rootmode=40000,user_id=%d,group_id=%d", fd, os.Getuid(), os.Getgid())
+	if err := syscall.Mount("litbook-test", dir, "fuse", syscall.MS_NOSUID|syscall.MS_NODEV, opts); err != nil {
+		syscall.Close(fd)
+		t.Skipf("cannot mount FUSE here: %v", err)
+	}
+	t.Cleanup(func() {
+		// Closing the device aborts the connection: whatever still waits
+		// on the mount gets ENOTCONN. Then the mount can go.
+		syscall.Close(fd)
+		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmounting %s: %v", dir, err)
+		}
+	})
+}
+
+// waitingOnFUSE reports whether a thread of process pid waits in FUSE.
+func waitingOnFUSE(pid int) bool {
+	wchans, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, w := range wchans {
+		if data, _ := os.ReadFile(w); strings.Contains(string(data), "fuse") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSignalStopsBlockedLoad checks that a build blocked while loading
+// the book, in a read the kernel never completes (here the chapters
+// directory is a FUSE mount that never answers), still stops within
+// seconds of SIGINT, as the README promises of Ctrl-C.
+func TestSignalStopsBlockedLoad(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting FUSE needs root")
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Blocked\"\n")
+	chapters := filepath.Join(dir, "chapters")
+	if err := os.Mkdir(chapters, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mountSilentFUSE(t, chapters)
+	cmd, out := litbookCmd(dir, tmp, "build")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	// Wait until litbook is blocked in the kernel.
+	for deadline := time.Now().Add(60 * time.Second); !waitingOnFUSE(cmd.Process.Pid); {
+		select {
+		case err := <-done:
+			t.Fatalf("litbook ended before reading the chapters (%v):\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("litbook never read the chapters:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != exitFail {
+			t.Errorf("litbook ended with %v after SIGINT, want exit status %d", err, exitFail)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("litbook did not stop within 20 s of SIGINT while loading:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "litbook: interrupted while loading the book: nothing was changed") {
+		t.Errorf("stderr:\n%s", out)
+	}
+}

@@ -1,0 +1,121 @@
+// Package fsx reads the files a book is made of (chapters, book.toml,
+// go.mod, go.sum, linked files) without ever blocking on one that is not a
+// regular file: open(2) of a FIFO waits for a writer, and neither SIGINT
+// nor SIGTERM can interrupt it once the Go runtime catches them.
+package fsx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// NotRegularError is the error of a path that exists but is not a regular
+// file.
+type NotRegularError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *NotRegularError) Error() string {
+	return fmt.Sprintf("%s is not a regular file (%s)", e.Path, Kind(e.Mode))
+}
+
+// Kind names the type of a file of mode m as prose: "a FIFO", "a
+// directory", ...
+func Kind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file"
+}
+
+// CheckRegular returns a *NotRegularError if path (following symbolic
+// links) exists and is not a regular file, and the error of stat(2)
+// otherwise. It never blocks on a FIFO, since it opens nothing.
+func CheckRegular(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	return nil
+}
+
+// OpenRegular opens path for reading if it is a regular file. It checks the
+// type before opening (so that a device is never opened) and again on the
+// open file (so that a file swapped for a FIFO in between is caught), and
+// opens with O_NONBLOCK so that the open itself cannot wait for a FIFO's
+// writer. O_NONBLOCK has no effect on reading a regular file.
+func OpenRegular(path string) (*os.File, error) {
+	if err := CheckRegular(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ENXIO) {
+			// A socket (or a FIFO without a writer opened for writing):
+			// say what it is.
+			if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+				return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+			}
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	return f, nil
+}
+
+// ReadRegular is os.ReadFile for a file that must be a regular one: a
+// FIFO, device, socket or directory gives a *NotRegularError at once.
+func ReadRegular(path string) ([]byte, error) {
+	f, err := OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var size int
+	if fi, err := f.Stat(); err == nil {
+		size = int(fi.Size())
+	}
+	data := make([]byte, 0, size+512)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
