@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/claims"
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner"
@@ -296,7 +297,7 @@ func (s *state) plan() error {
 	}
 	s.res.Machine, s.res.Index = mach, ix
 	for _, prob := range ix.Problems {
-		fmt.Fprintf(bd.log(), "litbook: %s\n", prob)
+		fmt.Fprintf(bd.log(), "litbook: %s\n", inert.String(prob.Error()))
 	}
 	built := readBuilt(b.Root)
 	p := MakePlan(PlanInput{
@@ -313,7 +314,7 @@ func (s *state) plan() error {
 	s.res.Plan = p
 	for i, rp := range p.Runs {
 		if rp.Note != "" {
-			fmt.Fprintf(bd.log(), "litbook: %s\n", rp.Note)
+			fmt.Fprintf(bd.log(), "litbook: %s\n", inert.String(rp.Note))
 		}
 		if rp.Record != nil {
 			s.res.Records[i] = rp.Record

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/store"
 	"github.com/litbook/litbook/values"
@@ -153,59 +153,7 @@ func sameMachine(a, b model.Machine) bool {
 // joinAnd joins words as prose: "A", "A and B", "A, B and C".
 func joinAnd(words []string) string { return values.JoinAnd(words) }
 
-// Control pictures stand in for control characters in captured output.
-const (
-	controlPictures = 0x2400 // U+2400 ␀ is the picture of NUL; U+241B ␛ of ESC
-	deletePicture   = 0x2421 // ␡
-)
-
 // cleanText turns captured bytes into text that shows every byte for what
-// it is: invalid UTF-8 becomes U+FFFD, ANSI CSI sequences (colours, cursor
-// motion) are dropped, CRLF becomes LF, and other control characters except
-// newline and tab become their visible control pictures (␀, ␛, ␍, ...).
-// The result is plain text: it still needs HTML escaping, which the
+// it is (see inert.Text). The result still needs HTML escaping, which the
 // templates do.
-func cleanText(data []byte) string {
-	var b strings.Builder
-	b.Grow(len(data))
-	for i := 0; i < len(data); {
-		c := data[i]
-		switch {
-		case c == 0x1b && i+1 < len(data) && data[i+1] == '[':
-			// CSI: ESC [, parameter and intermediate bytes (0x20-0x3F),
-			// one final byte (0x40-0x7E).
-			j := i + 2
-			for j < len(data) && data[j] >= 0x20 && data[j] <= 0x3f {
-				j++
-			}
-			switch {
-			case j == len(data): // cut off by truncation: drop the fragment
-				i = j
-			case data[j] >= 0x40 && data[j] <= 0x7e:
-				i = j + 1
-			default: // not a CSI after all: show the ESC
-				b.WriteRune(controlPictures + 0x1b)
-				i++
-			}
-		case c == '\r' && i+1 < len(data) && data[i+1] == '\n':
-			i++
-		case c == '\n' || c == '\t':
-			b.WriteByte(c)
-			i++
-		case c < 0x20:
-			b.WriteRune(controlPictures + rune(c))
-			i++
-		case c == 0x7f:
-			b.WriteRune(deletePicture)
-			i++
-		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(data[i:])
-			b.WriteRune(r) // utf8.RuneError (U+FFFD) for each invalid byte
-			i += size
-		}
-	}
-	return b.String()
-}
+func cleanText(data []byte) string { return inert.Text(data) }

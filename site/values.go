@@ -64,15 +64,16 @@ func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering 
 		v.Title = "not measured: " + err.Msg
 		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "value", v)
 	}
-	v.Text = out.Value.String()
-	v.Title = e.Expr.Src + ": " + out.Value.Summary()
+	// A value may be text a program printed: shown like its transcript.
+	v.Text = cleanText([]byte(out.Value.String()))
+	v.Title = e.Expr.Src + ": " + cleanText([]byte(out.Value.Summary()))
 	if len(out.Runs) > 0 {
 		v.Href = x.runHref(e, out.Runs[0])
 		v.Title += " — " + x.provenance(e, out.Runs)
 	}
 	if out.Claim {
 		v.Claim = true
-		v.Checked = "Checked by the build: " + e.Expr.Src + " — " + out.Detail
+		v.Checked = "Checked by the build: " + e.Expr.Src + " — " + cleanText([]byte(out.Detail))
 	}
 	return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "value", v)
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
 )
@@ -168,7 +169,7 @@ func lookup(name string) *command {
 }
 
 // report prints err: every error of a list on its own line, positions made
-// relative to the current directory.
+// relative to the current directory, and made inert (see inert.Text).
 func (e *env) report(err error) {
 	var list model.ErrorList
 	if !errors.As(err, &list) {
@@ -176,7 +177,7 @@ func (e *env) report(err error) {
 		if errors.As(err, &one) {
 			list = model.ErrorList{one}
 		} else {
-			fmt.Fprintf(e.stderr, "litbook: %v\n", err)
+			fmt.Fprintf(e.stderr, "litbook: %s\n", inert.String(err.Error()))
 			return
 		}
 	}
@@ -185,7 +186,9 @@ func (e *env) report(err error) {
 		if x.Pos.File != "" && e.bookArg != "." {
 			x.Pos.File = filepath.ToSlash(filepath.Join(e.bookArg, x.Pos.File))
 		}
-		fmt.Fprintln(e.stderr, x.Error())
+		// Details carry what programs wrote: terminal escapes in them
+		// must not act on the user's terminal.
+		fmt.Fprintln(e.stderr, inert.String(x.Error()))
 	}
 	if len(list) > 1 {
 		fmt.Fprintf(e.stderr, "%d errors\n", len(list))

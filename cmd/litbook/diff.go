@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/claims"
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
@@ -220,7 +221,10 @@ func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.Machine
 					mark = "same within noise (" + c.Why + ")"
 				}
 			}
-			fmt.Fprintf(tw, "\t%d\t=%s\t%s\t%s\t%s\n", x.Pos.Line, x.Expr.Src, va, vb, mark)
+			// Values may be text that programs printed: make it inert,
+			// and keep the table's tabs and lines its own.
+			flat := func(s string) string { return strings.NewReplacer("\t", " ", "\n", " ").Replace(inert.String(s)) }
+			fmt.Fprintf(tw, "\t%d\t=%s\t%s\t%s\t%s\n", x.Pos.Line, flat(x.Expr.Src), flat(va), flat(vb), mark)
 		}
 		tw.Flush()
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/runner"
 	"golang.org/x/term"
 )
@@ -64,7 +65,7 @@ func (p *progress) draw() {
 	if p.line == "" {
 		return
 	}
-	s := fmt.Sprintf("%s  %s", p.line, time.Since(p.start).Round(100*time.Millisecond))
+	s := fmt.Sprintf("%s  %s", inert.String(p.line), time.Since(p.start).Round(100*time.Millisecond))
 	if width, _, err := term.GetSize(p.fd); err == nil && width > 1 && len(s) >= width {
 		s = s[:width-1]
 	}
@@ -110,7 +111,7 @@ func (p *progress) Event(e runner.Event) {
 			if e.Run.Trials > 1 {
 				id = fmt.Sprintf("%s [%d/%d]", id, e.Trial, e.Run.Trials)
 			}
-			fmt.Fprintf(p.w, "%s %-28s %s  %s\n", status, id, e.Run.Pos, e.Result.Duration.Round(10*time.Millisecond))
+			fmt.Fprintf(p.w, "%s %-28s %s  %s\n", status, inert.String(id), inert.String(e.Run.Pos.String()), e.Result.Duration.Round(10*time.Millisecond))
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/site"
@@ -230,7 +231,7 @@ func buildErrors(err error) []buildError {
 	case errors.As(err, &one):
 		list = model.ErrorList{one}
 	default:
-		return []buildError{{Msg: err.Error()}}
+		return []buildError{{Msg: inert.String(err.Error())}}
 	}
 	out := make([]buildError, len(list))
 	for i, x := range list {
@@ -238,9 +239,9 @@ func buildErrors(err error) []buildError {
 		if x.Detail != "" {
 			msg += "\n" + strings.TrimRight(x.Detail, "\n")
 		}
-		out[i] = buildError{Msg: msg}
+		out[i] = buildError{Msg: inert.String(msg)}
 		if x.Pos.File != "" {
-			out[i].Pos = x.Pos.String()
+			out[i].Pos = inert.String(x.Pos.String())
 		}
 	}
 	return out
