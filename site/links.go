@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/internal/fsx"
+	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/yuin/goldmark/ast"
 	east "github.com/yuin/goldmark/extension/ast"
