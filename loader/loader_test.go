@@ -219,3 +219,35 @@ func TestResolveModules(t *testing.T) {
 		t.Errorf("plain: %q, want none", got["plain"])
 	}
 }
+
+// TestHeadingIDsLinear checks that repeated headings get their ids in
+// linear work (F7): each repeat tries one candidate, or one more per id
+// that something else already holds.
+func TestHeadingIDsLinear(t *testing.T) {
+	const n = 20000
+	ids := newIDs()
+	ids.Put([]byte("example-3")) // an explicit id in the way
+	var last []byte
+	for range n {
+		last = ids.Generate([]byte("Example"), ast.KindHeading)
+	}
+	if want := fmt.Sprintf("example-%d", n); string(last) != want {
+		t.Errorf("the last id is %s, want %s", last, want)
+	}
+	if ids.probes > n {
+		t.Errorf("%d equal headings tried %d candidate ids, want at most %d", n, ids.probes, n)
+	}
+	// Through the whole loader too, which used to take two minutes.
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "chapters"), 0o755)
+	os.WriteFile(filepath.Join(dir, "book.toml"), []byte("[book]\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "chapters", "a.md"), []byte("# A\n\n"+strings.Repeat("## Example\n\n", n)), 0o644)
+	b, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := b.Docs[0].LastChild().(*ast.Heading)
+	if id, _ := h.AttributeString("id"); string(id.([]byte)) != fmt.Sprintf("example-%d", n-1) {
+		t.Errorf("the last heading's id is %s", id)
+	}
+}
