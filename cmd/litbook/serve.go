@@ -96,27 +96,28 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 		return err
 	}
 	s := &server{e: e, o: o, bookDir: bookDir, root: root, clients: map[chan struct{}]bool{}}
+	// The timer fires a moment after the last relevant change.
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer w.Close()
-	// Build first: browsers that connect meanwhile wait in the listen
-	// queue and get the new site.
-	s.build(ctx)
+	// Watch before the first build, so that an edit made while it runs
+	// is seen and builds again; then build: browsers that connect
+	// meanwhile wait in the listen queue and get the new site.
+	s.watch(w)
+	s.buildAndWatch(ctx, w, timer)
 	if ctx.Err() != nil {
 		ln.Close()
 		return nil
 	}
-	s.watch(w)
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "serving http://%s/\n", ln.Addr())
-
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -144,8 +145,33 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 				timer.Reset(debounce)
 				continue
 			}
-			s.build(ctx)
-			s.watch(w)
+			s.buildAndWatch(ctx, w, timer)
+		}
+	}
+}
+
+// buildAndWatch builds, then watches the directories of the files the
+// build found it depends on. A file in a directory watched only now may
+// have changed during the build, unseen: if one did, timer is set to build
+// again. Changes in directories watched already wait in w's queue.
+func (s *server) buildAndWatch(ctx context.Context, w *fsnotify.Watcher, timer *time.Timer) {
+	start := time.Now()
+	s.build(ctx)
+	added := s.watch(w)
+	if len(added) == 0 {
+		return
+	}
+	s.mu.Lock()
+	inputs := s.inputsLocked()
+	s.mu.Unlock()
+	for _, f := range inputs {
+		p := filepath.Join(s.root, filepath.FromSlash(f))
+		if !added[filepath.Dir(p)] {
+			continue
+		}
+		if fi, err := os.Stat(p); err == nil && !fi.ModTime().Before(start) {
+			timer.Reset(debounce)
+			return
 		}
 	}
 }
@@ -278,8 +304,10 @@ func (s *server) closeClients() {
 // (book.toml, go.mod), the chapters directory with every directory in it,
 // the directories of chapters listed elsewhere, and those of the files
 // chapters link to. Watching directories rather than files sees editors
-// that save by writing a new file and renaming it over the old one.
-func (s *server) watch(w *fsnotify.Watcher) {
+// that save by writing a new file and renaming it over the old one. It
+// returns the directories it started watching.
+func (s *server) watch(w *fsnotify.Watcher) (added map[string]bool) {
+	added = map[string]bool{}
 	dirs := map[string]bool{s.root: true}
 	_ = filepath.WalkDir(filepath.Join(s.root, "chapters"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
@@ -298,11 +326,16 @@ func (s *server) watch(w *fsnotify.Watcher) {
 	}
 	for d := range dirs {
 		if !watched[d] {
-			if err := w.Add(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			err := w.Add(d)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintf(s.e.stderr, "litbook serve: cannot watch %s: %v\n", d, err)
+			}
+			if err == nil {
+				added[d] = true
 			}
 		}
 	}
+	return added
 }
 
 // inputsLocked lists the files of the last good build other than those in

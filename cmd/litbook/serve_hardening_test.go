@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -206,6 +207,58 @@ func TestServeLoopbackByDefault(t *testing.T) {
 		host, _, _ := net.SplitHostPort(got)
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 			t.Errorf("-addr %q listens on %s, not on loopback", addr, got)
+		}
+	}
+}
+
+// TestServeEditDuringFirstBuild edits a chapter while serve's first build
+// runs (its run waits for the test's signal, a file): the edit must reach
+// the served site, without another change to the file (F10).
+func TestServeEditDuringFirstBuild(t *testing.T) {
+	dir := t.TempDir()
+	started, proceed := filepath.Join(dir, "started"), filepath.Join(dir, "proceed")
+	chapter := filepath.Join(dir, "chapters", "a.md")
+	run := fmt.Sprintf("```console run=wait timeout=2m\n$ touch %s; while [ ! -e %s ]; do sleep 0.01; done; echo first\n```\n", started, proceed)
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Edit\"\n")
+	writeFile(t, chapter, "# A\n\nBefore.\n\n"+run)
+	cmd := exec.Command("litbook", "serve", "-addr", "127.0.0.1:0", dir)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first build's run never started; stderr:\n%s", stderr)
+		}
+	}
+	// The chapter has been read: this edit comes after, during the build.
+	saveByRename(t, chapter, "# A\n\nEdited during the first build.\n\n"+run)
+	writeFile(t, proceed, "")
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	u, ok := strings.CutPrefix(strings.TrimSpace(line), "serving ")
+	if !ok {
+		t.Fatalf("serve printed %q (%v); stderr:\n%s", line, err, stderr)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	s := &served{url: strings.TrimSuffix(u, "/"), stderr: stderr}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, page := s.get(t, "/a.html"); strings.Contains(page, "Edited during the first build.") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the edit made during the first build never reached the site; stderr:\n%s", stderr)
 		}
 	}
 }
