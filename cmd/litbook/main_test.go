@@ -97,6 +97,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"build", "-x"}, exitUsage, "flag provided but not defined: -x"},
 		{[]string{"build", "a", "b"}, exitUsage, "too many arguments"},
 		{[]string{"build", dir}, exitFail, `book.toml:2:1: unknown key "book.titel"`},
+		{[]string{"serve", "-addr", "127.0.0.1:99999", dir}, exitUsage, `-addr "127.0.0.1:99999": "99999" is not a port`},
 		{[]string{"help", "build"}, exitOK, ""},
 		{[]string{"test", "-h"}, exitOK, ""},
 	} {

@@ -42,6 +42,11 @@ A rebuild re-runs only the runs whose inputs changed (see build). If it
 fails, serve keeps serving the last good pages and shows the errors, with
 their positions, over them; fixing the file clears them.
 
+Serve answers only requests whose Host names the address it listens on
+(and localhost when that is a loopback address), so that another site
+cannot read the book through a name made to resolve to this machine: other
+requests get 421 Misdirected Request.
+
 Ctrl-C stops serve, and every process a build started with it.`,
 	Flags: func(fs *flag.FlagSet) *options {
 		o := &options{}
@@ -75,6 +80,11 @@ func listenAddr(addr string) (string, error) {
 	if err != nil {
 		return "", &usageError{fmt.Sprintf("-addr %q: %v", addr, err)}
 	}
+	if port != "" {
+		if _, err := net.LookupPort("tcp", port); err != nil {
+			return "", &usageError{fmt.Sprintf("-addr %q: %q is not a port (0 to 65535, or a service name)", addr, port)}
+		}
+	}
 	if host == "" {
 		host = "127.0.0.1"
 	}
@@ -95,7 +105,7 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 		ln.Close()
 		return err
 	}
-	s := &server{e: e, o: o, bookDir: bookDir, root: root, clients: map[chan struct{}]bool{}}
+	s := &server{e: e, o: o, bookDir: bookDir, root: root, clients: map[chan struct{}]bool{}, hosts: allowedHosts(addr)}
 	// The timer fires a moment after the last relevant change.
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -182,6 +192,10 @@ type server struct {
 	o       *options
 	bookDir string
 	root    string // absolute
+
+	// hosts says whether a request's Host may be answered (see
+	// allowedHosts).
+	hosts func(host string) bool
 
 	mu      sync.Mutex
 	dir     string       // the site's directory; "" until a build has loaded book.toml
@@ -418,6 +432,12 @@ func (s *server) pending(w *fsnotify.Watcher) bool {
 // ServeHTTP serves the site, with the live-reload script added to pages,
 // and the event stream that script listens to.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hosts(r.Host) {
+		// A page of another site whose name was made to resolve to this
+		// machine (DNS rebinding) must not read the book.
+		http.Error(w, fmt.Sprintf("litbook serve answers only for the address it listens on, not for host %q", r.Host), http.StatusMisdirectedRequest)
+		return
+	}
 	if r.Method != http.MethodGet && (r.Method != http.MethodHead || r.URL.Path == eventsPath) {
 		// The event stream is for pages' EventSource, which only GETs.
 		allow := "GET, HEAD"
@@ -446,7 +466,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/") {
 		name = path.Join(name, site.IndexPage)
 	}
-	if dir == "" || path.Base(name) == site.MarkerFile {
+	if dir == "" {
 		s.noSite(w, digest)
 		return
 	}
@@ -461,6 +481,9 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer root.Close()
 	file := "." + name
 	fi, err := root.Stat(file)
+	if path.Base(name) == site.MarkerFile {
+		fi, err = nil, fs.ErrNotExist // litbook's, not the book's: not found
+	}
 	if err == nil && fi.IsDir() {
 		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
 		return
@@ -490,6 +513,36 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 	_, _ = w.Write(liveTag(digest))
+}
+
+// allowedHosts returns what a request's Host header may name when serve
+// listens on addr (host:port): that host; localhost, 127.0.0.1 and [::1]
+// too when it is a loopback address; and when it is every address
+// (0.0.0.0, [::]), any IP address, localhost, and this machine's name
+// with or without a domain. Any port is accepted: a DNS rebinding attack
+// is told apart by the name, which is the attacker's.
+func allowedHosts(addr string) func(string) bool {
+	lhost, _, _ := net.SplitHostPort(addr)
+	lhost = strings.ToLower(lhost)
+	lip := net.ParseIP(lhost)
+	hostname, _ := os.Hostname()
+	hostname = strings.ToLower(hostname)
+	return func(h string) bool {
+		if hh, _, err := net.SplitHostPort(h); err == nil {
+			h = hh
+		}
+		h = strings.ToLower(strings.TrimSuffix(strings.Trim(h, "[]"), "."))
+		ip := net.ParseIP(h)
+		switch {
+		case h == lhost || ip != nil && lip != nil && ip.Equal(lip):
+			return true
+		case lhost == "localhost" || lip != nil && lip.IsLoopback():
+			return h == "localhost" || ip != nil && ip.IsLoopback()
+		case lip != nil && lip.IsUnspecified():
+			return ip != nil || h == "localhost" || hostname != "" && (h == hostname || strings.HasPrefix(h, hostname+"."))
+		}
+		return false
+	}
 }
 
 // liveTag is the script element serve adds at the end of every page:

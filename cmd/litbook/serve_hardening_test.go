@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/litbook/litbook/site"
 )
 
 // rawGet sends request line by line as written, over a plain TCP
@@ -259,6 +261,81 @@ func TestServeEditDuringFirstBuild(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the edit made during the first build never reached the site; stderr:\n%s", stderr)
+		}
+	}
+}
+
+// TestServeChecksHost: serve answers only requests that name the address
+// it listens on, so that a page of another site whose name an attacker
+// made resolve to 127.0.0.1 (DNS rebinding) cannot read the book; and the
+// site's marker file is not found, as any file the book does not have.
+func TestServeChecksHost(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Hosts\"\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\nInside.\n")
+	s := startServe(t, dir)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.url, "http://"))
+	get := func(host, path string) (int, string) {
+		req, err := http.NewRequest("GET", s.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:        200,
+		"localhost:" + port:        200,
+		"LOCALHOST":                200,
+		"[::1]:" + port:            200,
+		"127.0.0.2:" + port:        200,
+		"evil.example:" + port:     http.StatusMisdirectedRequest,
+		"evil.example":             http.StatusMisdirectedRequest,
+		"localhost.evil.example":   http.StatusMisdirectedRequest,
+		"192.168.1.10:" + port:     http.StatusMisdirectedRequest,
+		"127.0.0.1.evil.example:1": http.StatusMisdirectedRequest,
+	} {
+		code, body := get(host, "/a.html")
+		if code != want || code == 200 && !strings.Contains(body, "Inside.") || code != 200 && strings.Contains(body, "Inside.") {
+			t.Errorf("GET /a.html with Host %q: %d, want %d", host, code, want)
+		}
+	}
+	if code, body := get("127.0.0.1:"+port, "/"+site.MarkerFile); code != http.StatusNotFound || !strings.Contains(body, "Page not found") {
+		t.Errorf("GET /%s on a built site: %d, want 404 and the site's not-found page:\n%.300s", site.MarkerFile, code, body)
+	}
+	s.stop(t)
+}
+
+// TestAllowedHosts checks the Host rule for the kinds of address serve may
+// listen on.
+func TestAllowedHosts(t *testing.T) {
+	hostname, _ := os.Hostname()
+	for _, tc := range []struct {
+		addr string
+		yes  []string
+		no   []string
+	}{
+		{"127.0.0.1:3000", []string{"127.0.0.1:3000", "localhost", "[::1]:3000"}, []string{"evil.example", "10.0.0.1"}},
+		{"[::1]:3000", []string{"[::1]:3000", "localhost:3000", "127.0.0.1"}, []string{"evil.example"}},
+		{"192.168.1.5:3000", []string{"192.168.1.5:3000"}, []string{"localhost", "evil.example", "192.168.1.6"}},
+		{"0.0.0.0:3000", []string{"192.168.1.5:3000", "localhost", "[fe80::1]:3000", hostname, hostname + ".lan:3000"}, []string{"evil.example", hostname + "x"}},
+	} {
+		ok := allowedHosts(tc.addr)
+		for _, h := range tc.yes {
+			if !ok(h) {
+				t.Errorf("listening on %s, Host %q is refused", tc.addr, h)
+			}
+		}
+		for _, h := range tc.no {
+			if ok(h) {
+				t.Errorf("listening on %s, Host %q is accepted", tc.addr, h)
+			}
 		}
 	}
 }
