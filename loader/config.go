@@ -47,6 +47,115 @@ type tomlConfig struct {
 	} `toml:"build"`
 }
 
+// rawConfig is tomlConfig with its values untyped, as decoded.
+type rawConfig struct {
+	Book struct {
+		Title       any `toml:"title"`
+		Authors     any `toml:"authors"`
+		Language    any `toml:"language"`
+		Description any `toml:"description"`
+		Chapters    any `toml:"chapters"`
+		Appendices  any `toml:"appendices"`
+	} `toml:"book"`
+	Build struct {
+		BuildDir      any `toml:"build-dir"`
+		GoMod         any `toml:"go-mod"`
+		Timeout       any `toml:"timeout"`
+		OutputLimit   any `toml:"output-limit"`
+		FileSizeLimit any `toml:"file-size-limit"`
+		ProcessLimit  any `toml:"process-limit"`
+	} `toml:"build"`
+}
+
+// typed returns the values of r that have the type book.toml wants, and
+// adds an error at its position for each that has not.
+func (r *rawConfig) typed(pos map[string]model.Pos, errs *model.ErrorList) *tomlConfig {
+	var tc tomlConfig
+	at := func(key string) model.Pos {
+		if p, ok := pos[key]; ok {
+			return p
+		}
+		return model.Pos{File: ConfigFile}
+	}
+	wrong := func(key, want string, v any) {
+		errs.Add(at(key), "%s must be %s, not a TOML %s", key, want, tomlKind(v))
+	}
+	str := func(key string, v any, dst *string) {
+		switch v := v.(type) {
+		case nil:
+		case string:
+			*dst = v
+		default:
+			wrong(key, "a string", v)
+		}
+	}
+	strs := func(key string, v any, dst *[]string) {
+		if v == nil {
+			return
+		}
+		list, ok := v.([]any)
+		if !ok {
+			wrong(key, "an array of strings", v)
+			return
+		}
+		out := []string{}
+		for i, e := range list {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			} else {
+				wrong(fmt.Sprintf("%s[%d]", key, i), "a string", e)
+			}
+		}
+		*dst = out
+	}
+	integer := func(key string, v any, dst **int64) {
+		switch v := v.(type) {
+		case nil:
+		case int64:
+			*dst = &v
+		default:
+			wrong(key, "an integer", v)
+		}
+	}
+	str("book.title", r.Book.Title, &tc.Book.Title)
+	strs("book.authors", r.Book.Authors, &tc.Book.Authors)
+	str("book.language", r.Book.Language, &tc.Book.Language)
+	str("book.description", r.Book.Description, &tc.Book.Description)
+	strs("book.chapters", r.Book.Chapters, &tc.Book.Chapters)
+	strs("book.appendices", r.Book.Appendices, &tc.Book.Appendices)
+	str("build.build-dir", r.Build.BuildDir, &tc.Build.BuildDir)
+	str("build.go-mod", r.Build.GoMod, &tc.Build.GoMod)
+	str("build.timeout", r.Build.Timeout, &tc.Build.Timeout)
+	integer("build.output-limit", r.Build.OutputLimit, &tc.Build.OutputLimit)
+	integer("build.file-size-limit", r.Build.FileSizeLimit, &tc.Build.FileSizeLimit)
+	integer("build.process-limit", r.Build.ProcessLimit, &tc.Build.ProcessLimit)
+	return &tc
+}
+
+// tomlKind names the TOML type of a decoded value.
+func tomlKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "table"
+	case time.Time, toml.LocalDateTime, toml.LocalDate, toml.LocalTime:
+		return "date or time"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// utf8BOM is the UTF-8 byte order mark.
+var utf8BOM = []byte("\ufeff")
+
 // config is the decoded book.toml plus the chapter list with the position
 // of each entry, for errors about a listed chapter.
 type config struct {
@@ -77,14 +186,31 @@ func loadConfig(root string) (*config, error) {
 	if err != nil {
 		return nil, &model.Error{Pos: model.Pos{File: ConfigFile}, Msg: err.Error(), Err: err}
 	}
-	var tc tomlConfig
+	// Editors that write a byte order mark mean nothing by it.
+	data = bytes.TrimPrefix(data, utf8BOM)
+	// Decode with every value untyped, so that one wrong type does not
+	// hide the others: each is checked below, at its position.
+	var raw rawConfig
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&tc); err != nil {
-		return nil, tomlError(err)
-	}
-	pos := valuePositions(data)
 	var errs model.ErrorList
+	if err := dec.Decode(&raw); err != nil {
+		var strict *toml.StrictMissingError
+		if !errors.As(err, &strict) {
+			return nil, tomlError(err)
+		}
+		errs.Append(tomlError(err))
+	}
+	unknown := len(errs) > 0
+	pos := valuePositions(data)
+	tc := raw.typed(pos, &errs)
+	if unknown {
+		// What the book meant is unclear: no config.
+		errs.Sort()
+		return nil, errs.Err()
+	}
+	// A value of the wrong type is reported with the other bad values,
+	// and its default used meanwhile.
 	c := &config{Config: model.Config{
 		Title:         tc.Book.Title,
 		Authors:       tc.Book.Authors,
@@ -192,6 +318,7 @@ func loadConfig(root string) (*config, error) {
 		c.appendices = append(c.appendices, ch)
 		c.appendixPos = append(c.appendixPos, pos[fmt.Sprintf("book.appendices[%d]", i)])
 	}
+	errs.Sort()
 	return c, errs.Err()
 }
 
@@ -289,8 +416,44 @@ func valuePositions(data []byte) map[string]model.Pos {
 				out[strings.ToLower(strings.Join(table, "."))] = model.Pos{File: ConfigFile, Line: s.Start.Line, Col: s.Start.Column}
 			}
 		case unstable.KeyValue:
-			record(strings.Join(append(append([]string{}, table...), keyOf(e)...), "."), e.Value())
+			key := strings.Join(append(append([]string{}, table...), keyOf(e)...), ".")
+			record(key, e.Value())
+			if _, ok := out[strings.ToLower(key)]; !ok {
+				// An array or inline table has no raw text of its own:
+				// its value starts after the key's "=".
+				if off := valueOffset(data, e); off >= 0 {
+					s := p.Shape(unstable.Range{Offset: uint32(off), Length: 1})
+					out[strings.ToLower(key)] = model.Pos{File: ConfigFile, Line: s.Start.Line, Col: s.Start.Column}
+				}
+			}
 		}
 	}
 	return out
+}
+
+// valueOffset returns the offset in data of the value of the key-value
+// expression e: the first byte after the "=" that follows its key that is
+// not a space or tab, or -1.
+func valueOffset(data []byte, e *unstable.Node) int {
+	end := -1
+	for it := e.Key(); it.Next(); {
+		if r := it.Node().Raw; r.Length > 0 {
+			end = int(r.Offset + r.Length)
+		}
+	}
+	if end < 0 || end > len(data) {
+		return -1
+	}
+	eq := bytes.IndexByte(data[end:], '=')
+	if eq < 0 {
+		return -1
+	}
+	i := end + eq + 1
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+		i++
+	}
+	if i >= len(data) {
+		return -1
+	}
+	return i
 }

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
@@ -104,6 +106,10 @@ func load(ctx context.Context, dir string) (*Book, error) {
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
 	for i, p := range paths {
+		if bad := parsed[i].bad; bad != nil {
+			errs = append(errs, bad)
+			continue
+		}
 		if err := parsed[i].err; err != nil {
 			errs.Add(positions[i], "chapter %q: %v", p, err)
 			continue
@@ -190,7 +196,37 @@ type parsedChapter struct {
 	ch  *model.Chapter
 	doc ast.Node
 	st  *chapterState
-	err error // reading it failed
+	err error        // reading it failed
+	bad *model.Error // it is not text: where
+}
+
+// notText returns an error at the first byte of src, the chapter at p,
+// that is not text: invalid UTF-8 (a binary file, or another encoding),
+// NUL, or a control character other than tab, newline, carriage return
+// and form feed (ESC and the C1 controls act on terminals). Such a byte is
+// a mistake in a chapter, not something to render: shown as U+FFFD or a
+// control picture, it would reach readers unnoticed.
+func notText(p string, src []byte) *model.Error {
+	line, lineStart := 1, 0
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		what := ""
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			what = fmt.Sprintf("invalid UTF-8 (byte 0x%02x): a chapter must be UTF-8 text", src[i])
+		case r == 0:
+			what = "a NUL byte: a chapter must be text, not binary data"
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != '\f', r == 0x7f, r >= 0x80 && r <= 0x9f:
+			what = fmt.Sprintf("control character U+%04X: write it as an escape in code, or leave it out", r)
+		case r == '\n':
+			line, lineStart = line+1, i+1
+		}
+		if what != "" {
+			return &model.Error{Pos: model.Pos{File: p, Line: line, Col: i - lineStart + 1}, Msg: what}
+		}
+		i += size
+	}
+	return nil
 }
 
 // parseChapters reads and parses the chapters at paths (relative to root)
@@ -213,6 +249,11 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 				src, err := fsx.ReadRegular(filepath.Join(root, filepath.FromSlash(p)))
 				if err != nil {
 					out[i].err = err
+					continue
+				}
+				src = bytes.TrimPrefix(src, utf8BOM)
+				if bad := notText(p, src); bad != nil {
+					out[i].bad = bad
 					continue
 				}
 				ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
