@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 )
 
@@ -263,7 +264,12 @@ func Load(root string) (*Index, error) {
 
 // readEntry reads and verifies one results file.
 func readEntry(p, rel string) (*Entry, *Problem) {
-	data, err := os.ReadFile(p)
+	// A FIFO in the store must not block the build.
+	data, err := fsx.ReadRegular(p)
+	var notRegular *fsx.NotRegularError
+	if errors.As(err, &notRegular) {
+		return nil, &Problem{Path: rel, Msg: "not a regular file (" + fsx.Kind(notRegular.Mode) + ")"}
+	}
 	if err != nil {
 		return nil, &Problem{Path: rel, Msg: err.Error()}
 	}

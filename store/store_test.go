@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -383,5 +384,25 @@ func TestKeyCoversModules(t *testing.T) {
 	run.Programs[0].Modules = []string{"golang.org/x/sys v0.50.0"}
 	if k2, _ := Key(run, cfg, "go1.26.8", here); k2 == k1 {
 		t.Error("a dependency bump must change the key")
+	}
+}
+
+// TestFIFOInStoreDoesNotBlock: a FIFO among the records is a problem,
+// reported at once, not a read that waits for a writer.
+func TestFIFOInStoreDoesNotBlock(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, Dir, "m", "01-append")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "seek.json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ix.Problems) != 1 || ix.Problems[0].Error() != "results/m/01-append/seek.json: not a regular file (a FIFO)" {
+		t.Errorf("problems %v, want one saying the FIFO is not a regular file", ix.Problems)
 	}
 }
