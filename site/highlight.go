@@ -15,6 +15,7 @@ import (
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
+	"github.com/litbook/litbook/internal/fsx"
 )
 
 // The chroma styles of light and dark pages. Highlighted code carries
@@ -75,7 +76,7 @@ func loadHighlighter(file string) *highlighter {
 	if file == "" {
 		return h
 	}
-	data, err := os.ReadFile(file)
+	data, err := fsx.ReadRegular(file) // a cache, but never one that blocks
 	if err != nil {
 		return h
 	}
