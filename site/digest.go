@@ -167,7 +167,7 @@ func markerContent(digest string) []byte {
 // PublishedDigest returns the digest of the inputs that the site in dir
 // was made from, or "" if dir holds no site litbook made.
 func PublishedDigest(dir string) string {
-	f, err := os.Open(filepath.Join(dir, MarkerFile))
+	f, err := fsx.OpenRegular(filepath.Join(dir, MarkerFile))
 	if err != nil {
 		return ""
 	}
