@@ -231,7 +231,7 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 	case fi.IsDir():
 		return t, fmt.Sprintf("link %q: %s is a directory; link to a file", dest, rel)
 	case !fi.Mode().IsRegular():
-		return t, fmt.Sprintf("link %q: %s is not a regular file", dest, rel)
+		return t, fmt.Sprintf("link %q: %s is not a regular file (%s)", dest, rel, fsx.Kind(fi.Mode()))
 	case rel == ".litbook" || strings.HasPrefix(rel, ".litbook/"):
 		return t, fmt.Sprintf("link %q: %s is in litbook's work directory", dest, rel)
 	case ix.buildDir != "" && within(ix.buildDir, realPath(abs)):

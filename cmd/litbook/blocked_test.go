@@ -97,3 +97,51 @@ func TestSignalStopsBlockedLoad(t *testing.T) {
 		t.Errorf("stderr:\n%s", out)
 	}
 }
+
+// TestSignalStopsBlockedBuild blocks a build after loading, in the check
+// of a linked file on a FUSE mount that never answers, where nothing can
+// watch for the signal: litbook must still exit soon after SIGINT.
+func TestSignalStopsBlockedBuild(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting FUSE needs root")
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Blocked\"\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\nSee [the data](../data/x.txt).\n")
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mountSilentFUSE(t, data)
+	cmd, out := litbookCmd(dir, tmp, "build")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+	for deadline := time.Now().Add(60 * time.Second); !waitingOnFUSE(cmd.Process.Pid); {
+		select {
+		case err := <-done:
+			t.Fatalf("litbook ended before checking the link (%v):\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("litbook never checked the link:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != exitFail {
+			t.Errorf("litbook ended with %v after SIGINT, want exit status %d", err, exitFail)
+		}
+	case <-time.After(stopGrace + 20*time.Second):
+		t.Fatalf("litbook did not stop within %v of SIGINT:\n%s", stopGrace+20*time.Second, out)
+	}
+	if !strings.Contains(out.String(), "still not stopped") {
+		t.Errorf("stderr:\n%s", out)
+	}
+}

@@ -20,10 +20,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
+
+// stopGrace is how long litbook may take to stop after a signal before it
+// exits without finishing its cleanup. Stopping runs and removing their
+// directories takes well under a second.
+const stopGrace = 10 * time.Second
 
 func main() {
 	// The first signal cancels the build. Later ones are caught too, not
@@ -31,6 +38,17 @@ func main() {
 	// so only litbook can stop them and remove their directories, which
 	// takes at most a couple of seconds.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		// Every stage watches ctx, but a read that the kernel never
+		// completes (a hung FUSE or NFS mount) watches nothing. Past
+		// stopGrace, litbook exits as if killed: the next build removes
+		// what it leaves, as after kill -9. After a normal end, main exits
+		// long before.
+		<-ctx.Done()
+		time.Sleep(stopGrace)
+		fmt.Fprintf(os.Stderr, "litbook: still not stopped %v after the signal (blocked in the kernel, on a hung file system?): exiting; the next build cleans up what this one left\n", stopGrace)
+		os.Exit(exitFail)
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
