@@ -56,14 +56,19 @@ type rawConfig struct {
 		Description any `toml:"description"`
 		Chapters    any `toml:"chapters"`
 		Appendices  any `toml:"appendices"`
+		Parts       []struct {
+			Title    any `toml:"title"`
+			Chapters any `toml:"chapters"`
+		} `toml:"parts"`
 	} `toml:"book"`
 	Build struct {
-		BuildDir      any `toml:"build-dir"`
-		GoMod         any `toml:"go-mod"`
-		Timeout       any `toml:"timeout"`
-		OutputLimit   any `toml:"output-limit"`
-		FileSizeLimit any `toml:"file-size-limit"`
-		ProcessLimit  any `toml:"process-limit"`
+		RecordHostname any `toml:"record-hostname"`
+		BuildDir       any `toml:"build-dir"`
+		GoMod          any `toml:"go-mod"`
+		Timeout        any `toml:"timeout"`
+		OutputLimit    any `toml:"output-limit"`
+		FileSizeLimit  any `toml:"file-size-limit"`
+		ProcessLimit   any `toml:"process-limit"`
 	} `toml:"build"`
 }
 
@@ -123,6 +128,22 @@ func (r *rawConfig) typed(pos map[string]model.Pos, errs *model.ErrorList) *toml
 	str("book.description", r.Book.Description, &tc.Book.Description)
 	strs("book.chapters", r.Book.Chapters, &tc.Book.Chapters)
 	strs("book.appendices", r.Book.Appendices, &tc.Book.Appendices)
+	for i, part := range r.Book.Parts {
+		tc.Book.Parts = append(tc.Book.Parts, struct {
+			Title    string   `toml:"title"`
+			Chapters []string `toml:"chapters"`
+		}{})
+		key := fmt.Sprintf("book.parts[%d]", i)
+		str(key+".title", part.Title, &tc.Book.Parts[i].Title)
+		strs(key+".chapters", part.Chapters, &tc.Book.Parts[i].Chapters)
+	}
+	switch v := r.Build.RecordHostname.(type) {
+	case nil:
+	case bool:
+		tc.Build.RecordHostname = v
+	default:
+		wrong("build.record-hostname", "true or false", v)
+	}
 	str("build.build-dir", r.Build.BuildDir, &tc.Build.BuildDir)
 	str("build.go-mod", r.Build.GoMod, &tc.Build.GoMod)
 	str("build.timeout", r.Build.Timeout, &tc.Build.Timeout)
