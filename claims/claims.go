@@ -11,6 +11,7 @@ import (
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
 	"github.com/litbook/litbook/values"
 )
 
@@ -51,8 +52,97 @@ func Check(b *loader.Book, records []*model.Record) error {
 		case out.Claim && !out.Holds:
 			errs = append(errs, &model.Error{Pos: x.Pos, Msg: fmt.Sprintf("claim does not hold: %s: %s", x.Expr.Src, out.Detail)})
 		}
+		// The values and claims of machines(...) must hold on the machine
+		// that builds the book, like any other; other machines' are shown,
+		// not checked.
+		for _, it := range itemsOf(out) {
+			switch {
+			case it.Err != nil:
+				errs = append(errs, &model.Error{Pos: x.PosAt(it.Err.Off), Msg: it.Err.Msg})
+			case it.Claim && !it.Holds:
+				errs = append(errs, &model.Error{Pos: x.PosAt(it.Off), Msg: fmt.Sprintf("claim does not hold: %s: %s", it.Src, it.Detail)})
+			}
+		}
 	}
 	return errs.Err()
+}
+
+func itemsOf(out *values.Outcome) []values.Item {
+	if out == nil {
+		return nil
+	}
+	return out.Items
+}
+
+// MachineRecords returns the records that machine m stored for b's runs,
+// parallel to b.Runs (nil where it has none), and for each whether it was
+// measured from earlier sources than the run's current ones. A record
+// that no longer fits its run (other commands) counts as none.
+func MachineRecords(b *loader.Book, ix *store.Index, m store.MachineInfo) (records []*model.Record, stale []bool) {
+	records, stale = make([]*model.Record, len(b.Runs)), make([]bool, len(b.Runs))
+	byRun := map[string][]*store.Entry{}
+	for _, e := range ix.Entries {
+		if store.EntryDir(e) == m.Dir {
+			byRun[e.RunID] = append(byRun[e.RunID], e)
+		}
+	}
+	for i, run := range b.Runs {
+		_, sources := store.Key(run, b.Config, "", m.Machine)
+		for _, e := range byRun[run.ID] {
+			if records[i] != nil && e.Sources != sources {
+				continue
+			}
+			if rec, err := e.Record(run); err == nil {
+				records[i], stale[i] = rec, e.Sources != sources
+			}
+		}
+	}
+	return records, stale
+}
+
+// Across is one machine's view of an expression of machines(...).
+type Across struct {
+	Machine store.MachineInfo
+	// Items are the expression's values and claims evaluated against the
+	// machine's records of the runs' current sources; an item whose runs
+	// the machine did not measure from them has its Err set.
+	Items []values.Item
+	// Stale counts the runs the machine measured only from earlier
+	// sources, which are not used.
+	Stale int
+}
+
+// AcrossMachines evaluates x, an expression of machines(...), against the
+// records of every machine in ix that measured any run it names from the
+// run's current sources, this one first.
+func AcrossMachines(b *loader.Book, x *loader.Expr, ix *store.Index, here model.Machine) []Across {
+	var out []Across
+	for _, mi := range ix.Machines() {
+		records, stale := MachineRecords(b, ix, mi)
+		for i := range records {
+			if stale[i] {
+				records[i] = nil
+			}
+		}
+		res, err := Evaluate(b, x, records)
+		if err != nil || res == nil {
+			continue
+		}
+		a := Across{Machine: mi, Items: res.Items}
+		measured := false
+		for _, it := range a.Items {
+			measured = measured || it.Err == nil
+		}
+		if !measured {
+			continue
+		}
+		if store.SameMachine(mi.Machine, here) {
+			out = append([]Across{a}, out...)
+		} else {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // pooled returns the record that a block with fs= is as a whole, named by

@@ -242,7 +242,7 @@ func render(in Input, dir string, hl *highlighter) error {
 		go func() {
 			defer wg.Done()
 			nr := &nodeRenderer{hl: hl, results: byRun, tmpl: tmpl, links: ix}
-			nr.exprs = &exprs{book: b, records: records, tmpl: tmpl, id: nr.id}
+			nr.exprs = &exprs{book: b, records: records, tmpl: tmpl, id: nr.id, store: in.Store, machine: in.Machine}
 			md := newMarkdown(nr)
 			var buf bytes.Buffer
 			for i := range jobs {

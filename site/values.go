@@ -9,6 +9,7 @@ import (
 	"github.com/litbook/litbook/claims"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
 	"github.com/litbook/litbook/values"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/util"
@@ -26,6 +27,10 @@ type exprs struct {
 	// id returns the id on the page being drawn of the element whose id
 	// is given: prefixed with the chapter on the print page.
 	id func(string) string
+	// store and machine are every machine's results and the machine
+	// that builds the site, for machines(...).
+	store   *store.Index
+	machine model.Machine
 }
 
 // valueView is what the "value" template draws.
@@ -133,6 +138,15 @@ func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering
 	}
 	e := node.(*loader.ChartBlock).Expr
 	out, err := x.outcome(e)
+	if err == nil && out.Items != nil {
+		table, err := x.across(e)
+		if err != nil || table != "" {
+			if err == nil {
+				_, err = w.WriteString(string(table))
+			}
+			return ast.WalkSkipChildren, err
+		}
+	}
 	if err != nil || out.Chart == nil && out.Timeline == nil {
 		v := chartView{Unknown: true, Expr: e.Expr.Src, Reason: "not measured"}
 		if err != nil {

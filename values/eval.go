@@ -3,6 +3,7 @@ package values
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -41,9 +42,26 @@ type Outcome struct {
 	Detail   string
 	Chart    *Chart
 	Timeline *Timeline
+	// Items are the values and claims of machines(...), evaluated
+	// against one machine's records.
+	Items []Item
 	// Runs are the runs the expression refers to, each once, in order of
 	// first appearance: what the value came from, for links.
 	Runs []string
+}
+
+// Item is one argument of machines(...) as one machine measured it.
+type Item struct {
+	Src   string // the argument as written
+	Off   int    // its offset in the expression
+	Value Value
+	Claim bool
+	Holds bool
+	// Detail is a claim's detail (see Outcome); Err, when not nil, says
+	// why the item could not be evaluated against these records (a run
+	// this machine did not measure).
+	Detail string
+	Err    *EvalError
 }
 
 // Chart is the data of a chart(...): one series per argument, all of the
@@ -128,6 +146,8 @@ func Evaluate(e *Expr, lookup func(run string) *model.Record) (*Outcome, error) 
 		out.Chart, err = ev.chart(n)
 	case *timelineNode:
 		out.Timeline, err = ev.timeline(n)
+	case *machinesNode:
+		out.Items = ev.items(n)
 	case *cmpNode:
 		out.Claim = true
 		out.Value, out.Holds, out.Detail, err = ev.claim(n)
@@ -138,6 +158,32 @@ func Evaluate(e *Expr, lookup func(run string) *model.Record) (*Outcome, error) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// items evaluates each argument of machines(...) on its own: one that
+// cannot be evaluated against these records says why, and the others
+// still are.
+func (ev *evaluator) items(n *machinesNode) []Item {
+	out := make([]Item, len(n.items))
+	for i, x := range n.items {
+		it := &out[i]
+		it.Src, it.Off = ev.text(x), offOf(x)
+		var err error
+		if c, ok := x.(*cmpNode); ok {
+			it.Claim = true
+			it.Value, it.Holds, it.Detail, err = ev.claim(c)
+		} else {
+			it.Value, err = ev.eval(x)
+		}
+		if err != nil {
+			var ee *EvalError
+			if !errors.As(err, &ee) {
+				ee = &EvalError{Off: it.Off, Msg: err.Error()}
+			}
+			it.Err = ee
+		}
+	}
+	return out
 }
 
 type evaluator struct {

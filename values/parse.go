@@ -41,10 +41,11 @@ func (e *Expr) Refs() []Ref { return append([]Ref(nil), e.refs...) }
 // quantifier.
 func (e *Expr) IsClaim() bool { _, ok := e.root.(*cmpNode); return ok }
 
-// IsChart reports whether e is a figure: chart(...) or timeline(...).
+// IsChart reports whether e is a figure: chart(...), sweep(...),
+// timeline(...) or machines(...).
 func (e *Expr) IsChart() bool {
 	switch e.root.(type) {
-	case *chartNode, *timelineNode:
+	case *chartNode, *timelineNode, *machinesNode:
 		return true
 	}
 	return false
@@ -61,6 +62,8 @@ func (e *Expr) Function() string {
 		return "chart"
 	case *timelineNode:
 		return "timeline"
+	case *machinesNode:
+		return "machines"
 	}
 	return ""
 }
@@ -166,6 +169,13 @@ type chartNode struct {
 	title, axis, x, y string
 }
 
+// machinesNode is machines(X, Y, ...): values and claims shown for every
+// machine that measured them.
+type machinesNode struct {
+	pos
+	items []node
+}
+
 // timelineNode is timeline(RUN).
 type timelineNode struct {
 	pos
@@ -212,6 +222,8 @@ func Parse(s string) (*Expr, error) {
 		root, err = p.chart()
 	case p.isWord("timeline"):
 		root, err = p.timeline()
+	case p.isWord("machines"):
+		root, err = p.machines()
 	default:
 		root, err = p.cond(true)
 	}
@@ -548,7 +560,7 @@ func (p *parser) primary() (node, error) {
 	case tRun:
 		return p.ref()
 	case tIdent:
-		if t.text == "chart" || t.text == "sweep" || t.text == "timeline" {
+		if t.text == "chart" || t.text == "sweep" || t.text == "timeline" || t.text == "machines" {
 			return nil, p.errorf(t.off, "%s(...) must be the whole expression", t.text)
 		}
 		if _, _, ok := arity(t.text); ok {
@@ -818,6 +830,42 @@ func (p *parser) option(fn string, known map[string]*string) (*optionNode, error
 	*dst = p.tok.str
 	o := &optionNode{pos: pos{name.off, p.tok.end}, name: name.text, value: p.tok.str}
 	return o, p.advance()
+}
+
+// machines parses machines(X, Y, ...); the current token is "machines".
+// Each argument is a value or a claim.
+func (p *parser) machines() (node, error) {
+	name := p.tok
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tLParen {
+		return nil, p.errorf(name.off, "machines is a function: write machines(VALUE, CLAIM, ...)")
+	}
+	n := &machinesNode{}
+	for {
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if p.tok.kind == tRParen && len(n.items) == 0 {
+			return nil, p.errorf(p.tok.off, "machines needs at least one value or claim, as in machines(race.lost == 0 in every trial)")
+		}
+		x, err := p.cond(true)
+		if err != nil {
+			return nil, err
+		}
+		n.items = append(n.items, x)
+		switch p.tok.kind {
+		case tComma:
+			continue
+		case tRParen:
+			n.pos = pos{name.off, p.tok.end}
+			return n, p.advance()
+		case tEOF:
+			return nil, p.errorf(name.off, "unclosed (: missing )")
+		}
+		return nil, p.unexpected(", or )")
+	}
 }
 
 // timeline parses timeline(RUN); the current token is "timeline". The

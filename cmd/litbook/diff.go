@@ -149,24 +149,8 @@ type side struct {
 }
 
 func newSide(b *loader.Book, ix *store.Index, m store.MachineInfo) *side {
-	s := &side{info: m, records: make([]*model.Record, len(b.Runs)), stale: make([]bool, len(b.Runs))}
-	for i, run := range b.Runs {
-		_, sources := store.Key(run, b.Config, "", m.Machine)
-		for _, e := range ix.Entries {
-			if e.RunID != run.ID || store.EntryDir(e) != m.Dir {
-				continue
-			}
-			if s.records[i] == nil || e.Sources == sources {
-				// A record that no longer fits the run (other commands)
-				// cannot be read against it: it counts as not measured.
-				if rec, err := e.Record(run); err == nil {
-					s.records[i] = rec
-					s.stale[i] = e.Sources != sources
-				}
-			}
-		}
-	}
-	return s
+	records, stale := claims.MachineRecords(b, ix, m)
+	return &side{info: m, records: records, stale: stale}
 }
 
 // writeDiff prints the comparison of machines a and b as tables.
