@@ -17,7 +17,7 @@ import (
 // which shows as a dash, and the claim is marked per machine.
 func TestAcrossMachines(t *testing.T) {
 	b := writeBook(t, map[string]string{
-		"book.toml": "[book]\ntitle = \"Across\"\n",
+		"book.toml":     "[book]\ntitle = \"Across\"\n",
 		"chapters/a.md": fence("# A\n\n'''console run=r\n$ echo lost=0\n'''\n\n`=machines(r.lost, r.lost == 0 in every trial)`\n"),
 	})
 	run := b.Runs[0]
