@@ -173,6 +173,19 @@
 //
 // A sweep's Chart has Sweep set, XAxis named, and each Series its X.
 //
+// A paragraph that is only `=machines(X, Y, ...)` shows values and claims
+// on every machine whose stored results measured the runs they name as
+// they are now: a table with a row per machine (the one building the
+// book first) and a column per argument, each a value or a claim, claims
+// marked per machine. Its claims must hold on the building machine, like
+// any other claim; other machines' results are shown, not checked, since
+// they are what the reader compares:
+//
+//	=machines(seek.lost, append.lost == 0 in every trial)
+//
+// Outcome.Items holds the arguments evaluated against one machine's
+// records; package claims evaluates them for every machine.
+//
 // A paragraph that is only `=timeline(R)` draws the events of run R's
 // first trial (the one its page shows) on a time axis: one lane per
 // command, one numbered dot per event, followed by a table of the events
