@@ -63,10 +63,10 @@ func (x *exprs) across(e *loader.Expr) (template.HTML, error) {
 		}
 		v.Rows = append(v.Rows, r)
 	}
-	holds := 0
-	claimsN := 0
+	holds, claimsN, dashes := 0, 0, false
 	for _, r := range v.Rows {
 		for _, c := range r.Cells {
+			dashes = dashes || c.None
 			if c.Claim {
 				claimsN++
 				if c.Holds {
@@ -77,9 +77,12 @@ func (x *exprs) across(e *loader.Expr) (template.HTML, error) {
 	}
 	v.Caption = "Measured on " + plural(len(v.Rows), "machine", "machines")
 	if claimsN > 0 {
-		v.Caption += fmt.Sprintf("; the claims hold in %d of %d cells", holds, claimsN)
+		v.Caption += fmt.Sprintf("; the claims hold on %d of %d", holds, claimsN)
 	}
-	v.Caption += ". A dash: that machine did not measure the run's current version."
+	v.Caption += "."
+	if dashes {
+		v.Caption += " A dash: that machine did not measure the run as it is now."
+	}
 	var b strings.Builder
 	if err := x.tmpl.ExecuteTemplate(&b, "across", v); err != nil {
 		return "", err

@@ -75,7 +75,7 @@ func TestAcrossMachines(t *testing.T) {
 	if !strings.Contains(rows[1], "arm64") || !strings.Contains(rows[1], ">7 <span class=\"fails\"") {
 		t.Errorf("second row is arm64's, where the claim fails:\n%s", rows[1])
 	}
-	if !strings.Contains(table, "Measured on 2 machines; the claims hold in 1 of 2 cells") {
+	if !strings.Contains(table, "Measured on 2 machines; the claims hold on 1 of 2") {
 		t.Errorf("caption:\n%s", table)
 	}
 }
