@@ -101,7 +101,9 @@ type Result struct {
 // non-nil whenever the book loaded, so that a caller can show what was
 // measured even when the build failed.
 func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
-	if cfg, err := loader.LoadConfig(dir); err == nil {
+	// A config with wrong values is still a book that this build may
+	// write into: lock it whenever its root is known.
+	if cfg, _ := loader.LoadConfig(dir); cfg != nil {
 		unlock, err := Lock(ctx, cfg.Root, bd.holder(), bd.log())
 		if err != nil {
 			return nil, err

@@ -2,10 +2,12 @@ package pipeline_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
@@ -69,5 +71,39 @@ func TestKernelRebuildRerunsNothing(t *testing.T) {
 	}
 	if len(ix.Entries) != 4 {
 		t.Errorf("%d records, want 4 (one per machine)", len(ix.Entries))
+	}
+}
+
+// TestLockedDespiteBadConfig builds a book whose book.toml has a value of
+// the wrong type while another build holds the lock: the build must wait
+// for it, since it still writes into the book.
+func TestLockedDespiteBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "book.toml"), []byte("[book]\ntitle = 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chapters", "a.md"), []byte("# A\n\n```console run=r\n$ echo n=1\n```\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := pipeline.Lock(context.Background(), dir, "the test", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := (&pipeline.Builder{KeepGoing: true}).Build(context.Background(), dir)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the build ran while another held the lock: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	unlock()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "book.toml:2") {
+		t.Errorf("after the lock: %v", err)
 	}
 }

@@ -52,7 +52,14 @@
 // fingerprint and a digest of all of it. Records stored under an earlier
 // rule (one directory per kernel build, with hostnames) are migrated by
 // the next build that is not -frozen: moved to the directory of this rule,
-// the newest record of a run winning, rekeyed and without hostname.
+// the newest record of a run winning, rekeyed and without hostname. Such
+// records never recorded the CPU model or the shells, and Migrate does not
+// guess them: they form a machine of their own, whose CPU model is
+// unknown, which build -frozen, diff and machines(...) use and which no
+// build reuses as its own; the first build after the upgrade measures
+// everything again. prune -stale removes them once the book has changed.
+// A newer litbook's record in the way is left alone, and so is the
+// record that would have replaced it.
 //
 // The first four, without the machine and the Go version, are the record's
 // Sources: records of two machines with equal Sources measured the same

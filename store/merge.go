@@ -48,6 +48,9 @@ func Merge(root, src string) (Merged, error) {
 			return nil
 		}
 		target := path.Join(Dir, MachineDir(e.Machine), e.RunID+".json")
+		if !within(target) {
+			return fmt.Errorf("%s: its run %q leads out of %s", p, e.RunID, Dir)
+		}
 		dst := filepath.Join(root, filepath.FromSlash(target))
 		if old, oprob := readEntry(dst, target); oprob == nil {
 			switch {

@@ -60,6 +60,9 @@ func Migrate(root string, ix *Index, keepHostname bool) ([]Migration, error) {
 	var order [][2]string
 	for _, want := range wants {
 		moves := byWant[want]
+		if p := ix.Problem(want); p != nil && p.Newer || !within(want) {
+			continue // a newer litbook's record is never replaced
+		}
 		newest := moves[0].e
 		for _, m := range moves[1:] {
 			if m.e.Stored.After(newest.Stored) {

@@ -85,6 +85,22 @@ func fingerprint(m model.Machine) string {
 	return strings.Join([]string{m.OS, model.KernelVersion(m.Kernel), m.Arch, fmt.Sprint(m.CPUs), m.CPUModel, m.FS, m.Shells}, "\x00")
 }
 
+// validRunID reports whether id has the form of a run's ID, CHAPTER/NAME,
+// and so names a file two levels under a machine directory.
+func validRunID(id string) bool {
+	ch, name, ok := strings.Cut(id, "/")
+	bad := func(s string) bool {
+		return s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00")
+	}
+	return ok && !bad(ch) && !bad(name)
+}
+
+// within reports whether the slash-separated path p, relative to a book's
+// root, lies in the store.
+func within(p string) bool {
+	return strings.HasPrefix(path.Clean(p), Dir+"/")
+}
+
 // legacyKey is machineKey under the first fingerprint rule (OS, full
 // kernel release, architecture, CPU count, filesystem), which records
 // stored before December 2026 carry; Migrate rewrites them.
@@ -297,6 +313,11 @@ func readEntry(p, rel string) (*Entry, *Problem) {
 	want := f.Digest
 	if want == "" || f.digest() != want {
 		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: its digest does not match its content (was it edited by hand?)"}
+	}
+	if !validRunID(f.Run) {
+		// The run names where the record goes (Migrate, Merge): a forged
+		// one must not lead out of the store.
+		return nil, &Problem{Path: rel, Corrupt: true, Msg: fmt.Sprintf("corrupt: %q is not a run (CHAPTER/NAME)", f.Run)}
 	}
 	e := &Entry{
 		Path: rel, RunID: f.Run, Source: f.Source, Key: f.Key, Sources: f.Sources,
