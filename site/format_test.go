@@ -35,19 +35,6 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-func TestPageURL(t *testing.T) {
-	for slug, want := range map[string]string{
-		"02-append":    "02-append.html",
-		"with space":   "with%20space.html",
-		"a#b":          "a%23b.html",
-		"javascript:x": "./javascript:x.html",
-	} {
-		if got := pageURL(slug); got != want {
-			t.Errorf("pageURL(%q) = %q, want %q", slug, got, want)
-		}
-	}
-}
-
 func TestCommandStatus(t *testing.T) {
 	fg, bg := &model.Command{Text: "x"}, &model.Command{Text: "x", Background: true}
 	ok, timedOut := &model.Result{}, &model.Result{TimedOut: true}

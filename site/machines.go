@@ -5,13 +5,14 @@ import (
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 	"github.com/litbook/litbook/store"
 	"github.com/litbook/litbook/values"
 )
 
 // MachinesPage lists the machines whose results the book's store holds,
 // and for each run whether each machine's result is current.
-const MachinesPage = "machines.html"
+const MachinesPage = naming.MachinesPage
 
 // machinesView is what the "machines" template draws.
 type machinesView struct {
@@ -76,7 +77,7 @@ func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, t
 		col[mi.Dir] = i
 	}
 	for i, run := range b.Runs {
-		row := machineRunRow{Chapter: run.Chapter.Title, Run: run.Name, Href: pageURL(run.Chapter.Slug) + "#" + runID(run),
+		row := machineRunRow{Chapter: run.Chapter.Title, Run: run.Name, Href: naming.PageURL(run.Chapter.Slug) + naming.Fragment(naming.RunID(run)),
 			Cells: make([]machineCell, len(infos))}
 		var rec *model.Record
 		if i < len(records) {

@@ -7,8 +7,10 @@ import (
 	"html/template"
 	"net/url"
 
+	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -43,7 +45,7 @@ type nodeRenderer struct {
 	results map[*model.Run]*model.Result
 	tmpl    *template.Template // defines "run" and "program"
 	exprs   *exprs
-	links   *linkIndex
+	links   *links.Links
 
 	chapter  int  // index of the chapter being rendered
 	callouts int  // callouts drawn on the current page, for unique ids
@@ -71,7 +73,7 @@ func (r *nodeRenderer) idPrefix() string {
 	if !r.print {
 		return ""
 	}
-	return printID(r.links.b.Chapters[r.chapter], "") + ":"
+	return naming.PrintID(r.links.Book().Chapters[r.chapter], "") + ":"
 }
 
 // id returns the id that an element with id has on the page being
@@ -80,7 +82,7 @@ func (r *nodeRenderer) id(id string) string {
 	if !r.print {
 		return id
 	}
-	return printID(r.links.b.Chapters[r.chapter], id)
+	return naming.PrintID(r.links.Book().Chapters[r.chapter], id)
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -103,7 +105,7 @@ func (r *nodeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 // itself that readers can copy, drawn as a link icon by the stylesheet.
 func (r *nodeRenderer) heading(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*ast.Heading)
-	id := headingID(n)
+	id := naming.HeadingID(n)
 	if entering {
 		fmt.Fprintf(w, "<h%d", n.Level)
 		if id != "" {
@@ -121,14 +123,11 @@ func (r *nodeRenderer) heading(w util.BufWriter, src []byte, node ast.Node, ente
 
 // dest returns the URL of a link written as dest in the chapter being
 // rendered: chapter files become pages, book files their copies in the
-// site. Links that lead nowhere were reported by CheckLinks; here they
+// site. Links that lead nowhere were reported by links.Check; here they
 // are left as written.
 func (r *nodeRenderer) dest(dest []byte) []byte {
-	t, problem := r.links.resolve(r.chapter, string(dest))
-	if problem != "" {
-		return dest
-	}
-	return []byte(r.links.href(t, string(dest), r.print))
+	href, _ := r.links.Href(r.chapter, string(dest), r.print)
+	return []byte(href)
 }
 
 // link draws a link as goldmark does, to the page or file it leads to.
@@ -148,9 +147,7 @@ func (r *nodeRenderer) link(w util.BufWriter, src []byte, node ast.Node, enterin
 	if n.ChildCount() == 0 {
 		// A cross-reference: [](#fig-race) reads "Figure 2.1".
 		_, _ = w.WriteString(` class="xref">`)
-		if t, problem := r.links.resolve(r.chapter, string(n.Destination)); problem == "" {
-			_, _ = w.WriteString(html.EscapeString(r.links.xrefText(t)))
-		}
+		_, _ = w.WriteString(html.EscapeString(r.links.XrefText(r.chapter, string(n.Destination))))
 		return ast.WalkContinue, nil
 	}
 	_ = w.WriteByte('>')

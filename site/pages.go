@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 )
 
 //go:embed templates/*.html
@@ -52,9 +52,9 @@ var miniSearchLicence []byte
 
 // Files of the site besides the chapter pages.
 const (
-	IndexPage    = "index.html"
-	PrintPage    = "print.html" // the whole book on one page
-	NotFoundPage = "404.html"   // what servers show for a missing page
+	IndexPage    = naming.IndexPage
+	PrintPage    = naming.PrintPage    // the whole book on one page
+	NotFoundPage = naming.NotFoundPage // what servers show for a missing page
 	Stylesheet   = "style.css"
 	Script       = "litbook.js" // theme switch, search, copy buttons
 	Icon         = "favicon.svg"
@@ -155,16 +155,6 @@ func partTitle(ch *model.Chapter) string {
 	return ch.Part.Title
 }
 
-// pageURL is the relative URL of a chapter's page; relative so that the
-// site works from file://.
-func pageURL(slug string) string {
-	u := url.PathEscape(slug) + ".html"
-	if strings.Contains(u, ":") {
-		u = "./" + u // not a scheme
-	}
-	return u
-}
-
 // chapterOut is what rendering one chapter produced besides its page.
 // Its part of the print page goes to a scratch file rather than stay in
 // memory until the end: a large book's print page is tens of MB.
@@ -201,8 +191,7 @@ func render(in Input, dir string, hl *highlighter) error {
 	if err != nil {
 		return err
 	}
-	links := linksFor(b, in.Links, "")
-	ix := links.index
+	lk := linksFor(b, in.Links, "")
 
 	base := page{
 		Lang:            b.Config.Language,
@@ -217,7 +206,7 @@ func render(in Input, dir string, hl *highlighter) error {
 	}
 	contents := make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		contents[i] = navItem{Title: ch.Title, Href: pageURL(ch.Slug), Appendix: ch.Appendix, Part: partTitle(ch)}
+		contents[i] = navItem{Title: ch.Title, Href: naming.PageURL(ch.Slug), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
 	write := func(name string, p *page) error {
 		var buf bytes.Buffer
@@ -241,7 +230,7 @@ func render(in Input, dir string, hl *highlighter) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			nr := &nodeRenderer{hl: hl, results: byRun, tmpl: tmpl, links: ix}
+			nr := &nodeRenderer{hl: hl, results: byRun, tmpl: tmpl, links: lk}
 			nr.exprs = &exprs{book: b, records: records, tmpl: tmpl, id: nr.id, store: in.Store, machine: in.Machine}
 			md := newMarkdown(nr)
 			var buf bytes.Buffer
@@ -273,7 +262,7 @@ func render(in Input, dir string, hl *highlighter) error {
 				if i+1 < len(contents) {
 					p.Next = &contents[i+1]
 				}
-				if err := write(pageURL(ch.Slug), &p); err != nil {
+				if err := write(naming.PageFile(ch.Slug), &p); err != nil {
 					o.err = err
 					continue
 				}
@@ -335,7 +324,7 @@ func render(in Input, dir string, hl *highlighter) error {
 	pr.Measured = measured
 	pr.Contents = make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		pr.Contents[i] = navItem{Title: ch.Title, Href: "#" + printID(ch, ""), Appendix: ch.Appendix, Part: partTitle(ch)}
+		pr.Contents[i] = navItem{Title: ch.Title, Href: naming.Fragment(naming.PrintID(ch, "")), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
 	if err := writePrintPage(tmpl, &pr, b, parts, outs, filepath.Join(dir, PrintPage)); err != nil {
 		return err
@@ -385,7 +374,7 @@ func render(in Input, dir string, hl *highlighter) error {
 			return err
 		}
 	}
-	return copyFiles(b.Root, links.files, dir)
+	return copyFiles(b.Root, lk.Files(), dir)
 }
 
 // printParts is a scratch file that collects the chapters' parts of the
@@ -454,7 +443,7 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Book, parts *pri
 				return fmt.Errorf("site: %s: %w", PrintPage, err)
 			}
 		}
-		if err := tmpl.ExecuteTemplate(w, "print-chapter", printID(ch, "")); err != nil {
+		if err := tmpl.ExecuteTemplate(w, "print-chapter", naming.PrintID(ch, "")); err != nil {
 			return fmt.Errorf("site: %s: %w", PrintPage, err)
 		}
 		part := outs[i].part

@@ -7,6 +7,7 @@ import (
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 	"github.com/yuin/goldmark/ast"
 )
 
@@ -43,7 +44,7 @@ type searchDoc struct {
 func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result) []searchDoc {
 	ch, doc := b.Chapters[i], b.Docs[i]
 	src := ch.Source
-	page := pageURL(ch.Slug)
+	page := naming.PageURL(ch.Slug)
 	var docs []searchDoc
 	cur := searchDoc{Title: ch.Title, Chapter: ch.Title, URL: page}
 	var text strings.Builder
@@ -72,7 +73,7 @@ func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result) []s
 			}
 			flush()
 			cur = searchDoc{Title: title, Chapter: ch.Title, URL: page}
-			if id := headingID(n); id != "" {
+			if id := naming.HeadingID(n); id != "" {
 				cur.URL = page + "#" + id
 			}
 			return ast.WalkSkipChildren, nil

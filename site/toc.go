@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/naming"
 	"github.com/yuin/goldmark/ast"
 )
 
@@ -30,7 +31,7 @@ func sections(doc ast.Node, src []byte) [][2]string {
 	var out [][2]string
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering {
-			if id := headingID(h); h.Level == 2 && id != "" {
+			if id := naming.HeadingID(h); h.Level == 2 && id != "" {
 				out = append(out, [2]string{loader.PlainText(h, src), id})
 			}
 			return ast.WalkSkipChildren, nil
@@ -49,7 +50,7 @@ func tocJS(b *loader.Book, secs [][][2]string) ([]byte, error) {
 		if s == nil {
 			s = [][2]string{}
 		}
-		entries[i] = tocEntry{ch.Title, pageURL(ch.Slug), s}
+		entries[i] = tocEntry{ch.Title, naming.PageURL(ch.Slug), s}
 		if ch.Appendix {
 			entries[i] = append(entries[i], 1)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 )
 
 // runView is what the "run" template draws: a transcript with its outputs,
@@ -53,7 +54,7 @@ const filesOpenMax = 8
 
 // newRunView lays out run with its result; res may be nil (not run).
 func newRunView(run *model.Run, res *model.Result) *runView {
-	v := &runView{ID: runID(run), Exclusive: run.Exclusive}
+	v := &runView{ID: naming.RunID(run), Exclusive: run.Exclusive}
 	var t terminal
 	for i, c := range run.Commands {
 		t.command(c)

@@ -9,6 +9,7 @@ import (
 	"github.com/litbook/litbook/claims"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 	"github.com/litbook/litbook/store"
 	"github.com/litbook/litbook/values"
 	"github.com/yuin/goldmark/ast"
@@ -54,7 +55,7 @@ func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
 
 // runHref links to the transcript of run name in the chapter of e.
 func (x *exprs) runHref(e *loader.Expr, name string) string {
-	return "#" + url.PathEscape(x.id("run-"+blockName(name)))
+	return "#" + url.PathEscape(x.id(naming.RunIDOf(name)))
 }
 
 func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/litbook/litbook/internal/fsx"
+	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 	"github.com/litbook/litbook/store"
 	"golang.org/x/sys/unix"
 )
@@ -29,9 +32,9 @@ type Input struct {
 	Store *store.Index
 	// Machine is the machine that built the site.
 	Machine model.Machine
-	// Links are the book's links as CheckLinks found them; nil to have
-	// Write find them.
-	Links *Links
+	// Links are the book's links as links.Resolve found them; nil to
+	// have Write resolve them.
+	Links *links.Links
 }
 
 // Write renders the site of in.Book into buildDir: a title page, a page
@@ -62,7 +65,7 @@ func Write(in Input, buildDir string) error {
 		return err
 	}
 	in.Links = linksFor(b, in.Links, dir)
-	digest, err := inputDigest(in, in.Links.files)
+	digest, err := inputDigest(in, in.Links.Files())
 	if err != nil {
 		return err
 	}
@@ -298,4 +301,38 @@ func RemoveLeftovers(root, out string) {
 	for _, p := range left {
 		_ = os.RemoveAll(p)
 	}
+}
+
+// copyFiles copies the book files that chapters link to into dir's
+// FilesDir.
+func copyFiles(root string, files []string, dir string) error {
+	for _, rel := range files {
+		src := filepath.Join(root, filepath.FromSlash(rel))
+		dst := filepath.Join(dir, FilesDir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		data, err := fsx.ReadRegular(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FilesDir is the directory of the site that holds copies of the book's
+// files that chapters link to or show as images.
+const FilesDir = naming.FilesDir
+
+// linksFor returns l if it was resolved for b, and resolves the links of
+// b otherwise.
+func linksFor(b *loader.Book, l *links.Links, buildDir string) *links.Links {
+	if l != nil && l.Book() == b {
+		return l
+	}
+	l, _ = links.Resolve(b, buildDir)
+	return l
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
@@ -101,7 +102,7 @@ var supervisor = sync.OnceValue(supervise.New)
 // the lines of the book where they can be; serve shows them.
 func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtSite, error) {
 	var out string
-	var links *site.Links
+	var lk *links.Links
 	bd, p := builder(e, o, "litbook build")
 	defer p.Stop()
 	bd.Prepare = func(b *loader.Book) error {
@@ -117,11 +118,11 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		}
 		site.RemoveLeftovers(b.Root, out)
 		var err error
-		links, err = checkLinks(ctx, b, o, out)
+		lk, err = checkLinks(ctx, b, o, out)
 		return err
 	}
 	bd.Publish = func(r *pipeline.Result) error {
-		err := site.Write(site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: links}, out)
+		err := site.Write(site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: lk}, out)
 		var list model.ErrorList
 		var one *model.Error
 		if err != nil && !errors.As(err, &list) && !errors.As(err, &one) {
@@ -138,15 +139,15 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 }
 
 // checkLinks checks the links of b, and its external links if asked.
-func checkLinks(ctx context.Context, b *loader.Book, o *options, buildDir string) (*site.Links, error) {
+func checkLinks(ctx context.Context, b *loader.Book, o *options, buildDir string) (*links.Links, error) {
 	var errs model.ErrorList
-	links, err := site.CheckLinks(b, buildDir)
+	lk, err := links.Resolve(b, buildDir)
 	errs.Append(err)
 	if o.externalLinks {
-		errs.Append((&site.LinkChecker{}).Check(ctx, b))
+		errs.Append(links.External(ctx, b))
 		errs.Sort()
 	}
-	return links, errs.Err()
+	return lk, errs.Err()
 }
 
 var cmdTest = &command{

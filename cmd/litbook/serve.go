@@ -21,6 +21,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/litbook/litbook/internal/inert"
+	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/site"
@@ -366,7 +367,7 @@ func (s *server) inputsLocked() []string {
 	if gm := s.book.Config.GoMod; gm != "" {
 		files = append(files, filepath.ToSlash(gm), path.Join(path.Dir(filepath.ToSlash(gm)), "go.sum"))
 	}
-	return append(files, site.Dependencies(s.book)...)
+	return append(files, links.Dependencies(s.book)...)
 }
 
 // relevant reports whether ev may change the site, and starts watching

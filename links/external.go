@@ -1,4 +1,4 @@
-package site
+package links
 
 import (
 	"bytes"
@@ -15,10 +15,16 @@ import (
 	"github.com/yuin/goldmark/ast"
 )
 
-// LinkChecker checks the external links of a book: every http and https
-// URL that a chapter links to, shows as an image or writes as an
+// External checks the external links of b with an ExternalChecker's
+// defaults: see ExternalChecker.Check.
+func External(ctx context.Context, b *loader.Book) error {
+	return (&ExternalChecker{}).Check(ctx, b)
+}
+
+// ExternalChecker checks the external links of a book: every http and
+// https URL that a chapter links to, shows as an image or writes as an
 // autolink. Its zero value is ready to use.
-type LinkChecker struct {
+type ExternalChecker struct {
 	Client  *http.Client  // default: one with Timeout as its timeout
 	Timeout time.Duration // per URL; default 15 s
 	Jobs    int           // URLs checked at once; default 8
@@ -27,7 +33,7 @@ type LinkChecker struct {
 // Check requests every external URL of b once (HEAD, then GET where HEAD
 // is refused) and returns a model.ErrorList with an error at each link
 // whose URL fails: no answer, or a status of 400 or more.
-func (c *LinkChecker) Check(ctx context.Context, b *loader.Book) error {
+func (c *ExternalChecker) Check(ctx context.Context, b *loader.Book) error {
 	uses := map[string][]model.Pos{}
 	for i, ch := range b.Chapters {
 		if i >= len(b.Docs) {

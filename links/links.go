@@ -1,4 +1,10 @@
-package site
+// Package links checks the links of a book before anything runs: every
+// link between chapters, to their anchors, to the pages of the site and to
+// the book's files (Check), and, on request, every http and https link
+// (External). It knows the site's page names from package naming, not
+// from the renderer, so that litbook test checks links without one. The
+// renderer draws links from what Resolve found.
+package links
 
 import (
 	"fmt"
@@ -14,14 +20,11 @@ import (
 	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/naming"
 	"github.com/yuin/goldmark/ast"
 	east "github.com/yuin/goldmark/extension/ast"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 )
-
-// FilesDir is the directory of the site that holds copies of the book's
-// files that chapters link to or show as images (a chapter's
-// img/diagram.svg is FilesDir/chapters/img/diagram.svg in the site).
-const FilesDir = "files"
 
 // linkKind says what a link in a chapter points at.
 type linkKind int
@@ -48,9 +51,9 @@ type target struct {
 // measures (machines) or follow the chapters' (print), so that a fragment
 // is not checked.
 var generatedPages = map[string][]string{
-	IndexPage:    {"contents"},
-	PrintPage:    nil,
-	MachinesPage: nil,
+	naming.IndexPage:    {naming.ContentsID},
+	naming.PrintPage:    nil,
+	naming.MachinesPage: nil,
 }
 
 // linkIndex knows every page of the site and every id on it, to resolve
@@ -111,7 +114,7 @@ func parallel(n int, f func(i int)) {
 func anchorsOf(doc ast.Node, ch *model.Chapter) map[string]bool {
 	ids := map[string]bool{}
 	for _, r := range ch.Runs {
-		ids[runID(r)] = true
+		ids[naming.RunID(r)] = true
 	}
 	for _, l := range ch.Labels {
 		if l.ID != "" {
@@ -124,7 +127,7 @@ func anchorsOf(doc ast.Node, ch *model.Chapter) map[string]bool {
 		}
 		switch n := n.(type) {
 		case *ast.Heading:
-			if id := headingID(n); id != "" {
+			if id := naming.HeadingID(n); id != "" {
 				ids[id] = true
 			}
 		case *east.Footnote:
@@ -141,30 +144,6 @@ func anchorsOf(doc ast.Node, ch *model.Chapter) map[string]bool {
 	return ids
 }
 
-// headingID returns the id the loader gave heading n, or "".
-func headingID(n *ast.Heading) string {
-	if id, ok := n.AttributeString("id"); ok {
-		if id, ok := id.([]byte); ok {
-			return string(id)
-		}
-	}
-	return ""
-}
-
-// runID is the id of a run's figure on its page: run-NAME, where NAME is
-// the block's name (every filesystem's run of a block with fs= is drawn
-// in the block's one figure).
-func runID(r *model.Run) string { return "run-" + blockName(r.Name) }
-
-// blockName returns the name of the block of the run named name: race for
-// race[xfs].
-func blockName(name string) string {
-	if i := strings.IndexByte(name, '['); i > 0 {
-		return name[:i]
-	}
-	return name
-}
-
 // resolve works out where dest, a link destination written in chapter
 // from, leads. A non-empty problem says why it leads nowhere.
 func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
@@ -177,6 +156,9 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 		return t, fmt.Sprintf("link %q is not a valid URL: %v", dest, errText(err))
 	}
 	if u.Scheme != "" || u.Host != "" || strings.HasPrefix(dest, "//") {
+		if why := refusedScheme(dest, u.Scheme); why != "" {
+			return t, fmt.Sprintf("link %q: %s", dest, why)
+		}
 		return target{kind: linkExternal}, ""
 	}
 	frag := u.Fragment
@@ -241,6 +223,22 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 		return t, fmt.Sprintf("link %q: %v", dest, err)
 	}
 	return target{kind: linkFile, file: rel, frag: frag}, ""
+}
+
+// refusedScheme says why a link with scheme cannot be on a page, or "".
+// The page leaves such a link out (an empty href), as goldmark does, so
+// the author must hear of it here.
+func refusedScheme(dest, scheme string) string {
+	if !gmhtml.IsDangerousURL([]byte(dest)) {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "file":
+		return "file: links lead to a file of the reader's own computer, not of the book; link to a file of the book by its path relative to the chapter, and the site will hold a copy"
+	case "javascript", "vbscript":
+		return scheme + ": links run code, and pages leave them out; link to a page or a file instead"
+	}
+	return scheme + ": links are left out of pages, as they could run code; link to a page or a file instead"
 }
 
 // insideRoot returns an error if abs resolves, through symbolic links, to
@@ -388,22 +386,32 @@ func lineOf(starts []int, off int) int {
 	return sort.Search(len(starts), func(i int) bool { return starts[i] > off })
 }
 
-// Links is what CheckLinks found out about the links of a book. Given to
-// Write in Input.Links, it spares the site resolving them again.
+// Links is what Resolve found out about the links of a book: where each
+// leads, and the book's files they lead to. The renderer draws links from
+// it.
 type Links struct {
 	index *linkIndex
 	files []string // the book files chapters link to, sorted
 }
 
-// CheckLinks checks every link and image of every chapter of b that does
-// not name a scheme or host: a link to a chapter (by its .md file or its
-// .html page) or to a page of the site must lead to an existing page, a
+// Check checks every link and image of every chapter of b that does not
+// lead to another site: a link to a chapter (by its .md file or its .html
+// page) or to a page of the site must lead to an existing page, a
 // #fragment to an id on that page, and a link to any other file to a
-// regular file inside the book (which the site will hold a copy of). The
-// error is a model.ErrorList with one error per broken link, at the line
-// of the link in its chapter. buildDir, if not empty, is where the site
-// will be written: files in it cannot be linked to.
-func CheckLinks(b *loader.Book, buildDir string) (*Links, error) {
+// regular file inside the book (which the site will hold a copy of). A
+// link with a scheme that a page must not follow (file:, javascript: and
+// the like) is an error too. The error is a model.ErrorList with one error
+// per broken link, at the line of the link in its chapter.
+func Check(b *loader.Book) error {
+	_, err := Resolve(b, "")
+	return err
+}
+
+// Resolve checks the links of b as Check does and returns where each
+// leads, for the renderer. buildDir, if not empty, is where the site will
+// be written: files in it cannot be linked to. The Links are complete even
+// when the error is not nil: a broken link is drawn as written.
+func Resolve(b *loader.Book, buildDir string) (*Links, error) {
 	ix := newLinkIndex(b, buildDir)
 	n := min(len(b.Chapters), len(b.Docs))
 	errs := make([]model.ErrorList, n)
@@ -443,23 +451,33 @@ func CheckLinks(b *loader.Book, buildDir string) (*Links, error) {
 // the chapters: the files chapters link to or show. litbook serve watches
 // them.
 func Dependencies(b *loader.Book) []string {
-	links, _ := CheckLinks(b, "")
+	links, _ := Resolve(b, "")
 	return links.files
 }
 
-// linksFor returns links if they were found for b, and finds them
-// otherwise.
-func linksFor(b *loader.Book, links *Links, buildDir string) *Links {
-	if links != nil && links.index.b == b {
-		return links
+// Book is the book whose links l resolved.
+func (l *Links) Book() *loader.Book { return l.index.b }
+
+// Files returns the book's files, relative to its root and
+// slash-separated, that chapters link to or show, sorted: the site holds a
+// copy of each under naming.FilesDir.
+func (l *Links) Files() []string { return l.files }
+
+// Href returns the URL that dest, a link destination written in the
+// chapter numbered chapter, has on that chapter's page, or, with print
+// set, on the print page, where every chapter is a section whose ids are
+// prefixed with its slug. ok is false if dest leads nowhere (Check reports
+// it); the URL is then dest as written.
+func (l *Links) Href(chapter int, dest string, print bool) (href string, ok bool) {
+	t, problem := l.index.resolve(chapter, dest)
+	if problem != "" {
+		return dest, false
 	}
-	links, _ = CheckLinks(b, buildDir)
-	return links
+	return l.index.href(t, dest, print), true
 }
 
 // href returns the URL that a resolved link has on a chapter's page, or,
-// with print set, on the print page where every chapter is a section
-// whose ids are prefixed with its slug.
+// with print set, on the print page.
 func (ix *linkIndex) href(t target, dest string, print bool) string {
 	withFrag := func(s, frag string) string {
 		if frag == "" {
@@ -472,53 +490,102 @@ func (ix *linkIndex) href(t target, dest string, print bool) string {
 		if !print {
 			return dest
 		}
-		return "#" + printID(ix.b.Chapters[t.chapter], t.frag)
+		return "#" + naming.PrintID(ix.b.Chapters[t.chapter], t.frag)
 	case linkChapter:
 		ch := ix.b.Chapters[t.chapter]
 		if print {
-			return "#" + printID(ch, t.frag)
+			return "#" + naming.PrintID(ch, t.frag)
 		}
-		return withFrag(pageURL(ch.Slug), url.PathEscape(t.frag))
+		return withFrag(naming.PageURL(ch.Slug), url.PathEscape(t.frag))
 	case linkFile:
-		return withFrag(fileURL(t.file), url.PathEscape(t.frag))
+		return withFrag(naming.FileURL(t.file), url.PathEscape(t.frag))
 	}
 	return dest
 }
 
-// printID is the id on the print page of the element with id on the page
-// of ch; an empty id names the chapter's section.
-func printID(ch *model.Chapter, id string) string {
-	if id == "" {
-		return ch.Slug
-	}
-	return ch.Slug + ":" + id
+// within reports whether path is dir or inside it. Both are clean and
+// absolute.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// fileURL is the relative URL of the copy of a book file in the site.
-func fileURL(rel string) string {
-	parts := strings.Split(rel, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
+// realPath resolves the symbolic links in the longest existing prefix of
+// the absolute path p, so that two names for one directory compare equal.
+func realPath(p string) string {
+	p = filepath.Clean(p)
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
 	}
-	return FilesDir + "/" + strings.Join(parts, "/")
+	parent := filepath.Dir(p)
+	if parent == p {
+		return p
+	}
+	return filepath.Join(realPath(parent), filepath.Base(p))
 }
 
-// copyFiles copies the book files that chapters link to into dir's
-// FilesDir.
-func copyFiles(root string, files []string, dir string) error {
-	for _, rel := range files {
-		src := filepath.Join(root, filepath.FromSlash(rel))
-		dst := filepath.Join(dir, FilesDir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
+// xrefText is what an empty link ([](#fig-race)) shows: the name of
+// what it leads to ("Figure 2.1", "Table 1.1", "Chapter 3", "Appendix A",
+// "run race") or the text of the heading; "" for anything else.
+func (ix *linkIndex) xrefText(t target) string {
+	if t.kind != linkSelf && t.kind != linkChapter {
+		return ""
+	}
+	ch := ix.b.Chapters[t.chapter]
+	if t.frag == "" {
+		if t.kind == linkSelf {
+			return ""
 		}
-		data, err := fsx.ReadRegular(src)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			return err
+		return ch.Name()
+	}
+	if l := ch.Label(t.frag); l != nil {
+		return l.Name()
+	}
+	for _, run := range ch.Runs {
+		if naming.RunID(run) == t.frag {
+			return "run " + run.Name
 		}
 	}
-	return nil
+	if t.chapter < len(ix.b.Docs) {
+		title := ""
+		_ = ast.Walk(ix.b.Docs[t.chapter], func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			if h, ok := n.(*ast.Heading); ok && entering {
+				if naming.HeadingID(h) == t.frag {
+					title = loader.PlainText(h, ch.Source)
+					return ast.WalkStop, nil
+				}
+				return ast.WalkSkipChildren, nil
+			}
+			return ast.WalkContinue, nil
+		})
+		return title
+	}
+	return ""
+}
+
+// checkXref returns the problem with link l of chapter i, resolved to t,
+// if it is a cross-reference (a link without text, which shows the name of
+// what it leads to) that leads to nothing with a name: a cross-reference
+// must lead to a figure, a table, a run, a heading or a chapter.
+func (ix *linkIndex) checkXref(l link, t target) string {
+	n, ok := l.node.(*ast.Link)
+	if !ok || n.ChildCount() > 0 {
+		return ""
+	}
+	if ix.xrefText(t) != "" {
+		return ""
+	}
+	return fmt.Sprintf("link [](%s) has no text, so it shows the name of what it leads to, and %s has none: refer to a figure (#fig-...), a table (#tbl-...), a run (#run-...), a heading or a chapter, or write the link's text", l.dest, l.dest)
+}
+
+// XrefText returns what a link without text, written as dest in the
+// chapter numbered chapter, shows: the name of what it leads to ("Figure
+// 2.1", "Chapter 3", "run race") or its heading's text; "" if it leads
+// nowhere or to nothing with a name.
+func (l *Links) XrefText(chapter int, dest string) string {
+	t, problem := l.index.resolve(chapter, dest)
+	if problem != "" {
+		return ""
+	}
+	return l.index.xrefText(t)
 }

@@ -1,4 +1,4 @@
-package site
+package links
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 )
 
@@ -63,6 +64,9 @@ Note.[^1]
 		{"../../x", "", "", `link "../../x" leads outside the book directory`},
 		{"../book/x.html", "", "", `link "../book/x.html": book/x.html does not exist`},
 		{"index.html#nope", "", "", `link "index.html#nope": the page index.html has no anchor #nope`},
+		{"file:///etc/passwd", "", "", `link "file:///etc/passwd": file: links lead to a file of the reader's own computer, not of the book; link to a file of the book by its path relative to the chapter, and the site will hold a copy`},
+		{"javascript:alert(1)", "", "", `link "javascript:alert(1)": javascript: links run code, and pages leave them out; link to a page or a file instead`},
+		{"data:text/html,x", "", "", `link "data:text/html,x": data: links are left out of pages, as they could run code; link to a page or a file instead`},
 	} {
 		tg, problem := ix.resolve(0, tc.dest)
 		if problem != tc.problem {
@@ -101,7 +105,7 @@ link](b.md#nope) in it.
 `,
 		"chapters/b.md": "# B\n",
 	})
-	_, err := CheckLinks(b, "")
+	_, err := Resolve(b, "")
 	var list model.ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("CheckLinks = %v, want an ErrorList", err)
@@ -113,44 +117,6 @@ link](b.md#nope) in it.
 	want := "chapters/a.md:6 chapters/a.md:9 chapters/a.md:11"
 	if strings.Join(got, " ") != want {
 		t.Errorf("positions %v, want %s\n%v", got, want, err)
-	}
-}
-
-func TestLinkedFilesAreCopied(t *testing.T) {
-	b := writeBook(t, map[string]string{
-		"book.toml":            "[book]\ntitle = \"T\"\n",
-		"chapters/a.md":        "# A\n\n![dot](img/dot.svg) and [data](../data/d.csv#L2)\n",
-		"chapters/img/dot.svg": "<svg/>",
-		"data/d.csv":           "a,b\n",
-	})
-	if _, err := CheckLinks(b, ""); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(Dependencies(b), " "); got != "chapters/img/dot.svg data/d.csv" {
-		t.Errorf("Dependencies = %s", got)
-	}
-	out := filepath.Join(t.TempDir(), "site")
-	if err := Write(Input{Book: b}, out); err != nil {
-		t.Fatal(err)
-	}
-	page := readSite(t, out, "a.html")
-	mustContain(t, page, "a.html", `<img src="files/chapters/img/dot.svg" alt="dot">`, `<a href="files/data/d.csv#L2">data</a>`)
-	if data, err := os.ReadFile(filepath.Join(out, "files", "data", "d.csv")); err != nil || string(data) != "a,b\n" {
-		t.Errorf("copied file: %q, %v", data, err)
-	}
-	// A change to a linked file is a change to the site.
-	before := PublishedDigest(out)
-	if err := os.WriteFile(filepath.Join(b.Root, "data", "d.csv"), []byte("a,b,c\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(Input{Book: b}, out); err != nil {
-		t.Fatal(err)
-	}
-	if after := PublishedDigest(out); after == before || after == "" {
-		t.Errorf("digest %q after changing a linked file, was %q", after, before)
-	}
-	if data, _ := os.ReadFile(filepath.Join(out, "files", "data", "d.csv")); string(data) != "a,b,c\n" {
-		t.Errorf("the site holds the old copy: %q", data)
 	}
 }
 
@@ -178,9 +144,31 @@ func TestExternalLinks(t *testing.T) {
 Plain autolink: <%[1]s/also-gone>, and [local](#a).
 `, srv.URL),
 	})
-	err := (&LinkChecker{}).Check(context.Background(), b)
+	err := External(context.Background(), b)
 	want := fmt.Sprintf("chapters/a.md:5: external link %[1]s/gone: 404 Not Found\nchapters/a.md:7: external link %[1]s/also-gone: 404 Not Found", srv.URL)
 	if err == nil || err.Error() != want {
 		t.Errorf("Check = %v, want\n%s", err, want)
 	}
 }
+
+func writeBook(t *testing.T, files map[string]string) *loader.Book {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := loader.Load(dir)
+	if err != nil {
+		t.Fatalf("loading the test book: %v", err)
+	}
+	return b
+}
+
+// fence turns ”' into ``` so that the chapters below can be raw strings.
+func fence(s string) string { return strings.ReplaceAll(s, "'''", "```") }
