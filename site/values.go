@@ -3,7 +3,6 @@ package site
 import (
 	"fmt"
 	"html/template"
-	"net/url"
 	"strings"
 
 	"github.com/litbook/litbook/claims"
@@ -36,9 +35,9 @@ type exprs struct {
 
 // valueView is what the "value" template draws.
 type valueView struct {
-	Text     string // as the prose shows it: "1,168,000"
-	Href     string // the run it came from
-	Title    string // tooltip: what it is and its spread
+	Text     string       // as the prose shows it: "1,168,000"
+	Href     template.URL // the run it came from: "#run-x", "#01-a:run-x"
+	Title    string       // tooltip: what it is and its spread
 	Claim    bool
 	Checked  string // tooltip of the claim's mark
 	Unknown  bool   // not measured: Text is the expression
@@ -53,9 +52,11 @@ func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
 	return claims.Evaluate(x.book, e, x.records)
 }
 
-// runHref links to the transcript of run name in the chapter of e.
-func (x *exprs) runHref(e *loader.Expr, name string) string {
-	return "#" + url.PathEscape(x.id(naming.RunIDOf(name)))
+// runHref links to the transcript of run name in the chapter of e. It is
+// a template.URL: html/template would read the "#01-a" of a print id
+// "#01-a:run-x" as a URL scheme and replace the link with #ZgotmplZ.
+func (x *exprs) runHref(e *loader.Expr, name string) template.URL {
+	return template.URL(naming.Fragment(x.id(naming.RunIDOf(name))))
 }
 
 func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -104,6 +104,11 @@ func publish(in Input, hl *highlighter, digest, tmp, dir, name string) error {
 	if err := render(in, tmp, hl); err != nil {
 		return err
 	}
+	// Every link of every page leads somewhere, or the site is not
+	// published.
+	if err := checkHrefs(tmp); err != nil {
+		return err
+	}
 	// The marker goes last: a directory with it is a complete site.
 	if err := os.WriteFile(filepath.Join(tmp, MarkerFile), markerContent(digest), 0o644); err != nil {
 		return err
