@@ -21,7 +21,7 @@ const (
 	chartAxis     = 50  // space below the last row: the tick labels and the axis title
 	chartRight    = 24  // space right of the plot, for the last tick label
 	chartLabelMax = 28  // label characters drawn; longer ones are cut with …
-	chartCharW    = 6.6 // average advance of a 12-unit label character
+	chartCharW    = 8.8 // average advance of a label character at 16 units, the size on phones (chart.css)
 	chartDotR     = 4
 	chartJitter   = 8 // dots spread ± this much around the row's middle
 )
@@ -167,7 +167,7 @@ type frame struct {
 // the axis, and returns f with its geometry set.
 func openFrame(p func(string, ...any), f frame) frame {
 	ax := newAxis(f.kind, f.values)
-	f.x0 = math.Round(min(max(float64(f.labelW)*chartCharW+20, 64), 220))
+	f.x0 = math.Round(min(max(float64(f.labelW)*chartCharW+20, 64), 260))
 	f.x1 = float64(chartWidth - chartRight)
 	f.xOf = func(v float64) float64 { return f.x0 + (v-ax.lo)/(ax.hi-ax.lo)*(f.x1-f.x0) }
 	bottom := chartTop + float64(f.rows)*f.rowH

@@ -86,7 +86,7 @@ type page struct {
 
 // assets names the files that every page links to.
 type assets struct {
-	Stylesheet, Script, TOC, Icon, Index, Print string
+	Stylesheet, Script, TOC, Icon, Index, Print, Machines string
 }
 
 // navItem is a link to a page of the book.
@@ -201,7 +201,7 @@ func render(in Input, dir string, hl *highlighter) error {
 		Authors:         joinAnd(b.Config.Authors),
 		Assets: assets{
 			Stylesheet: Stylesheet, Script: Script, TOC: TOCScript, Icon: Icon,
-			Index: IndexPage, Print: PrintPage,
+			Index: IndexPage, Print: PrintPage, Machines: MachinesPage,
 		},
 	}
 	contents := make(navList, len(b.Chapters))
@@ -239,7 +239,7 @@ func render(in Input, dir string, hl *highlighter) error {
 				o := &outs[i]
 				nr.chapter = i
 				nr.print = false
-				nr.exprs.charts, nr.callouts = 0, 0
+				nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
 				nr.memo = map[highlightKey]string{} // for the print pass
 				buf.Reset()
 				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
@@ -267,7 +267,7 @@ func render(in Input, dir string, hl *highlighter) error {
 					continue
 				}
 				nr.print = true
-				nr.exprs.charts, nr.callouts = 0, 0
+				nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
 				buf.Reset()
 				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
 					o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
@@ -280,7 +280,7 @@ func render(in Input, dir string, hl *highlighter) error {
 					continue
 				}
 				o.part = part
-				o.docs = searchDocs(b, i, byRun)
+				o.docs = searchDocs(b, i, byRun, nr.exprs.text)
 				o.sections = sections(doc, ch.Source)
 			}
 		}()

@@ -40,8 +40,9 @@ type searchDoc struct {
 }
 
 // searchDocs returns the sections of chapter i of b for the search index,
-// in order. IDs are left zero.
-func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result) []searchDoc {
+// in order, with the measured values of its prose as value draws them.
+// IDs are left zero.
+func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result, value func(*loader.Expr) string) []searchDoc {
 	ch, doc := b.Chapters[i], b.Docs[i]
 	src := ch.Source
 	page := naming.PageURL(ch.Slug)
@@ -97,6 +98,9 @@ func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result) []s
 			return ast.WalkSkipChildren, nil
 		case *loader.RunBlock:
 			runText(&text, n.Run, results[n.Run])
+			return ast.WalkSkipChildren, nil
+		case *loader.ValueSpan:
+			add([]byte(value(n.Expr)))
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil

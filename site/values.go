@@ -24,6 +24,7 @@ type exprs struct {
 	records []*model.Record
 	tmpl    *template.Template // defines "value" and "chart"
 	charts  int                // charts drawn on the current page, for unique ids
+	values  int                // values drawn on the current page, for unique ids
 	// id returns the id on the page being drawn of the element whose id
 	// is given: prefixed with the chapter on the print page.
 	id func(string) string
@@ -35,14 +36,17 @@ type exprs struct {
 
 // valueView is what the "value" template draws.
 type valueView struct {
-	Text     string       // as the prose shows it: "1,168,000"
-	Href     template.URL // the run it came from: "#run-x", "#01-a:run-x"
-	Title    string       // tooltip: what it is and its spread
-	Claim    bool
-	Checked  string // tooltip of the claim's mark
-	Unknown  bool   // not measured: Text is the expression
-	Expr     string
-	Measured string
+	Text       string       // as the prose shows it: "1,168,000"
+	ID         string       // of the note that holds the details
+	Href       template.URL // the run it came from: "#run-x", "#01-a:run-x"
+	Title      string       // tooltip: what it is and its spread
+	Summary    string       // the expression and its spread: "=r.x: median of 5 trials, 3–7"
+	Provenance string       // where it was measured
+	Claim      bool
+	Checked    string // what the claim's mark says
+	Unknown    bool   // not measured: Text is the expression
+	Expr       string
+	Measured   string
 }
 
 func (x *exprs) outcome(e *loader.Expr) (*values.Outcome, *model.Error) {
@@ -73,10 +77,14 @@ func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering 
 	}
 	// A value may be text a program printed: shown like its transcript.
 	v.Text = cleanText([]byte(out.Value.String()))
-	v.Title = e.Expr.Src + ": " + cleanText([]byte(out.Value.Summary()))
+	x.values++
+	v.ID = x.id(fmt.Sprintf("value-%d", x.values))
+	v.Summary = e.Expr.Src + ": " + cleanText([]byte(out.Value.Summary()))
+	v.Title = v.Summary
 	if len(out.Runs) > 0 {
 		v.Href = x.runHref(e, out.Runs[0])
-		v.Title += " — " + x.provenance(e, out.Runs)
+		v.Provenance = x.provenance(e, out.Runs)
+		v.Title += " — " + v.Provenance
 	}
 	if out.Claim {
 		v.Claim = true
@@ -132,6 +140,16 @@ type chartView struct {
 	Unknown bool
 	Expr    string
 	Reason  string
+}
+
+// text returns what the value e shows on its page, or "" if it has not
+// been measured: the search index holds it as the page does.
+func (x *exprs) text(e *loader.Expr) string {
+	out, err := x.outcome(e)
+	if err != nil {
+		return ""
+	}
+	return cleanText([]byte(out.Value.String()))
 }
 
 func (x *exprs) chartBlock(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -34,6 +35,10 @@ type command struct {
 	// MaxArgs, if set, means the command's arguments are its own (at most
 	// MaxArgs of them, in opts.args) and the book is named with -C.
 	MaxArgs int
+	// BookFirst, with MaxArgs, means the book may also be named as it is
+	// for every other command: first, when the first argument is a book's
+	// directory (it holds book.toml). It then counts among MaxArgs.
+	BookFirst bool
 }
 
 // options are the flags commands share; each command declares those it has.
@@ -121,8 +126,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	case c.MaxArgs > 0:
 		opts.args = fs.Args()
-		if opts.book != "" {
+		// The book comes first, as for every other command, when the
+		// first argument is a book's directory (it holds book.toml);
+		// -C is the older way to name it.
+		if c.BookFirst && len(opts.args) > 0 && isBookDir(opts.args[0]) {
+			if opts.book != "" {
+				fmt.Fprintf(stderr, "litbook %s: the book is named twice: -C %s and %s\n", c.Name, opts.book, opts.args[0])
+				return exitUsage
+			}
+			bookDir, opts.args = opts.args[0], opts.args[1:]
+		} else if opts.book != "" {
 			bookDir = opts.book
+		}
+		if c.BookFirst && len(opts.args) > c.MaxArgs-1 {
+			fmt.Fprintf(stderr, "litbook %s: too many arguments: %s\n", c.Name, strings.Join(fs.Args(), " "))
+			commandUsage(stderr, c, fs)
+			return exitUsage
 		}
 	case fs.NArg() > 1:
 		fmt.Fprintf(stderr, "litbook %s: too many arguments: %s\n", c.Name, strings.Join(fs.Args(), " "))
@@ -225,4 +244,10 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// isBookDir reports whether dir is a directory that holds a book.toml.
+func isBookDir(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "book.toml"))
+	return err == nil && !fi.IsDir()
 }

@@ -20,7 +20,7 @@ import (
 
 var cmdDiff = &command{
 	Name:      "diff",
-	UsageLine: "diff [-C book] [machine-a [machine-b]]",
+	UsageLine: "diff [book] [machine-a [machine-b]]",
 	Short:     "compare two machines' results, run by run",
 	Long: `
 Diff compares the results two machines stored for the book, run by run: the
@@ -40,13 +40,18 @@ with their lines.
 A machine is named by its directory under results/ or any part of it that
 is unique (arm64, 8cpu, tmpfs). With one machine, the other is this one;
 with none, this machine and the only other one. Results measured from
-earlier sources than the book's are compared too, marked (earlier sources).`,
+earlier sources than the book's are compared too, marked (earlier sources).
+
+The book is the current directory, or the first argument when that is a
+book's directory (one with a book.toml), as for every other command; -C dir
+names it too, as it did before.`,
 	Flags: func(fs *flag.FlagSet) *options {
 		o := &options{jobs: 1}
-		fs.StringVar(&o.book, "C", "", "the book's `dir`ectory (default: the current directory)")
+		fs.StringVar(&o.book, "C", "", "the book's `dir`ectory (deprecated: name the book first, as for other commands)")
 		return o
 	},
-	MaxArgs: 2,
+	MaxArgs:   3, // the book and two machines
+	BookFirst: true,
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
 		b, err := loader.LoadContext(ctx, bookDir)
 		if err != nil {

@@ -72,6 +72,17 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("diff: exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
+	// The book named first, as for every other command, says the same;
+	// -C stays as the older spelling.
+	var positional bytes.Buffer
+	stderr.Reset()
+	if code := run(context.Background(), []string{"diff", dir, "arm64"}, &positional, &stderr); code != 0 || positional.String() != out {
+		t.Fatalf("diff DIR arm64: exit %d: %s\n%s\nwant the output of diff -C DIR arm64:\n%s", code, stderr.String(), positional.String(), out)
+	}
+	stderr.Reset()
+	if code := run(context.Background(), []string{"diff", "-C", dir, dir, "arm64"}, &positional, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "the book is named twice") {
+		t.Errorf("diff -C DIR DIR arm64: exit %d: %s", code, stderr.String())
+	}
 	for _, want := range []string{
 		"A  linux-amd64-",
 		"B  linux-arm64-8cpu-tmpfs-6.1.0-26113c27  (Linux 6.1.0 arm64, 8 CPUs, tmpfs;",

@@ -23,7 +23,10 @@
     overlay.appendChild(head);
     errors.forEach(function (e) {
       var pre = document.createElement("pre");
-      pre.style.cssText = "margin:.25rem 0;white-space:pre-wrap;overflow-wrap:anywhere";
+      // The page's own pre style (a light background in the light theme)
+      // must not show through: the overlay has its own colours.
+      pre.style.cssText = "margin:.25rem 0;padding:0;border:0;border-radius:0;background:transparent;color:inherit;" +
+        "font:inherit;white-space:pre-wrap;overflow-wrap:anywhere";
       var pos = document.createElement("span");
       pos.className = "pos";
       pos.style.color = "#ffffff";

@@ -6,9 +6,9 @@
 //
 //	litbook init [dir]
 //	litbook build [-d dir] [-j n] [-rerun | -frozen] [-external-links] [book]
-//	litbook serve [-addr host:port] [-d dir] [-j n] [book]
+//	litbook serve [-addr host:port] [-d dir] [-j n] [-frozen] [book]
 //	litbook test [-j n] [-rerun | -frozen] [book]
-//	litbook diff [-C book] [machine-a [machine-b]]
+//	litbook diff [book] [machine-a [machine-b]]
 //	litbook merge [-C book] dir...
 //	litbook prune [-n] [-stale] [book]
 //	litbook clean [book]

@@ -30,7 +30,7 @@ import (
 
 var cmdServe = &command{
 	Name:      "serve",
-	UsageLine: "serve [-addr host:port] [-d dir] [-j n] [book]",
+	UsageLine: "serve [-addr host:port] [-d dir] [-j n] [-frozen] [book]",
 	Short:     "build the book, serve it, rebuild and reload on every change",
 	Long: `
 Serve builds the book as build does, serves the site on http://127.0.0.1:3000
@@ -39,7 +39,10 @@ another address, such as 0.0.0.0:3000), and watches book.toml, the chapters
 and every file they link to. When one changes it builds again, a moment after
 the last change, and open pages reload themselves.
 
-A rebuild re-runs only the runs whose inputs changed (see build). If it
+A rebuild re-runs only the runs whose inputs changed (see build); with
+-frozen it runs nothing and renders from the results stored by any machine,
+so that the first page appears at once on a new machine (a run whose block
+or program changes then has no result, and serve says so). If a build
 fails, serve keeps serving the last good pages and shows the errors, with
 their positions, over them; fixing the file clears them.
 
@@ -54,6 +57,7 @@ Ctrl-C stops serve, and every process a build started with it.`,
 		fs.StringVar(&o.addr, "addr", defaultAddr, "listen on `host:port`; an empty host means 127.0.0.1")
 		fs.StringVar(&o.buildDir, "d", "", "write the site to `dir` (relative to the book; default: build-dir of book.toml, or book)")
 		jobsFlag(fs, o)
+		fs.BoolVar(&o.frozen, "frozen", false, "never run: render from results stored by any machine, and report each run that has none")
 		return o
 	},
 	Run: serve,
@@ -509,6 +513,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.ServeFileFS(w, r, root.FS(), path.Clean(file))
 			return
 		}
+	}
+	if status == http.StatusNotFound {
+		// The not-found page links to its stylesheet and pages relative
+		// to the site's top, wherever the missing page was asked for.
+		data = bytes.Replace(data, []byte("<head>"), []byte(`<head>`+"\n"+`<base href="/">`), 1)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -125,7 +125,17 @@
       var mini = new window.MiniSearch({
         fields: ["t", "x"],
         storeFields: ["t", "c", "u"],
-        searchOptions: { boost: { t: 3 }, prefix: true, fuzzy: 0.15, combineWith: "AND" }
+        // O_APPEND is one word, and also its parts: it is found by
+        // "o_append" as by "append".
+        tokenize: function (text) {
+          var out = [];
+          words(text).forEach(function (w) {
+            out.push(w);
+            if (w.indexOf("_") >= 0) { w.split("_").forEach(function (p) { if (p) { out.push(p); } }); }
+          });
+          return out;
+        },
+        searchOptions: { boost: { t: 3 }, prefix: true, fuzzy: 0.15, combineWith: "AND", tokenize: words }
       });
       mini.addAll(docs);
       search = { mini: mini, docs: docs };
@@ -134,6 +144,25 @@
     return loading;
   }
   function escapeRE(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+  // words splits text into the words search knows: letters, digits and
+  // underscores.
+  function words(text) { return text.split(/[^\p{L}\p{N}_]+/u).filter(function (w) { return w; }); }
+  // marks returns the strings to mark in a result for query: the words
+  // the reader typed, whole ("O_APPEND", not every "o"), and the words
+  // search matched (a prefix or a near miss) where they are not pieces of
+  // those.
+  function marks(query, matched) {
+    var typed = words(query);
+    var lower = typed.map(function (w) { return w.toLowerCase(); });
+    (matched || []).forEach(function (m) {
+      var l = m.toLowerCase();
+      if (l.length < 3) { return; }
+      if (lower.some(function (w) { return w.indexOf(l) >= 0 || l.indexOf(w) >= 0; })) { return; }
+      typed.push(m);
+      lower.push(l);
+    });
+    return typed.sort(function (a, b) { return b.length - a.length; });
+  }
   // snippet returns a piece of text around the first of the terms, with
   // the terms marked.
   function snippet(text, terms) {
@@ -195,7 +224,7 @@
       }
       results.slice(0, 20).forEach(function (r) {
         var a = document.createElement("a");
-        a.href = base + r.u;
+        a.href = base + withHighlight(r.u, marks(query, r.terms));
         a.setAttribute("role", "option");
         var title = document.createElement("span");
         title.className = "title";
@@ -211,7 +240,7 @@
         if (doc && doc.x) {
           var sn = document.createElement("span");
           sn.className = "snippet";
-          sn.appendChild(snippet(doc.x, r.terms));
+          sn.appendChild(snippet(doc.x, marks(query, r.terms)));
           a.appendChild(sn);
         }
         box.appendChild(a);
@@ -254,12 +283,112 @@
     });
   }
 
+  // withHighlight adds to url the words that its page should mark.
+  function withHighlight(url, terms) {
+    var hash = url.indexOf("#");
+    var q = "?highlight=" + encodeURIComponent(terms.join(" "));
+    return hash < 0 ? url + q : url.slice(0, hash) + q + url.slice(hash);
+  }
+
+  /* The page a search result opened marks the words searched for. */
+  function markSearched() {
+    var m = /[?&]highlight=([^&#]*)/.exec(location.search);
+    var main = document.getElementById("content");
+    if (!m || !main) { return; }
+    var terms;
+    try { terms = decodeURIComponent(m[1].replace(/\+/g, " ")).split(" ").filter(function (t) { return t; }); } catch (e) { return; }
+    if (!terms.length) { return; }
+    var re = new RegExp(terms.map(escapeRE).join("|"), "gi");
+    var walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (n) {
+        return n.parentNode.closest("script, style, svg, [popover], mark") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+      }
+    });
+    var nodes = [];
+    while (walker.nextNode()) { nodes.push(walker.currentNode); }
+    nodes.forEach(function (node) {
+      var text = node.nodeValue;
+      re.lastIndex = 0;
+      if (!re.test(text)) { return; }
+      var frag = document.createDocumentFragment();
+      var last = 0;
+      text.replace(re, function (hit, i) {
+        frag.appendChild(document.createTextNode(text.slice(last, i)));
+        var mark = document.createElement("mark");
+        mark.className = "search-hit";
+        mark.textContent = hit;
+        frag.appendChild(mark);
+        last = i + hit.length;
+        return hit;
+      });
+      frag.appendChild(document.createTextNode(text.slice(last)));
+      node.parentNode.replaceChild(frag, node);
+    });
+  }
+
+  /* ← and → go to the previous and next page, unless the reader is typing
+     or scrolling something sideways. */
+  function setupKeys() {
+    document.addEventListener("keydown", function (e) {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey) { return; }
+      if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") { return; }
+      var t = e.target;
+      if (t && t !== document.body && (t.isContentEditable || t.closest("input, textarea, select, pre, table, [popover], svg, details"))) { return; }
+      var link = document.querySelector(e.key === "ArrowLeft" ? 'link[rel="prev"]' : 'link[rel="next"]');
+      if (link) { e.preventDefault(); location.href = link.href; }
+    });
+  }
+
+  /* The sidebar marks the section being read as the page scrolls. */
+  function setupSpy() {
+    var links = document.querySelectorAll("#sidebar .sections a");
+    if (!links.length || !window.IntersectionObserver) { return; }
+    var byID = {};
+    Array.prototype.forEach.call(links, function (a) {
+      try { byID[decodeURIComponent(a.getAttribute("href").slice(1))] = a; } catch (e) { /* skip it */ }
+    });
+    var heads = Array.prototype.filter.call(document.querySelectorAll("main h2[id]"), function (h) { return byID[h.id]; });
+    if (!heads.length) { return; }
+    var current = null;
+    function update() {
+      // The last heading above the top third of the screen.
+      var line = innerHeight / 3, pick = null;
+      heads.forEach(function (h) { if (h.getBoundingClientRect().top <= line) { pick = h; } });
+      var a = pick ? byID[pick.id] : null;
+      if (a === current) { return; }
+      if (current) { current.removeAttribute("aria-current"); }
+      if (a) { a.setAttribute("aria-current", "location"); }
+      current = a;
+    }
+    var pending = false;
+    window.addEventListener("scroll", function () {
+      if (pending) { return; }
+      pending = true;
+      requestAnimationFrame(function () { pending = false; update(); });
+    }, { passive: true });
+    window.addEventListener("hashchange", update);
+    update();
+  }
+
+  /* A value's note: its link to the run closes it. */
+  function setupNotes() {
+    document.addEventListener("click", function (e) {
+      var a = e.target.closest && e.target.closest(".value-note a");
+      if (a) { var note = a.closest("[popover]"); if (note && note.hidePopover) { note.hidePopover(); } }
+    });
+  }
+
   function setup() {
     setupTheme();
     setupMenu();
     setupCopy();
     setupSearch();
-    // Print every file list unfolded.
+    setupKeys();
+    setupSpy();
+    setupNotes();
+    markSearched();
+    // Print every disclosure unfolded (the stylesheet does it too, where
+    // the browser knows ::details-content).
     window.addEventListener("beforeprint", function () {
       Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
     });
