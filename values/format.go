@@ -109,7 +109,7 @@ func trimZeros(s string) string {
 // group inserts thousands separators into the whole part of a formatted
 // number whose whole part has five digits or more: "12345.6" is
 // "12,345.6", "4096" stays "4096".
-func group(s string) string { return groupFrom(s, 5) }
+func group(s string) string { return groupFrom(s, 4) }
 
 // groupFrom is group for whole parts of at least digits digits.
 func groupFrom(s string, digits int) string {

@@ -15,14 +15,14 @@ func TestFormat(t *testing.T) {
 		want string // "_" stands for the no-break space
 	}{
 		{Number, 0, "0"},
-		{Number, 4096, "4096"},
-		{Number, 9999, "9999"},
+		{Number, 4096, "4,096"},
+		{Number, 9999, "9,999"},
 		{Number, 10000, "10,000"},
 		{Number, 2_000_000, "2,000,000"},
 		{Number, -2_000_000, "-2,000,000"},
 		{Number, 0.41421356, "0.414"},
 		{Number, 41.421356, "41.4"},
-		{Number, 1234.5, "1235"},
+		{Number, 1234.5, "1,235"},
 		{Number, 12345.6, "12,346"},
 		{Number, 901001.5, "901,002"},
 		{Number, 2.5, "2.5"},
@@ -61,7 +61,7 @@ func TestFormat(t *testing.T) {
 		{Bytes, 0, "0_bytes"},
 		{Bytes, 1, "1_byte"},
 		{Bytes, 812, "812_bytes"},
-		{Bytes, 1023, "1023_bytes"},
+		{Bytes, 1023, "1,023_bytes"},
 		{Bytes, 4096, "4_KiB"},
 		{Bytes, 16 << 20, "16_MiB"},
 		{Bytes, 1.5 * (1 << 30), "1.5_GiB"},
@@ -106,8 +106,8 @@ func FuzzFormat(f *testing.F) {
 		if math.Abs(y-x) > 0.005*math.Abs(x) {
 			t.Fatalf("Format(Number, %v) = %q: off by more than three significant digits allow", x, s)
 		}
-		if strings.Contains(s, ",") != (math.Abs(y) >= 10000) {
-			t.Fatalf("Format(Number, %v) = %q: thousands separators from 10,000 on only", x, s)
+		if strings.Contains(s, ",") != (math.Abs(y) >= 1000) {
+			t.Fatalf("Format(Number, %v) = %q: thousands separators from 1,000 on only", x, s)
 		}
 	})
 }
@@ -117,8 +117,19 @@ func TestRangeGroupsBothEnds(t *testing.T) {
 	if got := v.String(); got != "4,303–50,377" {
 		t.Errorf("got %q, want 4,303–50,377", got)
 	}
-	v = Value{kind: Number, nums: []float64{4084, 4096}, perTrial: true}
-	if got := v.String(); got != "4084–4096" {
-		t.Errorf("got %q, want 4084–4096", got)
+	// One rule for every number, so that a column of ranges reads alike:
+	// "90–6,818" beside "142–16,004", not "90–6818".
+	for _, tc := range []struct {
+		nums []float64
+		want string
+	}{
+		{[]float64{4084, 4096}, "4,084–4,096"},
+		{[]float64{90, 6818}, "90–6,818"},
+		{[]float64{142, 16004}, "142–16,004"},
+	} {
+		v = Value{kind: Number, nums: tc.nums, perTrial: true}
+		if got := v.String(); got != tc.want {
+			t.Errorf("range of %v: got %q, want %s", tc.nums, got, tc.want)
+		}
 	}
 }

@@ -30,8 +30,8 @@ func TestValues(t *testing.T) {
 		summary string // "" to leave Summary unchecked
 	}{
 		// Accessors.
-		{`append.size("race.log")`, Number, "4096", "4096 in all 3 trials"},
-		{`seek.size("race.log")`, Number, "4084–4096", "min 4084, median 4093, max 4096 over 4 trials"},
+		{`append.size("race.log")`, Number, "4,096", "4,096 in all 3 trials"},
+		{`seek.size("race.log")`, Number, "4,084–4,096", "min 4,084, median 4,093, max 4,096 over 4 trials"},
 		{`append.exit`, Number, "0", "0 in all 3 trials"},
 		{`seek.exit`, Number, "0–1", "min 0, median 0.5, max 1 over 4 trials"},
 		{`seek.cmd(1).exit`, Number, "0", "0 in all 4 trials"},
@@ -51,13 +51,13 @@ func TestValues(t *testing.T) {
 		{`append.stdout`, String, "wrote 1024 records\nlost=0 size=4096 rate=1.5\n4096 race.log", ""},
 		{`append.stderr`, String, "warning: slow disk", ""},
 		{`append.cmd(2).stderr`, String, "", ""},
-		{`append.match("wrote (\\d+)")`, Number, "1024", ""},
-		{"append.match(`(\\d+) race`)", Number, "4096", ""},
+		{`append.match("wrote (\\d+)")`, Number, "1,024", ""},
+		{"append.match(`(\\d+) race`)", Number, "4,096", ""},
 		{`append.match("slow \\w+")`, String, "slow disk", ""}, // found in stderr
 		{`append.match("(x)?records")`, String, "", ""},        // group 1 did not take part
 		{`append.lost`, Number, "0", ""},
 		{`append.rate`, Number, "1.5", ""},
-		{`append.value("size")`, Number, "4096", ""},
+		{`append.value("size")`, Number, "4,096", ""},
 		{`seek.lost`, Number, "0–12", "min 0, median 3.5, max 12 over 4 trials"},
 		{`seek.elapsed`, Duration, "650–910_ms", "min 650_ms, median 710_ms, max 910_ms over 4 trials"},
 		{`text.line(1)`, String, "status: ok, status: failed", "status: ok in 2 trials, status: failed in 1"},
@@ -76,11 +76,11 @@ func TestValues(t *testing.T) {
 		{`-(2 - 5) * 2`, Number, "6", ""},
 		{`1 + 2 * 3`, Number, "7", ""},
 		{`(1 + 2) * 3`, Number, "9", ""},
-		{`seek.size("race.log") + seek.lost`, Number, "4096", "4096 in all 4 trials"},
+		{`seek.size("race.log") + seek.lost`, Number, "4,096", "4,096 in all 4 trials"},
 		{`4096 - seek.size("race.log")`, Number, "0–12", "min 0, median 3.5, max 12 over 4 trials"},
 		{`append.time - append.cmd(2).time`, Duration, "807_ms–1.01_s", ""},
 		{`append.time * 2`, Duration, "1.62–2.04_s", ""},
-		{`append.time / 1ms`, Number, "812–1020", ""},
+		{`append.time / 1ms`, Number, "812–1,020", ""},
 		{`append.time / 2`, Duration, "406–510_ms", ""},
 		{`one.n - other.n`, Number, "-2", ""}, // single trials of two runs pair
 		{`one.n/other.n`, Number, "0.714", ""},
@@ -102,7 +102,7 @@ func TestValues(t *testing.T) {
 		{`abs(-1.5s)`, Duration, "1.5_s", ""},
 		{`round(mean(seek.lost))`, Number, "5", ""},
 		{`round(mean(seek.lost), 1)`, Number, "4.8", ""},
-		{`round(1234.5678, 2)`, Number, "1234.57", ""},
+		{`round(1234.5678, 2)`, Number, "1,234.57", ""},
 		{`round(2, 2)`, Number, "2.00", ""},
 		{`round(123456, -3)`, Number, "123,000", ""},
 		{`round(percent(1/3), 1)`, Percent, "33.3%", ""},
@@ -154,7 +154,7 @@ func TestClaims(t *testing.T) {
 		{`seek.lost between 0 and 12`, true, "0–12", "holds in 4 of 4 trials (min 0, median 3.5, max 12)"},
 		{`seek.lost between 1 and 10`, false, "0–12", "seek.lost was 0–12 in trials 1, 2 and 3 of 4; claimed between 1 and 10 in every trial"},
 		{`seek.lost between 1 and 12 in at least 50% of trials`, true, "0–12", "holds in 2 of 4 trials (min 0, median 3.5, max 12)"},
-		{`seek.lost + seek.size("race.log") == 4096`, true, "4096", "holds in 4 of 4 trials (always 4096)"},
+		{`seek.lost + seek.size("race.log") == 4096`, true, "4,096", "holds in 4 of 4 trials (always 4,096)"},
 		{`seek.exit == seek.cmd(2).exit`, true, "0–1", "holds in 4 of 4 trials (min 0, median 0.5, max 1)"},
 		{`seek.lost < seek.exit`, false, "0–12", "seek.lost was 0–12 and seek.exit was 0–1 in trials 1, 2, 3 and 4 of 4; claimed < seek.exit in every trial"},
 		{`median(seek.time) < 1s`, true, "711_ms", "holds (median(seek.time) was 711_ms)"},
@@ -199,7 +199,7 @@ func TestRange(t *testing.T) {
 		want string
 	}{
 		{Value{kind: Number, perTrial: true, nums: []float64{4303, 50377}}, "4,303–50,377"},
-		{Value{kind: Number, perTrial: true, nums: []float64{12, 4096}}, "12–4096"},
+		{Value{kind: Number, perTrial: true, nums: []float64{12, 4096}}, "12–4,096"},
 		{Value{kind: Duration, perTrial: true, nums: []float64{812e6, 1.02e9}}, "812_ms–1.02_s"},
 		{Value{kind: Duration, perTrial: true, nums: []float64{650e6, 910e6}}, "650–910_ms"},
 		{Value{kind: Percent, perTrial: true, nums: []float64{20, 45}}, "20–45%"},
