@@ -91,3 +91,19 @@ func BenchmarkCheckHrefs(b *testing.B) {
 		}
 	}
 }
+
+// TestSearchIndexHasValues: a measured value of the prose is in the search
+// index as the page shows it, so that a number on a page can be found.
+func TestSearchIndexHasValues(t *testing.T) {
+	b := writeBook(t, map[string]string{
+		"book.toml":        "[book]\ntitle = \"V\"\n",
+		"chapters/01-w.md": fence("# W\n\n'''console run=w\n$ echo x=12345\n'''\n\nIt printed `=w.x` in the end.\n"),
+	})
+	res := &model.Result{Run: b.Runs[0], Start: time.Date(2026, 11, 23, 16, 40, 5, 0, time.UTC), Machine: testMachine,
+		Commands: []model.CommandResult{{Ran: true, Done: true, Stdout: model.Output{Data: []byte("x=12345\n"), Total: 8}}}}
+	out := filepath.Join(t.TempDir(), "site")
+	if err := Write(Input{Book: b, Records: recordsOf([]*model.Result{res})}, out); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, readSite(t, out, SearchIndex), SearchIndex, "It printed 12,345 in the end.")
+}

@@ -51,8 +51,7 @@ func TestBrowserBundledBook(t *testing.T) {
 		for _, name := range pages {
 			navigate(t, ctx, page(name))
 			waitFor(t, ctx, `document.querySelectorAll("#sidebar .chapters > li").length > 0`, 10*time.Second)
-			time.Sleep(50 * time.Millisecond)
-			if errs := cons.errors(); len(errs) > 0 {
+			if errs := cons.settled(t, ctx); len(errs) > 0 {
 				t.Errorf("%s at %d px: console errors:\n%s", name, width, strings.Join(errs, "\n"))
 			}
 			empty := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("figure.chart"), f => {

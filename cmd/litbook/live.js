@@ -42,6 +42,7 @@
   }
 
   var es = new EventSource("/.litbook/events");
+  window.litbookLive = es; // tests wait for es.readyState === EventSource.OPEN
   es.addEventListener("state", function (ev) {
     var st;
     try { st = JSON.parse(ev.data); } catch (e) { return; }
