@@ -36,8 +36,15 @@ func chromium() string {
 }
 
 // newBrowser starts a headless Chromium with a fresh profile and returns a
-// context for a tab in it, and the console messages of that tab.
+// context for a tab in it, and the console messages of that tab. The
+// browser lives at most 3 minutes.
 func newBrowser(t *testing.T) (context.Context, *console) {
+	t.Helper()
+	return newBrowserFor(t, 3*time.Minute)
+}
+
+// newBrowserFor is newBrowser for a browser that lives at most d.
+func newBrowserFor(t *testing.T, d time.Duration) (context.Context, *console) {
 	t.Helper()
 	path := chromium()
 	if path == "" {
@@ -61,7 +68,7 @@ func newBrowser(t *testing.T) (context.Context, *console) {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

@@ -351,9 +351,12 @@
     if (!heads.length) { return; }
     var current = null;
     function update() {
-      // The last heading above the top third of the screen.
-      var line = innerHeight / 3, pick = null;
+      // The last heading scrolled up to just under the bar, or the last
+      // one when the page is scrolled to its end.
+      var bar = document.querySelector(".topbar");
+      var line = (bar ? bar.getBoundingClientRect().bottom : 0) + 48, pick = null;
       heads.forEach(function (h) { if (h.getBoundingClientRect().top <= line) { pick = h; } });
+      if (innerHeight + scrollY >= document.documentElement.scrollHeight - 2) { pick = heads[heads.length - 1]; }
       var a = pick ? byID[pick.id] : null;
       if (a === current) { return; }
       if (current) { current.removeAttribute("aria-current"); }
@@ -378,6 +381,14 @@
     });
   }
 
+  /* A block wider than the column scrolls sideways: the keyboard can
+     reach it to scroll it. */
+  function setupScrollers() {
+    Array.prototype.forEach.call(document.querySelectorAll("main pre, main table, main .table-scroll"), function (el) {
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); }
+    });
+  }
+
   function setup() {
     setupTheme();
     setupMenu();
@@ -387,6 +398,7 @@
     setupSpy();
     setupNotes();
     markSearched();
+    setupScrollers();
     // Print every disclosure unfolded (the stylesheet does it too, where
     // the browser knows ::details-content).
     window.addEventListener("beforeprint", function () {
