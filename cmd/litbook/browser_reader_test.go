@@ -343,10 +343,10 @@ func TestBrowserChapterNames(t *testing.T) {
 	ctx, _ := newBrowser(t)
 	dir := t.TempDir()
 	for name, content := range map[string]string{
-		"book.toml":                 "[book]\ntitle = \"Names\"\n",
-		"chapters/01-start.md":      "# Start\n\nSee [spaces](<my chapter.md#hello>) and [unicode](日本語%20%26%20%3Cb%3E.md).\n",
-		"chapters/my chapter.md":    "# Spaces\n\n## Hello\n\nHi.\n",
-		"chapters/日本語 & <b>.md": "# Unicode\n\nHi.\n",
+		"book.toml":              "[book]\ntitle = \"Names\"\n",
+		"chapters/01-start.md":   "# Start\n\nSee [spaces](<my chapter.md#hello>) and [unicode](日本語%20%26%20%3Cb%3E.md).\n",
+		"chapters/my chapter.md": "# Spaces\n\n## Hello\n\nHi.\n",
+		"chapters/日本語 & <b>.md":  "# Unicode\n\nHi.\n",
 	} {
 		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), content)
 	}
