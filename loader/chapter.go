@@ -51,6 +51,9 @@ type chapterState struct {
 	found    []*Expr // values, claims and charts in the prose
 	// fs holds the filesystems that fs= lists, per run block that has it.
 	fs map[*model.Run][]string
+	// broken names the run blocks that were reported and left out: a
+	// value of one is not reported again as a run the chapter lacks.
+	broken map[string]bool
 }
 
 type programBlockSpec struct {
@@ -320,6 +323,12 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 		ok = false
 	}
 	if !ok {
+		if r.Name != "" {
+			if st.broken == nil {
+				st.broken = map[string]bool{}
+			}
+			st.broken[r.Name] = true
+		}
 		return
 	}
 	r.Calls = calls
@@ -441,7 +450,7 @@ func parseChapter(md goldmark.Markdown, ch *model.Chapter) (ast.Node, *chapterSt
 			v.Family = r.Family
 		}
 	}
-	st.checkRefs(st.found)
+	st.found = st.checkRefs(st.found)
 	if ch.Title == "" {
 		ch.Title = ch.Slug
 	}

@@ -164,8 +164,11 @@ func (st *chapterState) exprs(doc ast.Node, src []byte) []*Expr {
 	return found
 }
 
-// checkRefs reports references to runs the chapter does not have.
-func (st *chapterState) checkRefs(found []*Expr) {
+// checkRefs reports references to runs the chapter does not have, and
+// returns found without the expressions that use a run block already
+// reported as broken: one typo in a run block is one error, not one more
+// for each value that reads the run.
+func (st *chapterState) checkRefs(found []*Expr) []*Expr {
 	names := map[string]bool{}
 	var list []string
 	for _, r := range st.ch.Runs {
@@ -181,7 +184,19 @@ func (st *chapterState) checkRefs(found []*Expr) {
 		}
 	}
 	sort.Strings(list)
+	kept := found[:0]
 	for _, x := range found {
+		usesBroken := false
+		for _, ref := range x.Expr.Refs() {
+			block, _, _ := strings.Cut(ref.Run, "[") // race for race[xfs]
+			if st.broken[block] && !names[ref.Run] {
+				usesBroken = true
+			}
+		}
+		if usesBroken {
+			continue
+		}
+		kept = append(kept, x)
 		for _, ref := range x.Expr.Refs() {
 			if names[ref.Run] {
 				continue
@@ -201,6 +216,7 @@ func (st *chapterState) checkRefs(found []*Expr) {
 			st.errs.Add(x.PosAt(ref.Off), "%s", msg)
 		}
 	}
+	return kept
 }
 
 // RunsNamed returns the indices in b.Runs of the runs that name refers to
