@@ -29,6 +29,11 @@ type Book struct {
 	// Exprs are the values, claims and charts of every chapter's prose, in
 	// book order.
 	Exprs []*Expr
+	// Unlisted are the Markdown files of the chapters directory that a
+	// book.toml with a chapters list leaves out (relative to Root,
+	// slash-separated, sorted): the build says so, since an author who
+	// adds one and forgets the list would otherwise see nothing happen.
+	Unlisted []string
 }
 
 // LoadConfig reads only the book.toml in dir: a Book with Root and Config
@@ -98,6 +103,9 @@ func load(ctx context.Context, dir string) (*Book, error) {
 	errs.Append(err)
 	root := b.Root
 	paths, positions, appendix, partOf := chapterPaths(root, cfg, &errs)
+	if cfg.chapters != nil {
+		b.Unlisted = unlisted(root, paths)
+	}
 	for _, title := range cfg.parts {
 		b.Parts = append(b.Parts, &model.Part{Title: title})
 	}
@@ -384,4 +392,22 @@ func usedPrograms(r *model.Run) []*model.Program {
 	}
 	sort.Slice(used, func(i, j int) bool { return used[i].Name < used[j].Name })
 	return used
+}
+
+// unlisted returns the files chapters/*.md of the book at root that paths
+// does not hold.
+func unlisted(root string, paths []string) []string {
+	listed := map[string]bool{}
+	for _, p := range paths {
+		listed[p] = true
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, "chapters", "*.md"))
+	var out []string
+	for _, m := range matches {
+		if p := "chapters/" + filepath.Base(m); !listed[p] {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

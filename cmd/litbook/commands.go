@@ -106,6 +106,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	bd, p := builder(e, o, "litbook build")
 	defer p.Stop()
 	bd.Prepare = func(b *loader.Book) error {
+		warnUnlisted(e, b)
 		out = o.buildDir
 		if out == "" {
 			out = b.Config.BuildDir
@@ -136,6 +137,15 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		return nil, err
 	}
 	return &builtSite{book: r.Book, dir: out, result: r}, nil
+}
+
+// warnUnlisted says which chapter files book.toml's chapters list leaves
+// out: otherwise a new chapter that the author forgot to list is silently
+// not in the book.
+func warnUnlisted(e *env, b *loader.Book) {
+	for _, p := range b.Unlisted {
+		fmt.Fprintf(e.stderr, "litbook: %s is not in book.toml's chapters (or appendices), so the book leaves it out\n", p)
+	}
 }
 
 // checkLinks checks the links of b, and its external links if asked.
@@ -171,6 +181,7 @@ line. With -rerun, everything runs again.`,
 		bd, p := builder(e, o, "litbook test")
 		defer p.Stop()
 		bd.Prepare = func(b *loader.Book) error {
+			warnUnlisted(e, b)
 			_, err := checkLinks(ctx, b, o, "")
 			return err
 		}
