@@ -239,6 +239,27 @@ func TestBrowserNavigation(t *testing.T) {
 		}
 	})
 
+	t.Run("a heading's link icon stays with its last word", func(t *testing.T) {
+		navigate(t, ctx, fileURL(dir, "01-a.html"))
+		// The heading exactly as wide as its text: the icon does not fit
+		// on the line, and must take the last word with it.
+		got := eval[string](t, ctx, `(function(){
+			const h = document.getElementById("plain-code"), a = h.querySelector(".anchor");
+			const all = document.createRange(); all.selectNodeContents(h); all.setEndBefore(a);
+			h.style.width = Math.ceil(all.getBoundingClientRect().width) + "px";
+			const word = document.createRange();
+			word.selectNodeContents(h); word.setEndBefore(a);
+			word.setStart(word.endContainer.nodeType === 3 ? word.endContainer : h, 0);
+			const text = [...h.childNodes].flatMap(n => n.nodeType === 3 ? [n] : [...n.childNodes].filter(c => c.nodeType === 3)).pop();
+			word.setStart(text, text.nodeValue.search(/\S+\s*$/)); word.setEnd(text, text.nodeValue.length);
+			const rects = word.getClientRects(), last = rects[rects.length - 1], icon = a.getBoundingClientRect();
+			return Math.abs(icon.top - last.top) < last.height / 2 ? "" : "icon at y " + icon.top + ", last word at y " + last.top;
+		})()`)
+		if got != "" {
+			t.Errorf("the link icon of a heading wraps alone: %s", got)
+		}
+	})
+
 	t.Run("search marks whole words", func(t *testing.T) {
 		navigate(t, ctx, fileURL(dir, "index.html"))
 		eval[bool](t, ctx, `(document.getElementById("search").focus(), true)`)

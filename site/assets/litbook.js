@@ -381,6 +381,23 @@
     });
   }
 
+  /* A heading's link icon keeps to the line of the heading's last word:
+     the two go in a span that does not wrap. */
+  function setupAnchors() {
+    Array.prototype.forEach.call(document.querySelectorAll("main .anchor"), function (a) {
+      var text = a.previousSibling;
+      if (!text || text.nodeType !== 3) { return; }
+      var s = text.nodeValue, i = s.search(/\S+\s*$/);
+      if (i < 0) { return; }
+      var keep = document.createElement("span");
+      keep.className = "nowrap";
+      keep.appendChild(document.createTextNode(s.slice(i)));
+      text.nodeValue = s.slice(0, i);
+      a.parentNode.insertBefore(keep, a);
+      keep.appendChild(a);
+    });
+  }
+
   /* A block wider than the column scrolls sideways: the keyboard can
      reach it to scroll it. */
   function setupScrollers() {
@@ -399,6 +416,7 @@
     setupNotes();
     markSearched();
     setupScrollers();
+    setupAnchors();
     // Print every disclosure unfolded (the stylesheet does it too, where
     // the browser knows ::details-content).
     window.addEventListener("beforeprint", function () {
