@@ -152,6 +152,26 @@ func TestBrowserReader(t *testing.T) {
 		}
 	})
 
+	t.Run("timeline lanes stand out in the dark theme", func(t *testing.T) {
+		media(t, ctx, "", "dark")
+		defer media(t, ctx, "", "")
+		load("01-atomic.html")
+		// The contrast of a lane's line, as drawn (its colour at its
+		// opacity over the page), with the page: 3:1 for graphics.
+		c := eval[float64](t, ctx, `(function(){
+			const line = document.querySelector(".timeline-span"), st = getComputedStyle(line);
+			const rgb = s => s.match(/[\d.]+/g).map(Number);
+			const fg = rgb(st.stroke), bg = rgb(getComputedStyle(document.body).backgroundColor), a = parseFloat(st.strokeOpacity);
+			const mix = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a));
+			const lum = c => c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+			const x = lum(mix), y = lum(bg.slice(0, 3));
+			return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+		})()`)
+		if c < 3 {
+			t.Errorf("a timeline lane has a contrast of %.2f with the dark page, want 3 or more", c)
+		}
+	})
+
 	t.Run("value details open by tap and by keyboard", func(t *testing.T) {
 		load("01-atomic.html")
 		if eval[int](t, ctx, `document.querySelectorAll("button.value").length`) == 0 {
