@@ -13,10 +13,12 @@
 // grows linearly with the book), search (MiniSearch over search-index.js,
 // loaded on first use), the theme switch and copy buttons (litbook.js).
 //
-// CheckLinks checks every link between chapters, to their anchors and to
-// the book's files, and reports a broken one at its line; LinkChecker does
-// the same for http links. Dependencies lists the files a site is made of
-// besides the chapters, for litbook serve to watch.
+// Links are checked before anything runs by package links, which the
+// renderer draws them from (Input.Links); page names and ids come from
+// package naming, which both share. After rendering, Write checks the
+// site itself: every href and src of every page must lead to a file of
+// the site and, with a fragment, to an id on that page, or the site is not
+// published.
 //
 // Chapters are rendered from the goldmark documents the loader parsed, by
 // goldmark's HTML renderer plus a node renderer for what litbook adds:
