@@ -333,3 +333,39 @@ func processesWith(s string) []int {
 	}
 	return pids
 }
+
+// TestServeFrozen: serve -frozen runs nothing. On a book with no stored
+// results it reports each run that has none, at its line; once a build has
+// stored them, it serves the pages from them, and an edit to a run block
+// (which has no stored result then) is reported, not run.
+func TestServeFrozen(t *testing.T) {
+	dir := writeBrowserBook(t)
+	s := startServe(t, dir, "-frozen")
+	st := s.events(t).next(t, s, "on connecting")
+	if len(st.Errors) != 1 || st.Errors[0].Pos != "chapters/02-b.md:13" {
+		t.Fatalf("serve -frozen without results: %+v, want one error at the run; stderr:\n%s", st, s.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "results")); err == nil {
+		t.Error("serve -frozen stored results: it ran something")
+	}
+	s.stop(t)
+
+	build(t, dir)
+	s = startServe(t, dir, "-frozen")
+	ev := s.events(t)
+	if st := ev.next(t, s, "on connecting"); len(st.Errors) != 0 {
+		t.Fatalf("serve -frozen with stored results: %+v", st)
+	}
+	if _, page := s.get(t, "/02-b.html"); !strings.Contains(page, "glimmer7734") {
+		t.Error("the page does not show the stored output")
+	}
+	writeFile(t, filepath.Join(dir, "chapters", "02-b.md"), strings.Replace(browserBook["chapters/02-b.md"], "glimmer 7734", "glimmer 7735", 1))
+	st = ev.next(t, s, "after editing the run")
+	if len(st.Errors) != 1 || st.Errors[0].Pos != "chapters/02-b.md:13" {
+		t.Errorf("after editing a run under -frozen: %+v, want one error at the run", st)
+	}
+	if strings.Contains(s.stderr.String(), "glimmer7735") {
+		t.Error("serve -frozen ran the edited run")
+	}
+	s.stop(t)
+}
