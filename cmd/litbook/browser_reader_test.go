@@ -121,6 +121,14 @@ func TestBrowserReader(t *testing.T) {
 		}
 	})
 
+	t.Run("code is at the prose's scale", func(t *testing.T) {
+		load("02-append.html")
+		// mdBook's 0.875em: code 13 px beside 17 px prose read small.
+		if r := eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector("main pre")).fontSize) / parseFloat(getComputedStyle(document.querySelector("main p")).fontSize)`); r < 0.85 {
+			t.Errorf("code is %.2f of the prose's size, want 0.85 or more", r)
+		}
+	})
+
 	t.Run("charts are whole at 375 px", func(t *testing.T) {
 		viewport(t, ctx, 375)
 		defer viewport(t, ctx, 1280)
