@@ -16,7 +16,7 @@ import (
 func TestValueLinksOnPrintPage(t *testing.T) {
 	b := writeBook(t, map[string]string{
 		"book.toml":        "[book]\ntitle = \"V\"\n",
-		"chapters/01-w.md": fence("# W\n\n'''console run=w\n$ echo x=5\n'''\n\nIt printed `=w.x`.\n"),
+		"chapters/01-w.md": fence("# W\n\n'''console run=w\n$ echo x=5\n'''\n\nIt printed `=w.x`, as [`=w.x` shows](#w).\n"),
 	})
 	res := &model.Result{Run: b.Runs[0], Start: time.Date(2026, 11, 23, 16, 40, 5, 0, time.UTC), Machine: testMachine,
 		Commands: []model.CommandResult{{Ran: true, Done: true, Stdout: model.Output{Data: []byte("x=5\n"), Total: 4}}}}
@@ -26,6 +26,8 @@ func TestValueLinksOnPrintPage(t *testing.T) {
 	}
 	page := readSite(t, out, PrintPage)
 	mustContain(t, page, PrintPage, `href="#01-w:run-w"`, `id="01-w:run-w"`)
+	// A value in a link's text is text, not a button inside the link.
+	mustContain(t, page, PrintPage, `<a href="#01-w:w"><span class="value" title="w.x: 5">5</span> shows</a>`)
 	mustNotContain(t, page, PrintPage, "ZgotmplZ")
 	mustContain(t, readSite(t, out, "01-w.html"), "01-w.html", `href="#run-w"`)
 }

@@ -77,6 +77,12 @@ func (x *exprs) valueSpan(w util.BufWriter, src []byte, node ast.Node, entering 
 	}
 	// A value may be text a program printed: shown like its transcript.
 	v.Text = cleanText([]byte(out.Value.String()))
+	if insideLink(node) {
+		// No button inside a link: the value reads as text, its details
+		// in its tooltip.
+		v.Title = e.Expr.Src + ": " + cleanText([]byte(out.Value.Summary()))
+		return ast.WalkSkipChildren, x.tmpl.ExecuteTemplate(w, "value", v)
+	}
 	x.values++
 	v.ID = x.id(fmt.Sprintf("value-%d", x.values))
 	v.Summary = e.Expr.Src + ": " + cleanText([]byte(out.Value.Summary()))
@@ -140,6 +146,16 @@ type chartView struct {
 	Unknown bool
 	Expr    string
 	Reason  string
+}
+
+// insideLink reports whether n is part of a link's text.
+func insideLink(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Kind() == ast.KindLink {
+			return true
+		}
+	}
+	return false
 }
 
 // text returns what the value e shows on its page, or "" if it has not
