@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
-	"github.com/litbook/litbook/site"
 	"github.com/litbook/litbook/store"
 )
 
@@ -60,8 +60,7 @@ func TestEveryErrorInOneBuild(t *testing.T) {
 		return nil
 	}
 	bd.Prepare = func(b *loader.Book) error {
-		_, err := site.CheckLinks(b, "")
-		return err
+		return links.Check(b)
 	}
 	res, err := bd.Build(context.Background(), dir)
 	if err == nil {

@@ -3,7 +3,6 @@ package site
 import (
 	"path/filepath"
 	"testing"
-
 )
 
 // TestCallouts draws each kind of GitHub alert as an aside with the role
