@@ -401,7 +401,7 @@
   /* A block wider than the column scrolls sideways: the keyboard can
      reach it to scroll it. */
   function setupScrollers() {
-    Array.prototype.forEach.call(document.querySelectorAll("main pre, main table, main .table-scroll"), function (el) {
+    Array.prototype.forEach.call(document.querySelectorAll("main pre, main table, main .table-scroll, main figure"), function (el) {
       if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); }
     });
   }
