@@ -16,9 +16,11 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/naming"
+	"github.com/yuin/goldmark"
 )
 
 //go:embed templates/*.html
@@ -165,35 +167,69 @@ type chapterOut struct {
 	err      error
 }
 
-// render writes the site of in.Book into dir, which exists and is empty.
-// Chapters are rendered in parallel, one goldmark renderer per worker;
-// highlighted code comes from cache when it can.
+// render writes the site of in.Book into dir, which exists and is empty:
+// the chapters' pages (in parallel), the navigation pages made from what
+// the chapters gave (index, Machines, print, not found), then the scripts,
+// the stylesheet and the book's files.
 func render(in Input, dir string, hl *highlighter) error {
+	w, err := newSiteWriter(in, dir, hl)
+	if err != nil {
+		return err
+	}
+	parts, err := newPrintParts(dir)
+	if err != nil {
+		return err
+	}
+	defer parts.close()
+	outs, err := w.chapters(parts)
+	if err != nil {
+		return err
+	}
+	if err := w.navPages(outs, parts); err != nil {
+		return err
+	}
+	return w.assets(outs)
+}
+
+// siteWriter is what every page of one site is drawn from.
+type siteWriter struct {
+	in       Input
+	b        *loader.Book
+	dir      string
+	hl       *highlighter
+	results  []*model.Result // shown per run, parallel to b.Runs
+	byRun    map[*model.Run]*model.Result
+	tmpl     *template.Template
+	lk       *links.Links
+	base     page    // what every page shares
+	contents navList // the chapters, in order
+}
+
+func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
 	b, records := in.Book, in.Records
 	if len(records) != 0 && len(records) != len(b.Runs) {
-		return fmt.Errorf("site: %d records for %d runs", len(records), len(b.Runs))
+		return nil, fmt.Errorf("site: %d records for %d runs", len(records), len(b.Runs))
 	}
-	results := shownResults(records)
 	if len(b.Docs) != len(b.Chapters) {
-		return fmt.Errorf("site: %d parsed documents for %d chapters", len(b.Docs), len(b.Chapters))
+		return nil, fmt.Errorf("site: %d parsed documents for %d chapters", len(b.Docs), len(b.Chapters))
 	}
-	byRun := map[*model.Run]*model.Result{}
-	for i, res := range results {
+	w := &siteWriter{in: in, b: b, dir: dir, hl: hl, results: shownResults(records), byRun: map[*model.Run]*model.Result{}}
+	for i, res := range w.results {
 		if res != nil {
-			byRun[b.Runs[i]] = res
+			w.byRun[b.Runs[i]] = res
 		}
 	}
-	tmpl, err := template.New("").Funcs(template.FuncMap{
+	var err error
+	w.tmpl, err = template.New("").Funcs(template.FuncMap{
 		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join": strings.Join,
 	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	lk := linksFor(b, in.Links, "")
-
-	base := page{
+	w.lk = linksFor(b, in.Links, "")
+	w.base = page{
 		Lang:            b.Config.Language,
 		Description:     b.Config.Description,
 		BookTitle:       b.Config.Title,
@@ -204,25 +240,28 @@ func render(in Input, dir string, hl *highlighter) error {
 			Index: IndexPage, Print: PrintPage, Machines: MachinesPage,
 		},
 	}
-	contents := make(navList, len(b.Chapters))
+	w.contents = make(navList, len(b.Chapters))
 	for i, ch := range b.Chapters {
-		contents[i] = navItem{Title: ch.Title, Href: naming.PageURL(ch.Slug), Appendix: ch.Appendix, Part: partTitle(ch)}
+		w.contents[i] = navItem{Title: ch.Title, Href: naming.PageURL(ch.Slug), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
-	write := func(name string, p *page) error {
-		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
-			return fmt.Errorf("site: %s: %w", name, err)
-		}
-		return os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644)
-	}
+	return w, nil
+}
 
-	parts, err := newPrintParts(dir)
-	if err != nil {
-		return err
+// write draws page p through the layout into the file name of the site.
+func (w *siteWriter) write(name string, p *page) error {
+	var buf bytes.Buffer
+	if err := w.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("site: %s: %w", name, err)
 	}
-	defer parts.close()
-	// Chapters, in parallel: each worker has its own renderer, since a
-	// renderer knows which chapter it draws.
+	return os.WriteFile(filepath.Join(w.dir, name), buf.Bytes(), 0o644)
+}
+
+// chapters writes every chapter's page, in parallel: each worker has its
+// own renderer, since a renderer knows which chapter it draws. Each
+// chapter's part of the print page goes to parts, and what the search
+// index and the sidebar need of it to the returned outs.
+func (w *siteWriter) chapters(parts *printParts) ([]chapterOut, error) {
+	b := w.b
 	outs := make([]chapterOut, len(b.Chapters))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -230,58 +269,11 @@ func render(in Input, dir string, hl *highlighter) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			nr := &nodeRenderer{hl: hl, results: byRun, tmpl: tmpl, links: lk}
-			nr.exprs = &exprs{book: b, records: records, tmpl: tmpl, id: nr.id, store: in.Store, machine: in.Machine}
+			nr := &nodeRenderer{hl: w.hl, results: w.byRun, tmpl: w.tmpl, links: w.lk}
+			nr.exprs = &exprs{book: b, records: w.in.Records, tmpl: w.tmpl, id: nr.id, store: w.in.Store, machine: w.in.Machine}
 			md := newMarkdown(nr)
-			var buf bytes.Buffer
 			for i := range jobs {
-				ch, doc := b.Chapters[i], b.Docs[i]
-				o := &outs[i]
-				nr.chapter = i
-				nr.print = false
-				nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
-				nr.memo = map[highlightKey]string{} // for the print pass
-				buf.Reset()
-				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
-					o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
-					continue
-				}
-				p := base
-				p.Kind = "chapter"
-				p.Title = ch.Title + " · " + b.Config.Title
-				if d := description(doc, ch.Source); d != "" {
-					p.Description = d
-				}
-				p.Chapter = ch
-				p.Content = template.HTML(buf.String())
-				if i == 0 {
-					p.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
-				} else {
-					p.Prev = &contents[i-1]
-				}
-				if i+1 < len(contents) {
-					p.Next = &contents[i+1]
-				}
-				if err := write(naming.PageFile(ch.Slug), &p); err != nil {
-					o.err = err
-					continue
-				}
-				nr.print = true
-				nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
-				buf.Reset()
-				if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
-					o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
-					continue
-				}
-				nr.memo = nil
-				part, err := parts.add(buf.Bytes())
-				if err != nil {
-					o.err = err
-					continue
-				}
-				o.part = part
-				o.docs = searchDocs(b, i, byRun, nr.exprs.text)
-				o.sections = sections(doc, ch.Source)
+				outs[i] = w.chapter(i, nr, md, parts)
 			}
 		}()
 	}
@@ -292,33 +284,88 @@ func render(in Input, dir string, hl *highlighter) error {
 	wg.Wait()
 	for _, o := range outs {
 		if o.err != nil {
-			return o.err
+			return nil, o.err
 		}
 	}
+	return outs, nil
+}
 
-	measured := measuredLine(results)
-	index := base
+// chapter draws chapter i twice with the worker's renderer: its page, then
+// its part of the print page.
+func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, parts *printParts) (o chapterOut) {
+	b := w.b
+	ch, doc := b.Chapters[i], b.Docs[i]
+	nr.chapter = i
+	nr.print = false
+	nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
+	nr.memo = map[highlightKey]string{} // for the print pass
+	var buf bytes.Buffer
+	if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
+		o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
+		return o
+	}
+	p := w.base
+	p.Kind = "chapter"
+	p.Title = ch.Title + " · " + b.Config.Title
+	if d := description(doc, ch.Source); d != "" {
+		p.Description = d
+	}
+	p.Chapter = ch
+	p.Content = template.HTML(buf.String())
+	if i == 0 {
+		p.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
+	} else {
+		p.Prev = &w.contents[i-1]
+	}
+	if i+1 < len(w.contents) {
+		p.Next = &w.contents[i+1]
+	}
+	if o.err = w.write(naming.PageFile(ch.Slug), &p); o.err != nil {
+		return o
+	}
+	nr.print = true
+	nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
+	buf.Reset()
+	if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
+		o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
+		return o
+	}
+	nr.memo = nil
+	if o.part, o.err = parts.add(buf.Bytes()); o.err != nil {
+		return o
+	}
+	o.docs = searchDocs(b, i, w.byRun, nr.exprs.text)
+	o.sections = sections(doc, ch.Source)
+	return o
+}
+
+// navPages writes the pages made from the chapters: the title page, the
+// Machines page, the print page and the not-found page.
+func (w *siteWriter) navPages(outs []chapterOut, parts *printParts) error {
+	b := w.b
+	measured := measuredLine(w.results)
+	index := w.base
 	index.Kind = "index"
 	index.Title = b.Config.Title
-	index.Contents = contents
+	index.Contents = w.contents
 	index.Measured = measured
-	if len(contents) > 0 {
-		index.Next = &contents[0]
+	if len(w.contents) > 0 {
+		index.Next = &w.contents[0]
 	}
-	if err := write(IndexPage, &index); err != nil {
+	if err := w.write(IndexPage, &index); err != nil {
 		return err
 	}
 
-	machines := base
+	machines := w.base
 	machines.Kind = "machines"
 	machines.Title = "Machines · " + b.Config.Title
-	machines.Machines = newMachinesView(b, records, in.Store, in.Machine)
+	machines.Machines = newMachinesView(b, w.in.Records, w.in.Store, w.in.Machine)
 	machines.Prev = &navItem{Title: b.Config.Title, Href: IndexPage}
-	if err := write(MachinesPage, &machines); err != nil {
+	if err := w.write(MachinesPage, &machines); err != nil {
 		return err
 	}
 
-	pr := base
+	pr := w.base
 	pr.Kind = "print"
 	pr.Title = b.Config.Title
 	pr.Measured = measured
@@ -326,22 +373,25 @@ func render(in Input, dir string, hl *highlighter) error {
 	for i, ch := range b.Chapters {
 		pr.Contents[i] = navItem{Title: ch.Title, Href: naming.Fragment(naming.PrintID(ch, "")), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
-	if err := writePrintPage(tmpl, &pr, b, parts, outs, filepath.Join(dir, PrintPage)); err != nil {
+	if err := writePrintPage(w.tmpl, &pr, b, parts, outs, filepath.Join(w.dir, PrintPage)); err != nil {
 		return err
 	}
 	if err := parts.close(); err != nil {
 		return err
 	}
 
-	nf := base
+	nf := w.base
 	nf.Kind = "notfound"
 	nf.Title = "Page not found · " + b.Config.Title
-	if err := write(NotFoundPage, &nf); err != nil {
-		return err
-	}
+	return w.write(NotFoundPage, &nf)
+}
 
+// assets writes the search index and the sidebar's contents, made from
+// the chapters, the stylesheet and the scripts, and copies the files the
+// chapters link to.
+func (w *siteWriter) assets(outs []chapterOut) error {
 	var docs []searchDoc
-	secs := make([][][2]string, len(b.Chapters))
+	secs := make([][][2]string, len(w.b.Chapters))
 	for i, o := range outs {
 		for _, d := range o.docs {
 			d.ID = len(docs)
@@ -353,7 +403,7 @@ func render(in Input, dir string, hl *highlighter) error {
 	if err != nil {
 		return err
 	}
-	toc, err := tocJS(b, secs)
+	toc, err := tocJS(w.b, secs)
 	if err != nil {
 		return err
 	}
@@ -370,11 +420,11 @@ func render(in Input, dir string, hl *highlighter) error {
 		MiniSearchLicence: miniSearchLicence,
 		Icon:              faviconSVG,
 	} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(w.dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}
-	return copyFiles(b.Root, lk.Files(), dir)
+	return copyFiles(w.b.Root, w.lk.Files(), w.dir)
 }
 
 // printParts is a scratch file that collects the chapters' parts of the
