@@ -253,6 +253,16 @@ func loadConfig(root string) (*config, error) {
 	if c.BuildDir == "" {
 		c.BuildDir = model.DefaultBuildDir
 	}
+	c.limits(tc, pos, &errs)
+	c.checkGoMod(root, pos, &errs)
+	c.RecordHostname = tc.Build.RecordHostname
+	c.lists(tc, pos, &errs)
+	errs.Sort()
+	return c, errs.Err()
+}
+
+// limits sets the run limits of c from tc, reporting bad values at pos.
+func (c *config) limits(tc *tomlConfig, pos map[string]model.Pos, errs *model.ErrorList) {
 	if tc.Build.Timeout != "" {
 		d, err := time.ParseDuration(tc.Build.Timeout)
 		if err != nil || d <= 0 {
@@ -279,6 +289,12 @@ func loadConfig(root string) (*config, error) {
 			*l.dst = *l.v
 		}
 	}
+}
+
+// checkGoMod reports a go-mod that is not a file of the book, and a go.mod
+// or go.sum (by default optional) that exists but is not a regular file:
+// reading a FIFO would block the build.
+func (c *config) checkGoMod(root string, pos map[string]model.Pos, errs *model.ErrorList) {
 	switch {
 	case filepath.IsAbs(c.GoMod):
 		errs.Add(pos["build.go-mod"], "go-mod must be relative to the book directory, not %q", c.GoMod)
@@ -291,7 +307,6 @@ func loadConfig(root string) (*config, error) {
 			errs.Add(pos["build.go-mod"], "go-mod %q: no such file", c.GoMod)
 		}
 	}
-	c.RecordHostname = tc.Build.RecordHostname
 	// go.mod (by default optional) and the go.sum beside it must be files
 	// if they exist: reading a FIFO would block the build.
 	if !filepath.IsAbs(c.GoMod) {
@@ -311,6 +326,11 @@ func loadConfig(root string) (*config, error) {
 			}
 		}
 	}
+}
+
+// lists sets the chapters, parts and appendices of c from tc, in reading
+// order, each with the position that names it.
+func (c *config) lists(tc *tomlConfig, pos map[string]model.Pos, errs *model.ErrorList) {
 	for i, ch := range tc.Book.Chapters {
 		c.chapters = append(c.chapters, ch)
 		c.chapterPos = append(c.chapterPos, pos[fmt.Sprintf("book.chapters[%d]", i)])
@@ -339,8 +359,6 @@ func loadConfig(root string) (*config, error) {
 		c.appendices = append(c.appendices, ch)
 		c.appendixPos = append(c.appendixPos, pos[fmt.Sprintf("book.appendices[%d]", i)])
 	}
-	errs.Sort()
-	return c, errs.Err()
 }
 
 var typeErrorRE = regexp.MustCompile(`^cannot decode TOML (\w+) into .* of type (\S+)$`)
