@@ -221,42 +221,54 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 		p("\n")
 	}
 
-	// Each group: the line through the medians under the trials' points.
 	for k, g := range groups {
-		p(`<g class="sweep-series sweep-s%d">`, k%4)
-		var line []string
-		for _, s := range g.points {
-			if vs := finite(s.Values); len(vs) > 0 {
-				line = append(line, num(xOf(s.X))+","+num(yOf(values.Median(vs))))
-			}
-		}
-		if len(line) > 1 {
-			p(`<polyline class="sweep-median" points="%s" fill="none" stroke="currentColor" stroke-width="2"%s><title>%s: medians</title></polyline>`, strings.Join(line, " "), sweepDash(k), esc(g.name(c)))
-		} else if len(line) == 1 {
-			xy := strings.Split(line[0], ",")
-			p(`<path class="sweep-median" d="M%s %sh-10h20" stroke="currentColor" stroke-width="2"/>`, xy[0], xy[1])
-		}
-		for _, s := range g.points {
-			for j, v := range s.Values {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					continue
-				}
-				x := xOf(s.X)
-				if len(s.Values) > 1 {
-					x += jitter(j) / chartJitter * spread
-				}
-				p(`%s class="chart-dot" fill="currentColor" fill-opacity="0.5"><title>%s, %s %s: %s</title>%s`,
-					sweepMarker(k, x, yOf(v), 3.5), esc(g.name(c)), esc(c.XAxis), esc(values.Format(values.Number, s.X)), esc(trialText(s, j, c.Kind)), closeMarker(k))
-			}
-		}
-		p("</g>\n")
+		sweepGroupSVG(p, c, g, k, xOf, yOf, spread)
 	}
 	p("</svg>\n")
 	if caption != "" {
 		p("<figcaption>%s</figcaption>\n", esc(caption))
 	}
 
-	// The same data as a table.
+	sweepTable(p, c, groups)
+	p("</figure>\n")
+	return template.HTML(b.String())
+}
+
+// sweepGroupSVG draws group g, the k-th: the line through its medians
+// under its trials' points.
+func sweepGroupSVG(p func(string, ...any), c *values.Chart, g sweepGroup, k int, xOf, yOf func(float64) float64, spread float64) {
+	p(`<g class="sweep-series sweep-s%d">`, k%4)
+	var line []string
+	for _, s := range g.points {
+		if vs := finite(s.Values); len(vs) > 0 {
+			line = append(line, num(xOf(s.X))+","+num(yOf(values.Median(vs))))
+		}
+	}
+	if len(line) > 1 {
+		p(`<polyline class="sweep-median" points="%s" fill="none" stroke="currentColor" stroke-width="2"%s><title>%s: medians</title></polyline>`, strings.Join(line, " "), sweepDash(k), esc(g.name(c)))
+	} else if len(line) == 1 {
+		xy := strings.Split(line[0], ",")
+		p(`<path class="sweep-median" d="M%s %sh-10h20" stroke="currentColor" stroke-width="2"/>`, xy[0], xy[1])
+	}
+	for _, s := range g.points {
+		for j, v := range s.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			x := xOf(s.X)
+			if len(s.Values) > 1 {
+				x += jitter(j) / chartJitter * spread
+			}
+			p(`%s class="chart-dot" fill="currentColor" fill-opacity="0.5"><title>%s, %s %s: %s</title>%s`,
+				sweepMarker(k, x, yOf(v), 3.5), esc(g.name(c)), esc(c.XAxis), esc(values.Format(values.Number, s.X)), esc(trialText(s, j, c.Kind)), closeMarker(k))
+		}
+	}
+	p("</g>\n")
+}
+
+// sweepTable writes the sweep's data as a table, for readers without SVG
+// and for print.
+func sweepTable(p func(string, ...any), c *values.Chart, groups []sweepGroup) {
 	p(`<details class="chart-data"><summary>Trials</summary>` + "\n<table>\n")
 	p(`<thead><tr><th scope="col">Series</th><th scope="col">%s</th><th scope="col">Median</th><th scope="col">Trials</th></tr></thead>`+"\n<tbody>\n", esc(c.XAxis))
 	for _, g := range groups {
@@ -277,8 +289,7 @@ func sweepSVG(c *values.Chart, id, title, caption string) template.HTML {
 				esc(g.name(c)), esc(values.Format(values.Number, s.X)), esc(med), esc(strings.Join(trials, ", ")))
 		}
 	}
-	p("</tbody>\n</table>\n</details>\n</figure>\n")
-	return template.HTML(b.String())
+	p("</tbody>\n</table>\n</details>\n")
 }
 
 // closeMarker closes the element sweepMarker opened, after its title.
