@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -27,6 +28,7 @@ type tomlConfig struct {
 		Authors     []string `toml:"authors"`
 		Language    string   `toml:"language"`
 		Description string   `toml:"description"`
+		SiteURL     string   `toml:"site-url"`
 		Chapters    []string `toml:"chapters"`
 		Appendices  []string `toml:"appendices"`
 		Parts       []struct {
@@ -54,6 +56,7 @@ type rawConfig struct {
 		Authors     any `toml:"authors"`
 		Language    any `toml:"language"`
 		Description any `toml:"description"`
+		SiteURL     any `toml:"site-url"`
 		Chapters    any `toml:"chapters"`
 		Appendices  any `toml:"appendices"`
 		Parts       []struct {
@@ -126,6 +129,7 @@ func (r *rawConfig) typed(pos map[string]model.Pos, errs *model.ErrorList) *toml
 	strs("book.authors", r.Book.Authors, &tc.Book.Authors)
 	str("book.language", r.Book.Language, &tc.Book.Language)
 	str("book.description", r.Book.Description, &tc.Book.Description)
+	str("book.site-url", r.Book.SiteURL, &tc.Book.SiteURL)
 	strs("book.chapters", r.Book.Chapters, &tc.Book.Chapters)
 	strs("book.appendices", r.Book.Appendices, &tc.Book.Appendices)
 	for i, part := range r.Book.Parts {
@@ -256,9 +260,28 @@ func loadConfig(root string) (*config, error) {
 	c.limits(tc, pos, &errs)
 	c.checkGoMod(root, pos, &errs)
 	c.RecordHostname = tc.Build.RecordHostname
+	c.siteURL(tc.Book.SiteURL, pos, &errs)
 	c.lists(tc, pos, &errs)
 	errs.Sort()
 	return c, errs.Err()
+}
+
+// siteURL sets where the site will be published, for pages that a server
+// shows at paths other than their own (the not-found page): an absolute
+// path or an http(s) URL, ending in a slash.
+func (c *config) siteURL(v string, pos map[string]model.Pos, errs *model.ErrorList) {
+	if v == "" {
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil || !(u.Scheme == "" && strings.HasPrefix(u.Path, "/") && u.Host == "" || (u.Scheme == "http" || u.Scheme == "https") && u.Host != "") || u.RawQuery != "" || u.Fragment != "" {
+		errs.Add(pos["book.site-url"], "site-url %q must be where the site is published: an absolute path such as \"/my-book/\" or a URL such as \"https://example.org/my-book/\"", v)
+		return
+	}
+	if !strings.HasSuffix(v, "/") {
+		v += "/"
+	}
+	c.SiteURL = v
 }
 
 // limits sets the run limits of c from tc, reporting bad values at pos.

@@ -33,6 +33,11 @@ type Config struct {
 	Language    string
 	Description string
 	BuildDir    string // relative to Root unless absolute; default "book"
+	// SiteURL is where the site is published ("/my-book/" or
+	// "https://example.org/my-book/", ending in a slash), or "": the
+	// not-found page, which a server shows at any missing path, finds the
+	// site's assets from it.
+	SiteURL string
 	// GoMod is the go.mod (with its go.sum beside it) whose requirements the
 	// book's programs are built with, relative to Root. Default: Root's
 	// go.mod if there is one; otherwise programs may import only the

@@ -3,6 +3,7 @@ package site
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +36,29 @@ func TestLinkedFilesAreCopied(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(out, "files", "data", "d.csv")); string(data) != "a,b,c\n" {
 		t.Errorf("the site holds the old copy: %q", data)
+	}
+}
+
+// TestNotFoundBase gives the not-found page the site's URL as its base when
+// book.toml names it, so that a static host serving it at a nested path
+// still finds the stylesheet and the chapters; without site-url it has
+// none.
+func TestNotFoundBase(t *testing.T) {
+	for _, siteURL := range []string{"", "/my-book/"} {
+		toml := "[book]\ntitle = \"T\"\n"
+		if siteURL != "" {
+			toml += "site-url = \"" + siteURL + "\"\n"
+		}
+		b := writeBook(t, map[string]string{"book.toml": toml, "chapters/a.md": "# A\n\nText.\n"})
+		dir := filepath.Join(t.TempDir(), "site")
+		if err := Write(Input{Book: b}, dir); err != nil {
+			t.Fatal(err)
+		}
+		nf, _ := os.ReadFile(filepath.Join(dir, NotFoundPage))
+		ch, _ := os.ReadFile(filepath.Join(dir, "a.html"))
+		hasBase := strings.Contains(string(nf), `<base href="/my-book/">`)
+		if hasBase != (siteURL != "") || strings.Contains(string(ch), "<base") {
+			t.Errorf("site-url %q: 404 base %v; chapter page has a base: %v", siteURL, hasBase, strings.Contains(string(ch), "<base"))
+		}
 	}
 }

@@ -174,7 +174,14 @@ func scanPage(data []byte) pageScan {
 			continue
 		}
 		tag := strings.ToLower(string(data[i:j]))
+		n := len(s.refs)
 		i = s.attributes(data, j)
+		if tag == "base" {
+			// The not-found page's base is where the site is published
+			// (site-url), which is not a file of it; its links resolve
+			// against the site's root, where the page is.
+			s.refs = s.refs[:n]
+		}
 		if tag == "script" || tag == "style" {
 			end := bytes.Index(data[i:], []byte("</"+tag))
 			if end < 0 {

@@ -76,6 +76,9 @@ type page struct {
 	Description     string // of the page, for search engines and previews
 	BookTitle       string
 	BookDescription string
+	// Base is the page's base URL, for the not-found page of a site
+	// whose SiteURL is known.
+	Base string
 	Authors         string // "Ann, Bob and Carol"
 	Assets          assets
 	Contents        navList // every chapter: on the title page and the print page only
@@ -382,6 +385,7 @@ func (w *siteWriter) navPages(outs []chapterOut, parts *printParts) error {
 
 	nf := w.base
 	nf.Kind = "notfound"
+	nf.Base = b.Config.SiteURL
 	nf.Title = "Page not found · " + b.Config.Title
 	return w.write(NotFoundPage, &nf)
 }
