@@ -78,15 +78,15 @@ type page struct {
 	BookDescription string
 	// Base is the page's base URL, for the not-found page of a site
 	// whose SiteURL is known.
-	Base string
-	Authors         string // "Ann, Bob and Carol"
-	Assets          assets
-	Contents        navList // every chapter: on the title page and the print page only
-	Prev, Next      *navItem
-	Chapter         *model.Chapter
-	Content         template.HTML // the chapter, rendered
-	Measured        string        // the line on where outputs come from
-	Machines        *machinesView // the Machines page
+	Base       string
+	Authors    string // "Ann, Bob and Carol"
+	Assets     assets
+	Contents   navList // every chapter: on the title page and the print page only
+	Prev, Next *navItem
+	Chapter    *model.Chapter
+	Content    template.HTML // the chapter, rendered
+	Measured   string        // the line on where outputs come from
+	Machines   *machinesView // the Machines page
 }
 
 // assets names the files that every page links to.
