@@ -90,8 +90,18 @@ func TestSignalStopsBlockedLoad(t *testing.T) {
 		if !errors.As(err, &exit) || exit.ExitCode() != exitFail {
 			t.Errorf("litbook ended with %v after SIGINT, want exit status %d", err, exitFail)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("litbook did not stop within 20 s of SIGINT while loading:\n%s", out)
+	case <-time.After(stopGrace + 20*time.Second):
+		// Say where it is stuck, then read its output once it is gone:
+		// the copying goroutine writes out until then.
+		stacks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
+		var where []string
+		for _, w := range stacks {
+			data, _ := os.ReadFile(w)
+			where = append(where, string(data))
+		}
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("litbook did not stop within %v of SIGINT while loading (its threads wait in %v):\n%s", stopGrace+20*time.Second, where, out)
 	}
 	if !strings.Contains(out.String(), "litbook: interrupted while loading the book: nothing was changed") {
 		t.Errorf("stderr:\n%s", out)
