@@ -234,9 +234,9 @@ type shellCommand struct {
 	amp        int
 	// exit is the status that a "# exit N" comment declares, if exitSet;
 	// exitErr says why such a comment is refused.
-	exit             int
-	exitSet          bool
-	exitErr          string
+	exit    int
+	exitSet bool
+	exitErr string
 }
 
 // shellKeywords are the words that /bin/sh reads as its own where a
