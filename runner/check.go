@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,9 @@ func (r *Runner) Check(b *model.Book) error {
 		byName[p.Name] = p
 	}
 	dirs := filepath.SplitList(systemPath)
+	if goRoot, err := r.GoRoot(context.Background(), b); err == nil {
+		dirs = append([]string{filepath.Join(goRoot, "bin")}, dirs...)
+	}
 	var errs model.ErrorList
 	for _, run := range b.Runs {
 		for _, c := range run.Calls {

@@ -176,3 +176,40 @@ func newerGo(f *modfile.File, v string) (line int, newer bool) {
 	}
 	return 0, false
 }
+
+// GoRoot returns the GOROOT of the Go toolchain that Build uses for b:
+// its bin directory comes first on the PATH of every run, so that
+// "$ go version" in a transcript names the Go that built its programs.
+// Like GoVersion, it starts no process when the go command on PATH is
+// certainly that toolchain; otherwise it asks go env in the book's
+// module. The answer is kept for the life of the Runner.
+func (r *Runner) GoRoot(ctx context.Context, b *model.Book) (string, error) {
+	r.goRootMu.Lock()
+	defer r.goRootMu.Unlock()
+	if r.goRoot != "" {
+		return r.goRoot, nil
+	}
+	modDir := b.Root
+	if b.Config.GoMod != "" {
+		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
+	}
+	if v := goRootVersion(r.goCmd()); v != "" && !wantsNewerGo(filepath.Join(modDir, "go.mod"), v) {
+		path, _ := exec.LookPath(r.goCmd())
+		if path, err := filepath.EvalSymlinks(path); err == nil {
+			r.goRoot = filepath.Dir(filepath.Dir(path))
+			return r.goRoot, nil
+		}
+	}
+	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOROOT")
+	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
+		cmd.Dir = modDir
+	}
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := r.runCmd(cmd); err != nil {
+		return "", fmt.Errorf("go env GOROOT: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	r.goRoot = strings.TrimSpace(stdout.String())
+	return r.goRoot, nil
+}
