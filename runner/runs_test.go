@@ -320,3 +320,24 @@ func TestPrivateTmp(t *testing.T) {
 		t.Errorf("the run's /tmp holds %s entries, want 2", got)
 	}
 }
+
+func TestGoOnPathIsTheBuildingGo(t *testing.T) {
+	b := book(t, "command -v go\ngo version")
+	rn := &Runner{}
+	root, err := rn.GoRoot(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runBook(t, context.Background(), rn, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got, want := string(res.Commands[0].Stdout.Data), filepath.Join(root, "bin", "go")+"\n"; got != want {
+		t.Errorf("go on the run's PATH is %q, want the building toolchain's %q", got, want)
+	}
+	version, _ := os.ReadFile(filepath.Join(root, "VERSION"))
+	v, _, _ := strings.Cut(string(version), "\n")
+	if got := string(res.Commands[1].Stdout.Data); !strings.HasPrefix(got, "go version "+v+" ") {
+		t.Errorf("go version in a run: %q, want %s", got, v)
+	}
+}
