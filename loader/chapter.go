@@ -210,8 +210,8 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 			case !programNameRE.MatchString(a.Value):
 				st.errs.Add(at(a), "program name %q must be a command name: letters, digits, '.', '_' and '-'", a.Value)
 				ok = false
-			case shellBuiltins[a.Value] || shellKeywords[a.Value]:
-				st.errs.Add(at(a), "program name %q is a shell builtin: /bin/sh would run its own %s, never the program", a.Value, a.Value)
+			case shellKeywords[a.Value] || shellBuiltins[a.Value]:
+				st.errs.Add(at(a), "program name %q is %s", a.Value, shellWordKind(a.Value))
 				ok = false
 			case majorVersionRE.MatchString(a.Value):
 				// go build -o DIR names a binary after the element before a

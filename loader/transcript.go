@@ -248,6 +248,21 @@ var shellKeywords = map[string]bool{
 	"until": true, "exec": true, "command": true, "time": true,
 }
 
+// shellWordKind says why /bin/sh would never run a program named word, a
+// shell keyword or builtin.
+func shellWordKind(word string) string {
+	switch word {
+	case "exec", "command", "time":
+		return fmt.Sprintf("a shell keyword: /bin/sh reads %s as running the word after it, so it would never run the program", word)
+	case "case", "for", "in", "esac":
+		return fmt.Sprintf("a shell reserved word: /bin/sh reads %s as the start or part of a compound command, never as a program", word)
+	}
+	if shellKeywords[word] {
+		return fmt.Sprintf("a shell reserved word: /bin/sh reads %s as part of its grammar, never as a program", word)
+	}
+	return fmt.Sprintf("a shell builtin: /bin/sh would run its own %s, never the program", word)
+}
+
 // shellBuiltins are commands of /bin/sh (dash and bash alike) that need no
 // program on PATH.
 var shellBuiltins = map[string]bool{
