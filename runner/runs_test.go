@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -339,5 +340,41 @@ func TestGoOnPathIsTheBuildingGo(t *testing.T) {
 	v, _, _ := strings.Cut(string(version), "\n")
 	if got := string(res.Commands[1].Stdout.Data); !strings.HasPrefix(got, "go version "+v+" ") {
 		t.Errorf("go version in a run: %q, want %s", got, v)
+	}
+}
+
+// TestEnvironmentDocumented checks that the authoring appendix lists,
+// in its table of the run's environment, exactly the variables that
+// litbook sets in every run.
+func TestEnvironmentDocumented(t *testing.T) {
+	data, err := os.ReadFile("../chapters/90-authoring.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n### The run's environment\n")
+	if !ok {
+		t.Fatal(`the appendix has no section "The run's environment"`)
+	}
+	section, _, _ = strings.Cut(section, "\n#")
+	var documented []string
+	for _, line := range strings.Split(section, "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			documented = append(documented, name)
+		}
+	}
+	if got, want := strings.Join(documented, " "), strings.Join(EnvNames(), " "); got != want {
+		t.Errorf("the appendix documents %s; litbook sets %s", got, want)
+	}
+	// And the run's shell has those and no others but PWD.
+	b := book(t, "env | cut -d= -f1 | sort")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	want := append(EnvNames(), "PWD")
+	slices.Sort(want)
+	if got := strings.Fields(string(res.Commands[0].Stdout.Data)); !slices.Equal(got, want) {
+		t.Errorf("a run's environment has %v, want %v", got, want)
 	}
 }
