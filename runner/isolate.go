@@ -39,11 +39,15 @@ var isolation = sync.OnceValue(func() error {
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		if err := unshareRun(true); err != nil {
-			done <- err
+		if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("unshare: %v", err)
 			return
 		}
-		done <- nil
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			done <- fmt.Errorf("cannot make the mounts of a new mount namespace private: %v", err)
+			return
+		}
+		done <- loopbackUp()
 	}()
 	return <-done
 })
