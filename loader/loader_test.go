@@ -142,6 +142,9 @@ func dump(b *Book, err error) string {
 				if cmd.Exit != 0 {
 					bg += fmt.Sprintf(" exit %d", cmd.Exit)
 				}
+				if cmd.HereDocAt != 0 {
+					bg += fmt.Sprintf(" here-document after %q", cmd.Text[:cmd.HereDocAt])
+				}
 				fmt.Fprintf(&s, "    $ %q%s at %s\n", cmd.Text, bg, cmd.Pos)
 			}
 			for _, call := range r.Calls {

@@ -89,8 +89,13 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 			continue
 		}
 		c := &model.Command{Text: cmd, Pos: pos, Background: sc.background, Waits: sc.bareWait, OwnJobs: sc.ownJobs, Exit: sc.exit}
+		c.HereDocAt = max(sc.bodyAt, 0)
 		if c.Background {
-			c.Text = trimContinuations(cmd[:sc.amp]) + cmd[sc.amp+1:]
+			head := trimContinuations(cmd[:sc.amp])
+			c.Text = head + cmd[sc.amp+1:]
+			if sc.bodyAt > 0 {
+				c.HereDocAt = len(head) + sc.bodyAt - sc.amp - 1
+			}
 		}
 		if sc.exitErr != "" {
 			errs.Add(pos, "%s", sc.exitErr)
@@ -237,6 +242,9 @@ type shellCommand struct {
 	exit    int
 	exitSet bool
 	exitErr string
+	// bodyAt is the offset of the newline after which the lines of its
+	// here-documents start, or 0.
+	bodyAt int
 }
 
 // shellKeywords are the words that /bin/sh reads as its own where a
@@ -384,6 +392,7 @@ func scanShell(cmd string) (*shellCommand, error) {
 		if hereDocEnd > 0 {
 			// The "&" ends the line before the here-documents.
 			end = strings.LastIndexByte(cmd[:hereDocEnd], '\n')
+			sc.bodyAt = end
 		}
 		if amp := int(last.Semicolon.Offset()); last.Background && amp == len(strings.TrimRight(cmd[:end], " \t"))-1 {
 			sc.background, sc.amp = true, amp

@@ -228,6 +228,10 @@ type Command struct {
 	// "# exit N" comment on it (0 without one; the last foreground
 	// command may also take the run's exit=).
 	Exit int
+	// HereDocAt is the offset in Text of the newline after which the
+	// lines of the command's here-documents start, or 0 if it has none:
+	// a background command's "&" is shown before it, where it was written.
+	HereDocAt int
 }
 
 // LabelKind says what a label numbers.

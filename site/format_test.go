@@ -154,3 +154,19 @@ func TestRunViewInterleavesStreams(t *testing.T) {
 		t.Errorf("without an order: %s, want %s", got, want)
 	}
 }
+
+func TestRunViewBackgroundHereDocument(t *testing.T) {
+	// A background command's "&" is shown where it was written: before
+	// the lines of its here-document.
+	text := "cat <<END >f\nbody\nEND"
+	run := &model.Run{Name: "bg", Commands: []*model.Command{{Text: text, Background: true, HereDocAt: len("cat <<END >f")}}}
+	var cmd string
+	for _, s := range newRunView(run, nil).Spans {
+		if s.Class == "cmd" {
+			cmd = s.Text
+		}
+	}
+	if want := "cat <<END >f &\nbody\nEND"; cmd != want {
+		t.Errorf("shown as %q, want %q", cmd, want)
+	}
+}

@@ -147,7 +147,10 @@ func (t *terminal) newline() {
 func (t *terminal) command(c *model.Command) {
 	t.newline()
 	text := c.Text
-	if c.Background {
+	switch {
+	case c.Background && c.HereDocAt > 0 && c.HereDocAt <= len(text):
+		text = text[:c.HereDocAt] + " &" + text[c.HereDocAt:]
+	case c.Background:
 		text += " &"
 	}
 	t.add("prompt", "$ ")
