@@ -70,7 +70,7 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 				body := strings.TrimRight(lines[i].Text, "\r\n")
 				cmd += "\n" + body
 				src = append(src, lines[i])
-				closed = strings.TrimLeft(body, "\t") == delim
+				closed = body == delim || strings.HasPrefix(body, "\t") && strings.TrimLeft(body, "\t") == delim && stripsTabs(cmd, delim)
 			}
 			if !closed {
 				break
@@ -301,6 +301,19 @@ func unclosedHereDoc(err error) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSuffix(rest, "`"), true
+}
+
+// stripsTabs reports whether cmd opens a here-document ending at delim
+// with <<-, whose closing line may be indented with tabs.
+func stripsTabs(cmd, delim string) bool {
+	for _, q := range []string{"", "'", `"`} {
+		for _, sp := range []string{"", " ", "\t"} {
+			if strings.Contains(cmd, "<<-"+sp+q+delim+q) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // exitCommentRE is a comment that declares a command's exit status.
