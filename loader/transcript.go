@@ -78,14 +78,22 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 			sc, err = scanShell(cmd)
 		}
 		if delim, ok := unclosedHereDoc(err); ok {
-			// The lines after it are checked as commands: they may hold
-			// errors of their own.
-			i = first
+			// Its lines are not commands; the commands after them are
+			// checked: they may hold errors of their own.
+			for i = first; i+1 < len(lines) && !isCommandLine(lines[i+1].Text); i++ {
+			}
 			errs.Add(shellErrorPos(file, pos, firstSrc, firstCmd, firstErr), "here-document <<%s is never closed: the run block ends before a line %s", delim, delim)
 			continue
 		}
 		if err != nil {
 			errs.Add(shellErrorPos(file, pos, src, cmd, err), "%s", shellErrorText(cmd, err))
+			if strings.Contains(cmd, "<<") {
+				// The lines after it are most likely its here-document,
+				// which the shell did not get to: one error is enough.
+				for i+1 < len(lines) && !isCommandLine(lines[i+1].Text) {
+					i++
+				}
+			}
 			continue
 		}
 		c := &model.Command{Text: cmd, Pos: pos, Background: sc.background, Waits: sc.bareWait, OwnJobs: sc.ownJobs, Exit: sc.exit}
@@ -119,6 +127,12 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 		cmds = append(cmds, c)
 	}
 	return cmds, calls
+}
+
+// isCommandLine reports whether a line of a run block starts a command.
+func isCommandLine(text string) bool {
+	text = strings.TrimRight(text, " \t\r\n")
+	return text == "$" || strings.HasPrefix(text, "$ ")
 }
 
 // trimContinuations drops the blanks and line continuations that end
