@@ -378,3 +378,35 @@ func TestEnvironmentDocumented(t *testing.T) {
 		t.Errorf("a run's environment has %v, want %v", got, want)
 	}
 }
+
+// TestOutputOrderWithShellMessages: the shell's messages, whose script
+// prefix litbook rewrites, keep the recorded order consistent with what
+// the result keeps of each stream.
+func TestOutputOrderWithShellMessages(t *testing.T) {
+	b := book(t, "echo a; nosuchcommand; echo b; nosuchcommand; echo c")
+	b.Runs[0].Trials = 5
+	rn := &Runner{}
+	rn.Supervisor = testSupervisor()
+	rn.TempDir = t.TempDir()
+	records, err := rn.Run(context.Background(), b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range records[0].Trials {
+		c := res.Commands[0]
+		if strings.Contains(string(c.Stderr.Data), "script.sh") || !strings.Contains(string(c.Stderr.Data), "sh: ") {
+			t.Errorf("trial %d: stderr %q is not rewritten", res.Trial, c.Stderr.Data)
+		}
+		var sum [2]int
+		for _, ch := range c.Order {
+			if ch.Stderr {
+				sum[1] += ch.Len
+			} else {
+				sum[0] += ch.Len
+			}
+		}
+		if c.Order != nil && (sum[0] != len(c.Stdout.Data) || sum[1] != len(c.Stderr.Data)) {
+			t.Errorf("trial %d: order %v accounts for %v bytes, the streams kept %d and %d", res.Trial, c.Order, sum, len(c.Stdout.Data), len(c.Stderr.Data))
+		}
+	}
+}
