@@ -176,8 +176,13 @@ func resolveInput(root, dir, rel string, dirOK bool) (*model.Input, error) {
 		return nil, fmt.Errorf("write a path relative to the chapter, with '/'")
 	}
 	p := path.Clean(path.Join(dir, rel))
-	if p == ".." || strings.HasPrefix(p, "../") {
+	switch {
+	case p == ".." || strings.HasPrefix(p, "../"):
 		return nil, fmt.Errorf("%s is outside the book", p)
+	case p == ".":
+		return nil, fmt.Errorf("that is the whole book: name the files or directories a run needs")
+	case p == ".litbook" || strings.HasPrefix(p, ".litbook/") || p == ".git" || strings.HasPrefix(p, ".git/"):
+		return nil, fmt.Errorf("%s is litbook's or git's, not the book's", p)
 	}
 	abs := filepath.Join(root, filepath.FromSlash(p))
 	if err := insideBook(root, p); err != nil {
