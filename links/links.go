@@ -201,7 +201,7 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 		return t, ""
 	}
 	if path.Ext(rel) == ".md" {
-		return t, fmt.Sprintf("link %q: %s is not a chapter of the book", dest, rel)
+		return t, fmt.Sprintf("link %q: %s is not a chapter of the book%s", dest, rel, ix.suggestChapter(from, rel))
 	}
 	// Any other file of the book: it must exist, be a regular file, and
 	// stay out of the site and litbook's work directory.
@@ -209,7 +209,7 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 	fi, err := os.Stat(abs)
 	switch {
 	case err != nil:
-		return t, fmt.Sprintf("link %q: %s does not exist", dest, rel)
+		return t, fmt.Sprintf("link %q: %s does not exist%s", dest, rel, ix.suggestChapter(from, rel))
 	case fi.IsDir():
 		return t, fmt.Sprintf("link %q: %s is a directory; link to a file", dest, rel)
 	case !fi.Mode().IsRegular():
@@ -291,6 +291,39 @@ func (ix *linkIndex) suggestAnchor(i int, frag string) string {
 		return ""
 	}
 	return " (did you mean #" + best + "?)"
+}
+
+// suggestChapter returns " (did you mean x.md?)" naming the chapter that
+// rel, a path of the book that leads nowhere, most likely meant: the one
+// whose file name without its extension and number prefix is nearest to
+// rel's, written as a link from chapter from would be; or "".
+func (ix *linkIndex) suggestChapter(from int, rel string) string {
+	stem := func(p string) string {
+		p = strings.ToLower(strings.TrimSuffix(path.Base(p), path.Ext(p)))
+		return strings.TrimLeft(p, "0123456789-_")
+	}
+	want := stem(rel)
+	if want == "" {
+		return ""
+	}
+	best, bestD := -1, len(want)/3+1
+	for i, ch := range ix.b.Chapters {
+		d := editDistance(want, stem(ch.Path))
+		if full := strings.ToLower(strings.TrimSuffix(path.Base(rel), path.Ext(rel))); full == ch.Slug {
+			d = 0
+		}
+		if d < bestD {
+			best, bestD = i, d
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	target := ix.b.Chapters[best].Path
+	if r, err := filepath.Rel(path.Dir(ix.b.Chapters[from].Path), target); err == nil {
+		target = filepath.ToSlash(r)
+	}
+	return " (did you mean " + target + "?)"
 }
 
 // editDistance is the Levenshtein distance between a and b.

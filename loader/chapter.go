@@ -54,6 +54,9 @@ type chapterState struct {
 	// broken names the run blocks that were reported and left out: a
 	// value of one is not reported again as a run the chapter lacks.
 	broken map[string]bool
+	// inputs holds what stdin= and files= name, per run block that has
+	// them; load resolves them against the book's root (inputs.go).
+	inputs map[*model.Run]*inputSpec
 }
 
 type programBlockSpec struct {
@@ -207,8 +210,8 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 			case !programNameRE.MatchString(a.Value):
 				st.errs.Add(at(a), "program name %q must be a command name: letters, digits, '.', '_' and '-'", a.Value)
 				ok = false
-			case shellBuiltins[a.Value] || shellKeywords[a.Value]:
-				st.errs.Add(at(a), "program name %q is a shell builtin: /bin/sh would run its own %s, never the program", a.Value, a.Value)
+			case shellKeywords[a.Value] || shellBuiltins[a.Value]:
+				st.errs.Add(at(a), "program name %q is %s", a.Value, shellWordKind(a.Value))
 				ok = false
 			case majorVersionRE.MatchString(a.Value):
 				// go build -o DIR names a binary after the element before a
@@ -293,8 +296,12 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 				st.fs = map[*model.Run][]string{}
 			}
 			st.fs[r] = list
+		case "stdin", "files", "env", "network":
+			if !st.runInputAttr(r, a, at(a)) {
+				ok = false
+			}
 		default:
-			st.errs.Add(at(a), "unknown attribute %q on a run block (known: run, timeout, exit, exclusive, trials, fs)%s", a.Key, suggest(a.Key, runAttrs))
+			st.errs.Add(at(a), "unknown attribute %q on a run block (known: %s)%s", a.Key, strings.Join(runAttrs, ", "), suggest(a.Key, runAttrs))
 			ok = false
 		}
 	}
@@ -322,6 +329,12 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 		st.errs.Add(open, "exit=%d applies to the last foreground command, and every command of this run is in the background (add \"$ wait\")", r.Exit)
 		ok = false
 	}
+	if ok && r.Exit != 0 {
+		if last := lastForeground(r.Commands); last.Exit != 0 {
+			st.errs.Add(last.Pos, "the run's exit=%d and this command's \"# exit %d\" both declare its status: keep one", r.Exit, last.Exit)
+			ok = false
+		}
+	}
 	if !ok {
 		if r.Name != "" {
 			if st.broken == nil {
@@ -339,7 +352,7 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 }
 
 // runAttrs are the attributes of a run block.
-var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials", "fs"}
+var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials", "fs", "stdin", "files", "env", "network"}
 
 // parseFS parses the value of fs=: filesystems separated by commas, each
 // one of model.FSTypes, none twice.

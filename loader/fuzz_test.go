@@ -33,6 +33,8 @@ func FuzzChapter(f *testing.F) {
 	// Callouts, captions and labels, well and badly placed.
 	f.Add("> [!NOTE]\n> a\n\n> [!X] b\n\n![i](x.svg)\n\nFigure: c {#fig-a}\n\n| a |\n|---|\n| 1 |\n\nTable: t {#tbl-}\n\nFigure: {#fig-a}\n\n> ![i](y)\n>\n> Figure: in a quote {#fig-q}\n")
 	f.Add("```console run=a\n$ true\n```\n```console run=a\n$ true\n```\n```console run=\n```\n```console run=b trials=0 exit=x timeout=-1s\n$\n```\n")
+	// Here-documents, closed and not, and "# exit N".
+	f.Add("```console run=h stdin=c.md files=.,c.md env=A=1,B=2,3\n$ cat <<-E &\n\tx\n\tE\n$ cat <<E # exit 1\n\tE\n$ wait\n```\n")
 	f.Fuzz(func(t *testing.T, chapter string) {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "chapters"), 0o755); err != nil {

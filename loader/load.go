@@ -141,6 +141,7 @@ func load(ctx context.Context, dir string) (*Book, error) {
 		}
 		slugs[ch.Slug] = p
 		chErrs := st.errs
+		st.resolveInputs(root, &chErrs)
 		// Assemble programs: blocks with the same name in this chapter
 		// are one program; the same name in another chapter is an error.
 		for _, spec := range st.programs {

@@ -122,10 +122,28 @@ func dump(b *Book, err error) string {
 				progs = append(progs, p.Name)
 			}
 			fmt.Fprintf(&s, "  run %s at %s timeout=%s exit=%d exclusive=%v programs=%v\n", r.ID, r.Pos, r.Timeout, r.Exit, r.Exclusive, progs)
+			if r.Stdin != nil {
+				fmt.Fprintf(&s, "    stdin %s digest=%.12s\n", r.Stdin.Path, r.Stdin.Digest)
+			}
+			for _, f := range r.Files {
+				fmt.Fprintf(&s, "    file %s as %s dir=%v digest=%.12s\n", f.Path, f.Name, f.Dir, f.Digest)
+			}
+			for _, e := range r.Env {
+				fmt.Fprintf(&s, "    env %q\n", e)
+			}
+			if r.Network {
+				fmt.Fprintf(&s, "    network\n")
+			}
 			for _, cmd := range r.Commands {
 				bg := ""
 				if cmd.Background {
 					bg = " &"
+				}
+				if cmd.Exit != 0 {
+					bg += fmt.Sprintf(" exit %d", cmd.Exit)
+				}
+				if cmd.HereDocAt != 0 {
+					bg += fmt.Sprintf(" here-document after %q", cmd.Text[:cmd.HereDocAt])
 				}
 				fmt.Fprintf(&s, "    $ %q%s at %s\n", cmd.Text, bg, cmd.Pos)
 			}
@@ -249,5 +267,54 @@ func TestHeadingIDsLinear(t *testing.T) {
 	h := b.Docs[0].LastChild().(*ast.Heading)
 	if id, _ := h.AttributeString("id"); string(id.([]byte)) != fmt.Sprintf("example-%d", n-1) {
 		t.Errorf("the last heading's id is %s", id)
+	}
+}
+
+// TestInputDigest checks that the digests of stdin= and files= follow the
+// content of the files they name, down into directories, and their
+// executable bits: the run's key is made from them.
+func TestInputDigest(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("book.toml", "[book]\n", 0o644)
+	write("chapters/a.md", "# A\n\n```console run=r stdin=in.txt files=tree\n$ cat\n```\n", 0o644)
+	write("chapters/in.txt", "one\n", 0o644)
+	write("chapters/tree/sub/f", "x\n", 0o644)
+	digests := func() string {
+		b, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := b.Runs[0]
+		return r.Stdin.Digest + " " + r.Files[0].Digest
+	}
+	seen := map[string]string{}
+	for _, step := range []struct {
+		what string
+		do   func()
+	}{
+		{"first", func() {}},
+		{"stdin edited", func() { write("chapters/in.txt", "two\n", 0o644) }},
+		{"file in a directory edited", func() { write("chapters/tree/sub/f", "y\n", 0o644) }},
+		{"file made executable", func() { write("chapters/tree/sub/f", "y\n", 0o755) }},
+		{"file added", func() { write("chapters/tree/g", "", 0o644) }},
+	} {
+		step.do()
+		d := digests()
+		if prev, dup := seen[d]; dup {
+			t.Errorf("%s: digests %s are those of %s", step.what, d, prev)
+		}
+		seen[d] = step.what
 	}
 }

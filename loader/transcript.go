@@ -2,6 +2,8 @@ package loader
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -58,13 +60,58 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 			continue
 		}
 		sc, err := scanShell(cmd)
-		if err != nil {
-			errs.Add(shellErrorPos(file, pos, src, cmd, err), "%s", shellErrorText(cmd, err))
+		// A here-document's lines follow its command, up to the line
+		// that holds its delimiter.
+		first, firstErr, firstCmd, firstSrc := i, err, cmd, src
+		for delim, ok := unclosedHereDoc(err); ok; delim, ok = unclosedHereDoc(err) {
+			closed := false
+			for !closed && i+1 < len(lines) {
+				i++
+				body := strings.TrimRight(lines[i].Text, "\r\n")
+				cmd += "\n" + body
+				src = append(src, lines[i])
+				closed = body == delim || strings.HasPrefix(body, "\t") && strings.TrimLeft(body, "\t") == delim && stripsTabs(cmd, delim)
+			}
+			if !closed {
+				break
+			}
+			sc, err = scanShell(cmd)
+		}
+		if delim, ok := unclosedHereDoc(err); ok {
+			// Its lines are not commands; the commands after them are
+			// checked: they may hold errors of their own.
+			for i = first; i+1 < len(lines) && !isCommandLine(lines[i+1].Text); i++ {
+			}
+			errs.Add(shellErrorPos(file, pos, firstSrc, firstCmd, firstErr), "here-document <<%s is never closed: the run block ends before a line %s", delim, delim)
 			continue
 		}
-		c := &model.Command{Text: cmd, Pos: pos, Background: sc.background, Waits: sc.bareWait, OwnJobs: sc.ownJobs}
+		if err != nil {
+			errs.Add(shellErrorPos(file, pos, src, cmd, err), "%s", shellErrorText(cmd, err))
+			if strings.Contains(cmd, "<<") {
+				// The lines after it are most likely its here-document,
+				// which the shell did not get to: one error is enough.
+				for i+1 < len(lines) && !isCommandLine(lines[i+1].Text) {
+					i++
+				}
+			}
+			continue
+		}
+		c := &model.Command{Text: cmd, Pos: pos, Background: sc.background, Waits: sc.bareWait, OwnJobs: sc.ownJobs, Exit: sc.exit}
+		c.HereDocAt = max(sc.bodyAt, 0)
 		if c.Background {
-			c.Text = trimContinuations(cmd[:sc.amp])
+			head := trimContinuations(cmd[:sc.amp])
+			c.Text = head + cmd[sc.amp+1:]
+			if sc.bodyAt > 0 {
+				c.HereDocAt = len(head) + sc.bodyAt - sc.amp - 1
+			}
+		}
+		if sc.exitErr != "" {
+			errs.Add(pos, "%s", sc.exitErr)
+			continue
+		}
+		if c.Background && sc.exitSet {
+			errs.Add(pos, "\"# exit %d\" on a background command: its status is shown, not checked (a later \"wait $!\" can check it: \"$ wait $! # exit %d\")", sc.exit, sc.exit)
+			continue
 		}
 		for _, f := range sc.funcs {
 			funcs[f] = true
@@ -80,6 +127,12 @@ func parseTranscript(file string, lines []transcriptLine, errs *model.ErrorList)
 		cmds = append(cmds, c)
 	}
 	return cmds, calls
+}
+
+// isCommandLine reports whether a line of a run block starts a command.
+func isCommandLine(text string) bool {
+	text = strings.TrimRight(text, " \t\r\n")
+	return text == "$" || strings.HasPrefix(text, "$ ")
 }
 
 // trimContinuations drops the blanks and line continuations that end
@@ -194,10 +247,18 @@ type shellCommand struct {
 	// background command's status; ownJobs when it manages jobs itself:
 	// wait with operands, jobs, fg or bg.
 	bareWait, ownJobs bool
-	// background is set when the command line ends with "&"; amp is the
-	// offset of that "&".
+	// background is set when the command line ends with "&" (before any
+	// here-document); amp is the offset of that "&".
 	background bool
 	amp        int
+	// exit is the status that a "# exit N" comment declares, if exitSet;
+	// exitErr says why such a comment is refused.
+	exit    int
+	exitSet bool
+	exitErr string
+	// bodyAt is the offset of the newline after which the lines of its
+	// here-documents start, or 0.
+	bodyAt int
 }
 
 // shellKeywords are the words that /bin/sh reads as its own where a
@@ -207,6 +268,21 @@ var shellKeywords = map[string]bool{
 	"!": true, "{": true, "}": true, "if": true, "then": true, "else": true,
 	"elif": true, "fi": true, "do": true, "done": true, "while": true,
 	"until": true, "exec": true, "command": true, "time": true,
+}
+
+// shellWordKind says why /bin/sh would never run a program named word, a
+// shell keyword or builtin.
+func shellWordKind(word string) string {
+	switch word {
+	case "exec", "command", "time":
+		return fmt.Sprintf("a shell keyword: /bin/sh reads %s as running the word after it, so it would never run the program", word)
+	case "case", "for", "in", "esac":
+		return fmt.Sprintf("a shell reserved word: /bin/sh reads %s as the start or part of a compound command, never as a program", word)
+	}
+	if shellKeywords[word] {
+		return fmt.Sprintf("a shell reserved word: /bin/sh reads %s as part of its grammar, never as a program", word)
+	}
+	return fmt.Sprintf("a shell builtin: /bin/sh would run its own %s, never the program", word)
 }
 
 // shellBuiltins are commands of /bin/sh (dash and bash alike) that need no
@@ -224,8 +300,38 @@ var shellBuiltins = map[string]bool{
 
 // shellParser returns a parser for the language of /bin/sh.
 func shellParser() *syntax.Parser {
-	return syntax.NewParser(syntax.Variant(syntax.LangPOSIX))
+	return syntax.NewParser(syntax.Variant(syntax.LangPOSIX), syntax.KeepComments(true))
 }
+
+// unclosedHereDoc reports whether err says that a here-document is not
+// closed yet, and its delimiter.
+func unclosedHereDoc(err error) (string, bool) {
+	e, ok := err.(syntax.ParseError)
+	if !ok {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(e.Text, "unclosed here-document `")
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSuffix(rest, "`"), true
+}
+
+// stripsTabs reports whether cmd opens a here-document ending at delim
+// with <<-, whose closing line may be indented with tabs.
+func stripsTabs(cmd, delim string) bool {
+	for _, q := range []string{"", "'", `"`} {
+		for _, sp := range []string{"", " ", "\t"} {
+			if strings.Contains(cmd, "<<-"+sp+q+delim+q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// exitCommentRE is a comment that declares a command's exit status.
+var exitCommentRE = regexp.MustCompile(`^\s*exit\s+([0-9]+)\s*$`)
 
 // scanShell parses cmd as /bin/sh would and reports its command names, its
 // definitions, its job control and whether it runs in the background.
@@ -250,11 +356,27 @@ func scanShell(cmd string) (*shellCommand, error) {
 	// A simple command's name is taken when the walk leaves it, so that
 	// the commands of its substitutions come first, in the order they run.
 	var stack []syntax.Node
+	hereDocEnd := 0 // the offset where the here-documents' lines start
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if n != nil {
 			stack = append(stack, n)
 			if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
 				sc.funcs = append(sc.funcs, fd.Name.Value)
+			}
+			if r, ok := n.(*syntax.Redirect); ok && r.Hdoc != nil && (hereDocEnd == 0 || int(r.Hdoc.Pos().Offset()) < hereDocEnd) {
+				hereDocEnd = int(r.Hdoc.Pos().Offset())
+			}
+			if c, ok := n.(*syntax.Comment); ok {
+				if m := exitCommentRE.FindStringSubmatch(c.Text); m != nil {
+					n, err := strconv.Atoi(m[1])
+					switch {
+					case err != nil || n > 255:
+						sc.exitErr = fmt.Sprintf("\"# exit %s\" is not an exit status (0 to 255)", m[1])
+					case sc.exitSet:
+						sc.exitErr = "two \"# exit N\" comments on one command: keep one"
+					}
+					sc.exit, sc.exitSet = n, true
+				}
 			}
 			return true
 		}
@@ -293,7 +415,13 @@ func scanShell(cmd string) (*shellCommand, error) {
 	})
 	if n := len(f.Stmts); n > 0 {
 		last := f.Stmts[n-1]
-		if amp := int(last.Semicolon.Offset()); last.Background && amp == len(cmd)-1 {
+		end := len(cmd)
+		if hereDocEnd > 0 {
+			// The "&" ends the line before the here-documents.
+			end = strings.LastIndexByte(cmd[:hereDocEnd], '\n')
+			sc.bodyAt = end
+		}
+		if amp := int(last.Semicolon.Offset()); last.Background && amp == len(strings.TrimRight(cmd[:end], " \t"))-1 {
 			sc.background, sc.amp = true, amp
 		}
 	}

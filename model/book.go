@@ -173,6 +173,30 @@ type Run struct {
 	// the order fs= names them; every run of the block shares the slice.
 	// It is nil for a block without fs=.
 	Family []*Run
+	// Stdin is the file of the book that is the run's standard input
+	// (stdin=), or nil: then standard input is /dev/null.
+	Stdin *Input
+	// Files are the files and directories of the book copied into the
+	// run's directory before its first command (files=).
+	Files []Input
+	// Env holds the variables that env= adds to the run's environment,
+	// as NAME=VALUE, in the order written.
+	Env []string
+	// Network is set by the network attribute: the run shares the
+	// machine's network. Without it a run has a network of its own with
+	// only a loopback interface, where the machine allows it.
+	Network bool
+}
+
+// Input is a file or directory of the book that a run reads: its stdin=
+// or one of its files=. Its content is part of the run's key.
+type Input struct {
+	Path string // relative to the book's root, slash-separated: chapters/data/in.txt
+	Name string // where files= puts it in the run directory: in.txt; "" for stdin=
+	Dir  bool   // a directory, copied with everything in it
+	// Digest is the SHA-256 of the content: of a directory, of every
+	// name, mode and file content under it.
+	Digest string
 }
 
 // FSTypes are the filesystems a run block can ask for with fs=, as the
@@ -200,6 +224,14 @@ type Command struct {
 	// operands, jobs, fg, bg); litbook then leaves background statuses to
 	// the transcript rather than collect them behind its back.
 	OwnJobs bool
+	// Exit is the status the command is expected to exit with, from a
+	// "# exit N" comment on it (0 without one; the last foreground
+	// command may also take the run's exit=).
+	Exit int
+	// HereDocAt is the offset in Text of the newline after which the
+	// lines of the command's here-documents start, or 0 if it has none:
+	// a background command's "&" is shown before it, where it was written.
+	HereDocAt int
 }
 
 // LabelKind says what a label numbers.

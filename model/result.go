@@ -83,6 +83,18 @@ type CommandResult struct {
 	Killed bool
 	Stdout Output
 	Stderr Output
+	// Order says in which order the kept bytes of Stdout and Stderr
+	// arrived, as a terminal would have shown them: consecutive chunks of
+	// one stream, whose lengths add up to len(Data) of each. It is nil
+	// when only one stream has kept bytes (the order is then plain), and
+	// for results stored before litbook recorded it.
+	Order []Chunk
+}
+
+// Chunk is a run of bytes of one stream of a command's output.
+type Chunk struct {
+	Stderr bool // from standard error; otherwise standard output
+	Len    int
 }
 
 // Output is a captured stream: the first Limit bytes, and how many were

@@ -226,6 +226,7 @@ func (s *state) prepare() error {
 		s.errs.Append(s.bd.Prepare(b))
 	}
 	s.rn = &runner.Runner{Jobs: s.bd.Jobs}
+	s.rn.Note = func(msg string) { fmt.Fprintf(s.bd.log(), "litbook: %s\n", msg) }
 	if s.bd.Progress != nil {
 		s.rn.Progress = s.bd.Progress.Event
 	}

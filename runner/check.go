@@ -18,6 +18,15 @@ func (r *Runner) Check(b *model.Book) error {
 		byName[p.Name] = p
 	}
 	dirs := filepath.SplitList(systemPath)
+	// The Go toolchain comes first on a run's PATH. Check starts no
+	// process: where the toolchain is not known without asking go env,
+	// go itself is taken to be there, since it builds the programs.
+	r.goRootMu.Lock()
+	goRoot := r.localGoRoot(b)
+	r.goRootMu.Unlock()
+	if goRoot != "" {
+		dirs = append([]string{filepath.Join(goRoot, "bin")}, dirs...)
+	}
 	var errs model.ErrorList
 	for _, run := range b.Runs {
 		for _, c := range run.Calls {
@@ -25,7 +34,7 @@ func (r *Runner) Check(b *model.Book) error {
 			switch {
 			case p != nil && p.Chapter == run.Chapter:
 				continue
-			case onPath(c.Name, dirs):
+			case onPath(c.Name, dirs), goRoot == "" && c.Name == "go":
 				continue // a system command, even if another chapter has a program of that name
 			case p != nil:
 				errs.Add(c.Pos, "run calls %q, a program of %s: a run sees only its own chapter's programs (define it here too, under another name)", c.Name, p.Chapter.Path)

@@ -16,12 +16,22 @@
 // program line, or to the line of the book's go.mod, and Programs.Failed
 // says which programs failed.
 //
-// Every run gets a fresh directory and a small fixed environment, and is
-// executed as one /bin/sh script so that background commands (`cmd &`) and
-// `wait` work across lines. Each command's stdout and stderr go to their own
-// FIFO, drained by litbook and capped at OutputLimit bytes; the script
-// reports when each command starts and ends on a control pipe (fd 3), which
-// gives per-command exit statuses and durations without extra processes.
+// Every run gets a fresh directory (holding copies of its files=), a small
+// fixed environment (runEnv, then its env=; EnvNames lists it) whose PATH
+// has the chapter's programs and then the Go toolchain that built them,
+// its stdin= file as standard input, and is executed as one /bin/sh script
+// so that background commands (`cmd &`) and `wait` work across lines. Each
+// command's stdout and stderr go to their own FIFO, drained by litbook and
+// capped at OutputLimit bytes; every read of a command's FIFOs is numbered,
+// so that the result says in which order the two streams arrived. The
+// script reports when each command starts and ends on a control pipe (fd
+// 3), which gives per-command exit statuses and durations without extra
+// processes; a command's status is judged against its "# exit N".
+//
+// Where the machine allows it, each run executes in a network namespace of
+// its own with only a loopback interface (unless its block says network)
+// and a mount namespace whose /tmp is a private tmpfs (isolate.go); where
+// it does not, Run says so once through Note.
 //
 // Before its first command, the shell waits at a start gate while litbook
 // lowers its RLIMIT_FSIZE to FileSizeLimit and, with a Supervisor that may

@@ -44,18 +44,32 @@ type execEnv struct {
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
+	// root is the book's directory, where stdin= and files= are read.
+	root string
+	// goBin is the bin directory of the Go toolchain that built the
+	// programs, on PATH after them.
+	goBin string
+	// isolated is set when runs get namespaces of their own (isolate.go).
+	isolated bool
+	// binDir holds the programs, which the links of pathDirs point to.
+	binDir string
 }
 
 // systemPath is the part of PATH inside a run after the chapter's programs.
 const systemPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 // sandboxPath is PATH inside a run: the chapter's programs first, if it has
-// any, then the usual system directories.
-func sandboxPath(programs string) string {
-	if programs == "" {
-		return systemPath
+// any, then the bin directory of the Go toolchain that built them, if
+// known, then the usual system directories.
+func sandboxPath(programs, goBin string) string {
+	path := systemPath
+	if goBin != "" {
+		path = goBin + ":" + path
 	}
-	return programs + ":" + systemPath
+	if programs != "" {
+		path = programs + ":" + path
+	}
+	return path
 }
 
 // budget is how many bytes of output a run may still keep, shared by all
@@ -89,12 +103,26 @@ type capture struct {
 	budget *budget
 	data   []byte
 	total  int64
+	// seq numbers the reads of every stream of a run, in the order they
+	// happened; chunks records the kept bytes of each read with its
+	// number, so that two streams can be merged in the order they arrived.
+	seq    *atomic.Int64
+	chunks []seqChunk
+}
+
+// seqChunk is the kept part of one read of a stream.
+type seqChunk struct {
+	seq int64
+	n   int
 }
 
 func (c *capture) Write(p []byte) (int, error) {
 	c.total += int64(len(p))
 	if n := c.budget.take(int64(len(p))); n > 0 {
 		c.data = append(c.data, p[:n]...)
+		if c.seq != nil {
+			c.chunks = append(c.chunks, seqChunk{c.seq.Add(1), int(n)})
+		}
 	}
 	return len(p), nil
 }
@@ -180,8 +208,9 @@ func (s *stream) finish(deadline time.Time) {
 	s.r.Close()
 }
 
-// newFIFO makes a FIFO at path and opens it for reading without blocking.
-func newFIFO(path string, bud *budget) (*stream, error) {
+// newFIFO makes a FIFO at path and opens it for reading without blocking;
+// seq numbers its reads among those of the run's other streams.
+func newFIFO(path string, bud *budget, seq *atomic.Int64) (*stream, error) {
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		return nil, &os.PathError{Op: "mkfifo", Path: path, Err: err}
 	}
@@ -194,7 +223,7 @@ func newFIFO(path string, bud *budget) (*stream, error) {
 		r.Close()
 		return nil, err
 	}
-	return &stream{r: r, hold: w, cap: capture{budget: bud}, done: make(chan struct{})}, nil
+	return &stream{r: r, hold: w, cap: capture{budget: bud, seq: seq}, done: make(chan struct{})}, nil
 }
 
 // script returns the shell script for run.
@@ -358,6 +387,11 @@ type sandbox struct {
 	// unmount.
 	fs      *model.Filesystem
 	unmount func()
+	// untmp unmounts the run's private /tmp (isolate.go); nil if it has
+	// none.
+	untmp func()
+	// seq numbers the reads of the commands' streams.
+	seq atomic.Int64
 }
 
 // newSandbox makes the run's directories, its FIFOs and pipes, whose
@@ -383,9 +417,26 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 			return nil, err
 		}
 	}
+	if err := copyInputs(run, env.root, sb.work); err != nil {
+		return nil, err
+	}
+	if in := run.Stdin; in != nil {
+		if sb.stdin, err = openInput(env.root, in.Path); err != nil {
+			return nil, fmt.Errorf("stdin=: %v", err)
+		}
+	}
+	if env.isolated { // a /tmp of its own (isolate.go), once the book's files are read
+		keep := []string{base, env.pathDirs[run.Chapter.Path], env.binDir}
+		if env.goBin != "" {
+			keep = append(keep, filepath.Dir(env.goBin)) // GOROOT, all of it
+		}
+		if sb.untmp, err = privateTmp(keep, env.fileSizeLimit); err != nil {
+			return nil, err
+		}
+	}
 	for i := range run.Commands {
 		for _, ext := range []string{".out", ".err"} {
-			s, err := newFIFO(filepath.Join(sb.io, strconv.Itoa(i)+ext), bud)
+			s, err := newFIFO(filepath.Join(sb.io, strconv.Itoa(i)+ext), bud, &sb.seq)
 			if err != nil {
 				return nil, err
 			}
@@ -423,10 +474,15 @@ func (sb *sandbox) close() {
 			p.close()
 		}
 	}
-	for _, f := range []*os.File{sb.ctlR, sb.ctlW, sb.gateR, sb.gateW} {
+	for _, f := range []*os.File{sb.ctlR, sb.ctlW, sb.gateR, sb.gateW, sb.stdin} {
 		if f != nil {
 			f.Close()
 		}
+	}
+	// The private /tmp first: it holds a copy of the mount of fs=, which
+	// the unmount of fs= then finds at its own path again.
+	if sb.untmp != nil {
+		sb.untmp()
 	}
 	if sb.unmount != nil {
 		sb.unmount()
@@ -442,15 +498,14 @@ func (sb *sandbox) close() {
 func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
 	cmd := exec.Command("/bin/sh", sb.script)
 	cmd.Dir = sb.work
-	cmd.Env = []string{
-		"PATH=" + sandboxPath(env.pathDirs[run.Chapter.Path]),
-		"HOME=" + sb.work,
-		"TMPDIR=" + sb.tmp,
-		"LANG=C.UTF-8",
-		"TZ=UTC",
-		"TERM=dumb",
-		"LITBOOK_RUN=" + sb.token,
+	tmp := sb.tmp
+	if sb.untmp != nil {
+		tmp = "/tmp" // the run's own
 	}
+	cmd.Env = runEnv(sandboxPath(env.pathDirs[run.Chapter.Path], env.goBin), sb.work, tmp, sb.token)
+	// env= adds to it, and may change LANG, TZ and TERM: exec keeps the
+	// last value of a name.
+	cmd.Env = append(cmd.Env, run.Env...)
 	if sb.stdin != nil {
 		cmd.Stdin = sb.stdin
 	}
@@ -484,8 +539,11 @@ func (sb *sandbox) collect(res *model.Result) {
 	// command's (where a command's group sends "not found" or "Cannot
 	// fork").
 	for i := range res.Commands {
-		res.Commands[i].Stdout = sb.unscript(sb.streams[2*i].cap.output())
-		res.Commands[i].Stderr = sb.unscript(sb.streams[2*i+1].cap.output())
+		c := &res.Commands[i]
+		out, errs := &sb.streams[2*i].cap, &sb.streams[2*i+1].cap
+		c.Stdout = sb.unscript(out.output())
+		c.Stderr = sb.unscript(errs.output())
+		c.Order = sb.order(out, errs, c.Stdout, c.Stderr)
 	}
 	res.Shell = sb.unscript(model.Output{
 		Data:  append(sb.shOut.s.cap.data, sb.shErr.s.cap.data...),
@@ -766,8 +824,9 @@ func timeoutError(run *model.Run, res *model.Result, limit time.Duration) *model
 }
 
 // judge checks a finished run against its declaration: every foreground
-// command exits 0, except the last, which exits with the declared status.
-// Background commands may fail; their statuses are recorded and shown.
+// command exits with the status its "# exit N" declares (0 without one),
+// and the last one with the run's exit= if it has one. Background commands
+// may fail; their statuses are recorded and shown.
 func judge(run *model.Run, res *model.Result) *model.Error {
 	last := -1
 	for i, c := range run.Commands {
@@ -780,8 +839,8 @@ func judge(run *model.Run, res *model.Result) *model.Error {
 			continue
 		}
 		cr := res.Commands[i]
-		want := 0
-		if i == last {
+		want := c.Exit
+		if i == last && run.Exit != 0 {
 			want = run.Exit
 		}
 		switch {
@@ -791,10 +850,12 @@ func judge(run *model.Run, res *model.Result) *model.Error {
 			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command did not finish: the shell exited with status %d", res.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want && i == last && run.Exit != 0:
 			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d, but the run declares exit=%d", cr.Exit, run.Exit), Detail: tail(cr, res)}
+		case cr.Exit != want && c.Exit != 0:
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d, but it declares \"# exit %d\"", cr.Exit, c.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want && i == last:
-			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (add exit=%d to the run block if that is intended)", cr.Exit, cr.Exit), Detail: tail(cr, res)}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (add exit=%d to the run block, or end the command with \"# exit %d\", if that is intended)", cr.Exit, cr.Exit, cr.Exit), Detail: tail(cr, res)}
 		case cr.Exit != want:
-			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (only the last command of a run may fail, with exit=N)", cr.Exit), Detail: tail(cr, res)}
+			return &model.Error{Pos: c.Pos, Msg: fmt.Sprintf("command exited with status %d (end the command with \"# exit %d\" if that is intended)", cr.Exit, cr.Exit), Detail: tail(cr, res)}
 		}
 	}
 	return nil

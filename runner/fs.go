@@ -191,19 +191,25 @@ func unshareMounts() error {
 // TempDir, or for a run with fs= on a filesystem of its own in a mount
 // namespace of its own (see the top of this file).
 func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, bud *budget) *model.Result {
-	if run.FS == "" {
+	if run.FS == "" && !env.isolated {
 		return r.execute(ctx, run, env, bud)
 	}
 	var res *model.Result
-	err := inMountNamespace(func() error {
+	// Namespaces of its own (isolate.go), its network unless the block
+	// asks for the machine's.
+	err := inRunNamespaces(env.isolated && !run.Network, func() error {
 		res = r.execute(ctx, run, env, bud)
 		return nil
 	})
 	if err != nil {
+		msg := fmt.Sprintf("cannot make the namespaces of this run: %v", err)
+		if run.FS != "" {
+			msg = fmt.Sprintf("cannot make the %s filesystem of this run: %v", run.FS, err)
+		}
 		res = &model.Result{
 			Run: run, Commands: make([]model.CommandResult, len(run.Commands)), Exit: -1,
 			Machine: env.machine, Start: time.Now().UTC(),
-			Err: &model.Error{Pos: run.Pos, Msg: fmt.Sprintf("cannot make the %s filesystem of this run: %v", run.FS, err), Err: err},
+			Err: &model.Error{Pos: run.Pos, Msg: msg, Err: err},
 		}
 	}
 	return res

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +55,10 @@ type Runner struct {
 	// Done, if set, is called by Run with each run's record as soon as
 	// all its trials ended. Calls are serialized.
 	Done func(*model.Record)
+	// Note, if set, is told what the author should know about how runs
+	// execute on this machine, such as that they cannot be isolated
+	// (once per process).
+	Note func(string)
 	// Supervisor, if set, watches over every process the runner starts:
 	// it finds and kills what a run left running however it escaped its
 	// process group, bounds runs with cgroups, and removes what a killed
@@ -63,6 +68,8 @@ type Runner struct {
 	Supervisor *supervise.Supervisor
 
 	progressMu sync.Mutex
+	goRootMu   sync.Mutex
+	goRoot     string // see GoRoot
 }
 
 // EventKind says what an Event reports.
@@ -167,6 +174,17 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		fileSizeLimit: firstPositive(r.FileSizeLimit, b.Config.FileSizeLimit, model.DefaultFileSizeLimit),
 		processLimit:  int(firstPositive(r.ProcessLimit, b.Config.ProcessLimit, model.DefaultProcessLimit)),
 		scratch:       scratchFor(r.workDir(b)),
+		root:          b.Root,
+		binDir:        progs.BinDir,
+		isolated:      isolation() == nil,
+	}
+	if note := isolationNote(); note != "" && r.Note != nil {
+		r.Note(note)
+	}
+	if goRoot, err := r.GoRoot(ctx, b); err == nil {
+		env.goBin = filepath.Join(goRoot, "bin")
+	} else if r.Note != nil {
+		r.Note(fmt.Sprintf("the runs' PATH lacks the Go toolchain: %v", err))
 	}
 	if r.Supervisor != nil {
 		r.Supervisor.RemoveStale(tmp)

@@ -240,6 +240,22 @@ type interval struct {
 	start, end int64
 }
 
+// sharedDir returns a directory that the test and its runs all see: a
+// run's /tmp is its own where runs are isolated, so the directory is in
+// /dev/shm then.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	if isolation() != nil {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "litbook-test-")
+	if err != nil {
+		t.Skipf("runs are isolated and /dev/shm is unusable for a directory they share with the test: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // timedRuns returns transcripts that record their own start and end times
 // in dir, and a function that reads them back.
 func timedRuns(dir string, n int, sleep string) ([]string, func(t *testing.T) []interval) {
@@ -289,7 +305,7 @@ func maxOverlap(ivs []interval) int {
 }
 
 func TestPoolBound(t *testing.T) {
-	dir := t.TempDir()
+	dir := sharedDir(t)
 	trs, read := timedRuns(dir, 6, "0.3")
 	res := runBook(t, context.Background(), &Runner{Jobs: 2}, book(t, trs...))
 	for _, r := range res {
@@ -303,7 +319,7 @@ func TestPoolBound(t *testing.T) {
 }
 
 func TestExclusiveRunsAlone(t *testing.T) {
-	dir := t.TempDir()
+	dir := sharedDir(t)
 	trs, read := timedRuns(dir, 8, "0.2")
 	b := book(t, trs...)
 	b.Runs[1].Exclusive = true

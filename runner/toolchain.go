@@ -30,7 +30,8 @@ func (r *Runner) GoVersion(ctx context.Context, b *model.Book) (string, error) {
 	if v := goRootVersion(r.goCmd()); v != "" && !wantsNewerGo(filepath.Join(modDir, "go.mod"), v) {
 		return v, nil
 	}
-	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION")
+	// GOROOT too, for the runs' PATH (see GoRoot): one process for both.
+	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION", "GOROOT")
 	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
 		cmd.Dir = modDir
 	}
@@ -51,7 +52,13 @@ func (r *Runner) GoVersion(ctx context.Context, b *model.Book) (string, error) {
 		}
 		return "", e
 	}
-	return strings.TrimSpace(stdout.String()), nil
+	version, root, _ := strings.Cut(strings.TrimSpace(stdout.String()), "\n")
+	if root = strings.TrimSpace(root); root != "" {
+		r.goRootMu.Lock()
+		r.goRoot = root
+		r.goRootMu.Unlock()
+	}
+	return strings.TrimSpace(version), nil
 }
 
 // goRootVersion reads GOROOT/VERSION for the go command goCmd, found on
@@ -175,4 +182,62 @@ func newerGo(f *modfile.File, v string) (line int, newer bool) {
 		return t.Syntax.Start.Line, true
 	}
 	return 0, false
+}
+
+// GoRoot returns the GOROOT of the Go toolchain that Build uses for b:
+// its bin directory comes first on the PATH of every run, so that
+// "$ go version" in a transcript names the Go that built its programs.
+// Like GoVersion, it starts no process when the go command on PATH is
+// certainly that toolchain; otherwise it asks go env in the book's
+// module. The answer is kept for the life of the Runner.
+func (r *Runner) GoRoot(ctx context.Context, b *model.Book) (string, error) {
+	r.goRootMu.Lock()
+	defer r.goRootMu.Unlock()
+	if r.goRoot != "" {
+		return r.goRoot, nil
+	}
+	if r.goRoot = r.localGoRoot(b); r.goRoot != "" {
+		return r.goRoot, nil
+	}
+	modDir := b.Root
+	if b.Config.GoMod != "" {
+		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
+	}
+	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOROOT")
+	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
+		cmd.Dir = modDir
+	}
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := r.runCmd(cmd); err != nil {
+		return "", fmt.Errorf("go env GOROOT: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	r.goRoot = strings.TrimSpace(stdout.String())
+	return r.goRoot, nil
+}
+
+// localGoRoot returns GOROOT, without starting a process, when GoRoot
+// has found it already or the go command on PATH is certainly the
+// toolchain that builds b; otherwise "".
+func (r *Runner) localGoRoot(b *model.Book) string {
+	if r.goRoot != "" {
+		return r.goRoot
+	}
+	modDir := b.Root
+	if b.Config.GoMod != "" {
+		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
+	}
+	v := goRootVersion(r.goCmd())
+	if v == "" || wantsNewerGo(filepath.Join(modDir, "go.mod"), v) {
+		return ""
+	}
+	path, err := exec.LookPath(r.goCmd())
+	if err != nil {
+		return ""
+	}
+	if path, err = filepath.EvalSymlinks(path); err != nil {
+		return ""
+	}
+	return filepath.Dir(filepath.Dir(path))
 }

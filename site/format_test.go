@@ -1,6 +1,7 @@
 package site
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,50 @@ func TestRunViewNamesItsFilesystem(t *testing.T) {
 	res.FS = nil
 	if got := strings.Join(newRunView(family[0], res).Measured, " · "); !strings.Contains(got, "ext4 at /tmp") {
 		t.Errorf("footer without fs= says %q", got)
+	}
+}
+
+func TestRunViewInterleavesStreams(t *testing.T) {
+	// A command whose result recorded the order of its streams is shown
+	// as a terminal showed it, each piece in its stream's class; one
+	// without, standard output first.
+	run := &model.Run{Name: "log", Commands: []*model.Command{{Text: "serve"}}}
+	cr := model.CommandResult{Ran: true, Done: true,
+		Stdout: model.Output{Data: []byte("a\nb\n"), Total: 4},
+		Stderr: model.Output{Data: []byte("log: x\n"), Total: 7},
+		Order:  []model.Chunk{{Len: 2}, {Stderr: true, Len: 7}, {Len: 2}},
+	}
+	res := &model.Result{Run: run, Commands: []model.CommandResult{cr}}
+	spans := func() string {
+		var b strings.Builder
+		for _, s := range newRunView(run, res).Spans {
+			if s.Class == "out" || s.Class == "err" {
+				fmt.Fprintf(&b, "%s:%q ", s.Class, s.Text)
+			}
+		}
+		return b.String()
+	}
+	if got, want := spans(), `out:"a\n" err:"log: x\n" out:"b\n" `; got != want {
+		t.Errorf("interleaved: %s, want %s", got, want)
+	}
+	res.Commands[0].Order = nil
+	if got, want := spans(), `out:"a\nb\n" err:"log: x\n" `; got != want {
+		t.Errorf("without an order: %s, want %s", got, want)
+	}
+}
+
+func TestRunViewBackgroundHereDocument(t *testing.T) {
+	// A background command's "&" is shown where it was written: before
+	// the lines of its here-document.
+	text := "cat <<END >f\nbody\nEND"
+	run := &model.Run{Name: "bg", Commands: []*model.Command{{Text: text, Background: true, HereDocAt: len("cat <<END >f")}}}
+	var cmd string
+	for _, s := range newRunView(run, nil).Spans {
+		if s.Class == "cmd" {
+			cmd = s.Text
+		}
+	}
+	if want := "cat <<END >f &\nbody\nEND"; cmd != want {
+		t.Errorf("shown as %q, want %q", cmd, want)
 	}
 }

@@ -65,8 +65,7 @@ func newRunView(run *model.Run, res *model.Result) *runView {
 		if i < len(res.Commands) {
 			cr = res.Commands[i]
 		}
-		t.output("out", cr.Stdout)
-		t.output("err", cr.Stderr)
+		t.outputs(cr)
 		if s := commandStatus(c, cr, res); s != "" {
 			t.line("status", s)
 		}
@@ -148,7 +147,10 @@ func (t *terminal) newline() {
 func (t *terminal) command(c *model.Command) {
 	t.newline()
 	text := c.Text
-	if c.Background {
+	switch {
+	case c.Background && c.HereDocAt > 0 && c.HereDocAt <= len(text):
+		text = text[:c.HereDocAt] + " &" + text[c.HereDocAt:]
+	case c.Background:
 		text += " &"
 	}
 	t.add("prompt", "$ ")
@@ -165,6 +167,32 @@ func (t *terminal) output(class string, o model.Output) {
 	}
 	if o.Truncated() {
 		t.line("note", fmt.Sprintf("[output truncated: %s of %s bytes shown]", formatCount(int64(len(o.Data))), formatCount(o.Total)))
+	}
+}
+
+// outputs shows a command's two streams: in the order they arrived, when
+// the result recorded it, else standard output first.
+func (t *terminal) outputs(cr model.CommandResult) {
+	if len(cr.Order) == 0 {
+		t.output("out", cr.Stdout)
+		t.output("err", cr.Stderr)
+		return
+	}
+	var off [2]int
+	for _, c := range cr.Order {
+		k, class, o := 0, "out", cr.Stdout
+		if c.Stderr {
+			k, class, o = 1, "err", cr.Stderr
+		}
+		end := min(off[k]+c.Len, len(o.Data))
+		// A chunk continues the line it arrived on, as on a terminal.
+		t.add(class, cleanText(o.Data[off[k]:end]))
+		off[k] = end
+	}
+	for _, o := range []model.Output{cr.Stdout, cr.Stderr} {
+		if o.Truncated() {
+			t.line("note", fmt.Sprintf("[output truncated: %s of %s bytes shown]", formatCount(int64(len(o.Data))), formatCount(o.Total)))
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ func TestMigrate(t *testing.T) {
 		m.Kernel, m.Hostname = kernel, "builder"
 		rec := testRecord(run, m)
 		rec.Trials[0].Commands[0].Stdout.Data = []byte(out)
+		rec.Trials[0].Commands[0].Order = nil
 		f := newFile(rec, stored)
 		f.Key = legacyKey(f.Sources, f.Go, m)
 		data, err := f.encode()

@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -57,6 +58,14 @@ func Key(run *model.Run, cfg model.Config, goVersion string, m model.Machine) (k
 	}
 	field("limits", []byte(limits))
 	field("block", run.Block)
+	// The files of the book a run reads are keyed by content; a run that
+	// reads none keeps the key it had before litbook could copy files.
+	if in := run.Stdin; in != nil {
+		field("stdin", []byte(in.Path+" "+in.Digest))
+	}
+	for _, in := range run.Files {
+		field("input", []byte(in.Path+" "+in.Name+" "+in.Digest))
+	}
 	for _, p := range run.Programs {
 		field("program", []byte(p.Name))
 		for _, f := range p.Files {
@@ -600,6 +609,52 @@ type command struct {
 	Killed   bool     `json:"killed,omitempty"`
 	Stdout   *output  `json:"stdout,omitempty"`
 	Stderr   *output  `json:"stderr,omitempty"`
+	// Order is the order in which the kept bytes of the two streams
+	// arrived: "out 12", "err 40", ...
+	Order []string `json:"order,omitempty"`
+}
+
+// newOrder writes the order of a command's output chunks.
+func newOrder(chunks []model.Chunk) []string {
+	var out []string
+	for _, c := range chunks {
+		stream := "out"
+		if c.Stderr {
+			stream = "err"
+		}
+		out = append(out, fmt.Sprintf("%s %d", stream, c.Len))
+	}
+	return out
+}
+
+// order reads back the order of c's chunks, checking that it accounts for
+// every kept byte of each stream.
+func (c *command) order() ([]model.Chunk, error) {
+	if len(c.Order) == 0 {
+		return nil, nil
+	}
+	var chunks []model.Chunk
+	var sum [2]int
+	for _, s := range c.Order {
+		stream, n, ok := strings.Cut(s, " ")
+		v, err := strconv.Atoi(n)
+		if !ok || err != nil || v <= 0 || (stream != "out" && stream != "err") {
+			return nil, fmt.Errorf("output order %q is not \"out N\" or \"err N\"", s)
+		}
+		ch := model.Chunk{Stderr: stream == "err", Len: v}
+		if ch.Stderr {
+			sum[1] += v
+		} else {
+			sum[0] += v
+		}
+		chunks = append(chunks, ch)
+	}
+	out, _ := c.Stdout.model()
+	errs, _ := c.Stderr.model()
+	if sum[0] != len(out.Data) || sum[1] != len(errs.Data) {
+		return nil, fmt.Errorf("output order accounts for %d and %d bytes, but the command kept %d and %d", sum[0], sum[1], len(out.Data), len(errs.Data))
+	}
+	return chunks, nil
 }
 
 type fileInfo struct {
@@ -676,6 +731,7 @@ func newFile(rec *model.Record, now time.Time) *file {
 			t.Commands = append(t.Commands, command{
 				Cmd: rec.Run.Commands[i].Text, Ran: c.Ran, Done: c.Done, Exit: c.Exit, Duration: duration(c.Duration),
 				Pid: c.Pid, Killed: c.Killed, Stdout: newOutput(c.Stdout), Stderr: newOutput(c.Stderr),
+				Order: newOrder(c.Order),
 			})
 		}
 		for _, fi := range res.Files {
@@ -699,6 +755,9 @@ func (t *trial) check() error {
 				return err
 			}
 		}
+		if _, err := c.order(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -719,6 +778,7 @@ func (t *trial) result(run *model.Run, n int, m model.Machine) *model.Result {
 		cr := model.CommandResult{Ran: c.Ran, Done: c.Done, Exit: c.Exit, Duration: time.Duration(c.Duration), Pid: c.Pid, Killed: c.Killed}
 		cr.Stdout, _ = c.Stdout.model()
 		cr.Stderr, _ = c.Stderr.model()
+		cr.Order, _ = c.order()
 		res.Commands[i] = cr
 	}
 	for _, fi := range t.Files {

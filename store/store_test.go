@@ -38,7 +38,9 @@ func testRecord(run *model.Run, m model.Machine) *model.Record {
 			Run: run, Trial: i + 1, Start: time.Date(2026, 11, 23, 10, 0, i, 5, time.UTC), Duration: 4213456789 * time.Nanosecond,
 			Machine: m,
 			Commands: []model.CommandResult{
-				{Ran: true, Done: true, Duration: time.Second, Stdout: model.Output{Data: []byte("lost=868916\n"), Total: 12}},
+				{Ran: true, Done: true, Duration: time.Second, Stdout: model.Output{Data: []byte("lost=868916\n"), Total: 12},
+					Stderr: model.Output{Data: []byte("warn\n"), Total: 5},
+					Order:  []model.Chunk{{Len: 5}, {Stderr: true, Len: 5}, {Len: 7}}},
 				{Ran: true, Done: true, Exit: 0, Stdout: model.Output{Data: []byte{0xff}, Total: 3}},
 			},
 			Files: []model.FileInfo{{Name: "race.log", Size: 1131084, Mode: "file"}},
@@ -86,6 +88,13 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	}
 	// Text is stored as text, for review; bytes that are not UTF-8 as base64.
 	data, _ := os.ReadFile(filepath.Join(root, rec.Path))
+	if !strings.Contains(string(data), `"order": [
+            "out 5",
+            "err 5",
+            "out 7"
+          ]`) {
+		t.Errorf("stored file does not keep the order of the output:\n%s", data)
+	}
 	if !strings.Contains(string(data), `"text": "lost=868916\n"`) || !strings.Contains(string(data), `"base64": "/w=="`) {
 		t.Errorf("stored file does not keep text readable:\n%s", data)
 	}
@@ -384,6 +393,30 @@ func TestKeyCoversModules(t *testing.T) {
 	run.Programs[0].Modules = []string{"golang.org/x/sys v0.50.0"}
 	if k2, _ := Key(run, cfg, "go1.26.8", here); k2 == k1 {
 		t.Error("a dependency bump must change the key")
+	}
+}
+
+// TestKeyCoversInputs: the content of the files a run reads (stdin=,
+// files=) is part of its key, and a run that reads none keeps its key.
+func TestKeyCoversInputs(t *testing.T) {
+	run := testRun()
+	key, _ := Key(run, cfg, "go1.26.8", here)
+	seen := map[string]string{key: "no inputs"}
+	for _, step := range []struct {
+		what string
+		do   func()
+	}{
+		{"stdin", func() { run.Stdin = &model.Input{Path: "chapters/in.txt", Digest: "aa"} }},
+		{"stdin edited", func() { run.Stdin.Digest = "bb" }},
+		{"a file copied", func() { run.Files = []model.Input{{Path: "chapters/d", Name: "d", Dir: true, Digest: "cc"}} }},
+		{"the copied file edited", func() { run.Files[0].Digest = "dd" }},
+	} {
+		step.do()
+		k, _ := Key(run, cfg, "go1.26.8", here)
+		if prev, dup := seen[k]; dup {
+			t.Errorf("%s: key is that of %s", step.what, prev)
+		}
+		seen[k] = step.what
 	}
 }
 

@@ -338,7 +338,25 @@ func (s *server) watch(w *fsnotify.Watcher) (added map[string]bool) {
 	for _, f := range s.inputsLocked() {
 		dirs[filepath.Dir(filepath.Join(s.root, filepath.FromSlash(f)))] = true
 	}
+	var trees []string // the directories that files= copies into runs
+	if s.book != nil {
+		for _, r := range s.book.Runs {
+			for _, in := range r.Files {
+				if in.Dir {
+					trees = append(trees, filepath.Join(s.root, filepath.FromSlash(in.Path)))
+				}
+			}
+		}
+	}
 	s.mu.Unlock()
+	for _, t := range trees {
+		_ = filepath.WalkDir(t, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs[p] = true
+			}
+			return nil
+		})
+	}
 	watched := map[string]bool{}
 	for _, p := range w.WatchList() {
 		watched[p] = true
@@ -359,7 +377,8 @@ func (s *server) watch(w *fsnotify.Watcher) (added map[string]bool) {
 
 // inputsLocked lists the files of the last good build other than those in
 // chapters/, relative to the root: chapters listed elsewhere, the go.mod
-// programs build with, and the files chapters link to. s.mu is held.
+// programs build with, the files chapters link to, and those runs read
+// (stdin=, files=, which may be directories). s.mu is held.
 func (s *server) inputsLocked() []string {
 	if s.book == nil {
 		return nil
@@ -370,6 +389,14 @@ func (s *server) inputsLocked() []string {
 	}
 	if gm := s.book.Config.GoMod; gm != "" {
 		files = append(files, filepath.ToSlash(gm), path.Join(path.Dir(filepath.ToSlash(gm)), "go.sum"))
+	}
+	for _, r := range s.book.Runs {
+		if r.Stdin != nil {
+			files = append(files, r.Stdin.Path)
+		}
+		for _, in := range r.Files {
+			files = append(files, in.Path)
+		}
 	}
 	return append(files, links.Dependencies(s.book)...)
 }
@@ -413,7 +440,7 @@ func (s *server) relevant(w *fsnotify.Watcher, ev fsnotify.Event) bool {
 		return true
 	}
 	for _, f := range s.inputsLocked() {
-		if f == rel {
+		if f == rel || strings.HasPrefix(rel, f+"/") {
 			return true
 		}
 	}

@@ -243,7 +243,14 @@ func TestServeLoopbackByDefault(t *testing.T) {
 // the served site, without another change to the file (F10).
 func TestServeEditDuringFirstBuild(t *testing.T) {
 	dir := t.TempDir()
-	started, proceed := filepath.Join(dir, "started"), filepath.Join(dir, "proceed")
+	// The signals are outside /tmp, which is the run's own where runs are
+	// isolated.
+	signals := t.TempDir()
+	if d, err := os.MkdirTemp("/dev/shm", "litbook-test-"); err == nil {
+		signals = d
+		t.Cleanup(func() { os.RemoveAll(d) })
+	}
+	started, proceed := filepath.Join(signals, "started"), filepath.Join(signals, "proceed")
 	chapter := filepath.Join(dir, "chapters", "a.md")
 	run := fmt.Sprintf("```console run=wait timeout=2m\n$ touch %s; while [ ! -e %s ]; do sleep 0.01; done; echo first\n```\n", started, proceed)
 	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Edit\"\n")

@@ -369,3 +369,27 @@ func TestServeFrozen(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// TestServeRebuildsOnRunInputs: a file that a run copies (files=), here
+// in a directory outside chapters/, is watched: editing it reruns the run.
+func TestServeRebuildsOnRunInputs(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Inputs\"\n")
+	writeFile(t, filepath.Join(dir, "data", "sub", "x.txt"), "first input\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\n```console run=r files=../data\n$ cat data/sub/x.txt\n```\n")
+	s := startServe(t, dir)
+	if _, page := s.get(t, "/a.html"); !strings.Contains(page, "first input") {
+		t.Fatalf("/a.html lacks the run's output:\n%s", page)
+	}
+	ev := s.events(t)
+	first := ev.next(t, s, "on connecting")
+	writeFile(t, filepath.Join(dir, "data", "sub", "x.txt"), "second input\n")
+	st := ev.next(t, s, "after editing the run's input")
+	if len(st.Errors) != 0 || st.Digest == first.Digest {
+		t.Fatalf("state after editing the run's input: %+v", st)
+	}
+	if _, page := s.get(t, "/a.html"); !strings.Contains(page, "second input") {
+		t.Errorf("/a.html does not show the run's new output")
+	}
+	s.stop(t)
+}

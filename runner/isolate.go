@@ -1,0 +1,177 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// Where the machine allows it (root, or CAP_SYS_ADMIN), every run executes
+// in namespaces of its own, made as fs.go makes the mount namespace of a
+// run with fs=: on a goroutine locked to an OS thread that unshares them
+// and never unlocks, so that the thread, and with it litbook's hold on the
+// namespaces, ends with the run.
+//
+//   - A network namespace whose only interface is the loopback, brought
+//     up: two runs can both listen on 127.0.0.1:8090, and a run reaches
+//     nothing beyond itself, neither the machine's other services on its
+//     loopback nor any other host. A block with the network attribute
+//     shares the machine's network instead.
+//   - A mount namespace in which /tmp is a fresh tmpfs, private to the run,
+//     that holds only the run's own directory (mounted back at its path
+//     when it is under /tmp), and TMPDIR is /tmp: a transcript and a
+//     program that both use /tmp see the same files, and nothing the run
+//     leaves there outlives it.
+//
+// Where namespaces cannot be made, runs share the machine's network and
+// /tmp, TMPDIR is a directory of the run's own, and the build says so once.
+
+// isolation says whether runs can have namespaces of their own on this
+// machine, or why not; it is probed once per process.
+var isolation = sync.OnceValue(func() error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("unshare: %v", err)
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			done <- fmt.Errorf("cannot make the mounts of a new mount namespace private: %v", err)
+			return
+		}
+		done <- loopbackUp()
+	}()
+	return <-done
+})
+
+// isolationNoted is set once the build said that runs are not isolated.
+var isolationNoted atomic.Bool
+
+// isolationNote returns, once per process, what to tell the author when
+// runs cannot be isolated, or "".
+func isolationNote() string {
+	err := isolation()
+	if err == nil || !isolationNoted.CompareAndSwap(false, true) {
+		return ""
+	}
+	return fmt.Sprintf("runs share this machine's network and /tmp: %v (as root, or with CAP_SYS_ADMIN, each run gets a network and a /tmp of its own)", err)
+}
+
+// unshareRun gives the calling thread, which must be locked and never
+// unlocked, a mount namespace whose mounts do not propagate, and unless
+// network is false a network namespace with its loopback interface up.
+func unshareRun(network bool) error {
+	if err := unshareMounts(); err != nil {
+		return err
+	}
+	if !network {
+		return nil
+	}
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("cannot make a network namespace (unshare: %v)", err)
+	}
+	return loopbackUp()
+}
+
+// loopbackUp brings up the interface lo of the calling thread's network
+// namespace.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("cannot bring up the loopback interface: %v", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("cannot bring up the loopback interface: %v", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("cannot bring up the loopback interface: %v", err)
+	}
+	return nil
+}
+
+// inRunNamespaces calls f on a new OS thread in namespaces of its own:
+// mounts always, network too if network is set. The thread ends after f.
+func inRunNamespaces(network bool, f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: see inMountNamespace
+		if err := unshareRun(network); err != nil {
+			done <- err
+			return
+		}
+		done <- f()
+	}()
+	return <-done
+}
+
+// privateTmp mounts a fresh tmpfs of at most size bytes on /tmp in the
+// calling thread's mount namespace, and mounts back at its path in it each
+// directory of keep that is under /tmp: the run's own directory, and the
+// directories of the programs and the Go toolchain on its PATH. The
+// function it returns undoes it all.
+func privateTmp(keep []string, size int64) (func(), error) {
+	type kept struct {
+		path string
+		f    *os.File
+	}
+	var binds []kept
+	defer func() {
+		for _, k := range binds {
+			k.f.Close()
+		}
+	}()
+	var paths []string
+	for _, p := range keep {
+		if p == "" {
+			continue
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if rel, err := filepath.Rel("/tmp", p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		if n := len(binds); n > 0 && (p == binds[n-1].path || strings.HasPrefix(p, binds[n-1].path+"/")) {
+			continue // inside one that is kept already
+		}
+		// The directory as it is now: the tmpfs hides its path.
+		f, err := os.OpenFile(p, unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return nil, err
+		}
+		binds = append(binds, kept{p, f})
+	}
+	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=1777", size)); err != nil {
+		return nil, fmt.Errorf("cannot mount a private /tmp: %v", err)
+	}
+	undo := func() { _ = unix.Unmount("/tmp", unix.MNT_DETACH) }
+	for _, k := range binds {
+		if err := os.MkdirAll(k.path, 0o755); err != nil {
+			undo()
+			return nil, err
+		}
+		src := fmt.Sprintf("/proc/self/fd/%d", k.f.Fd())
+		if err := unix.Mount(src, k.path, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			undo()
+			return nil, fmt.Errorf("cannot mount %s in the run's private /tmp: %v", k.path, err)
+		}
+	}
+	return undo, nil
+}

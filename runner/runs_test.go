@@ -1,0 +1,412 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/litbook/litbook/model"
+	"golang.org/x/sys/unix"
+)
+
+// helperName is the name under which the test binary acts as a helper
+// program of a run (see TestMain).
+const helperName = "litbook-helper"
+
+func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == helperName {
+		os.Exit(helper(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// helper is a program for the runs of these tests.
+func helper(args []string) int {
+	if len(args) == 0 {
+		return 2
+	}
+	switch args[0] {
+	case "interleave":
+		// Writes to stdout and stderr in turn, each time waiting until
+		// litbook has read what it wrote, so that the order in which
+		// litbook reads is the order of the writes.
+		for i, s := range []string{"out 1\n", "err 1\n", "out 2\n", "err 2\n", "out 3\n"} {
+			fd := 1 + i%2
+			if _, err := unix.Write(fd, []byte(s)); err != nil {
+				return 1
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
+				if err != nil || n == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					return 1
+				}
+				time.Sleep(time.Millisecond) // polling the pipe's state
+			}
+		}
+	case "listen":
+		// listen ADDR DIR ME OTHER: listens on ADDR, says so by making
+		// DIR/ME, and holds the port until DIR/OTHER exists.
+		l, err := net.Listen("tcp", args[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer l.Close()
+		fmt.Println("listening on", args[1])
+		if err := os.WriteFile(filepath.Join(args[2], args[3]), nil, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(args[2], args[4])); err == nil {
+				return 0
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintln(os.Stderr, "the other run never listened")
+				return 1
+			}
+		}
+	case "dial":
+		c, err := net.DialTimeout("tcp", args[1], 5*time.Second)
+		if err != nil {
+			fmt.Println("unreachable")
+			return 0
+		}
+		c.Close()
+		fmt.Println("connected")
+	}
+	return 0
+}
+
+// helperPath returns a directory, visible to runs, that holds the test
+// binary as helperName.
+func helperPath(t *testing.T) string {
+	t.Helper()
+	dir := sharedDir(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := copyFile(self, filepath.Join(dir, helperName), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// runWith runs b's runs with dir first on their PATH.
+func runWith(t *testing.T, b *model.Book, dir string) []*model.Result {
+	t.Helper()
+	rn := &Runner{Supervisor: testSupervisor(), TempDir: t.TempDir()}
+	progs := &Programs{BinDir: t.TempDir(), GoVersion: "go-test", PathDirs: map[string]string{"chapters/t.md": dir}}
+	records, err := rn.Run(context.Background(), b, b.Runs, progs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*model.Result
+	for _, rec := range records {
+		out = append(out, rec.Trials[0])
+	}
+	return out
+}
+
+func TestStdinEnvAndFiles(t *testing.T) {
+	b := book(t,
+		"cat\ncat\ncat in.txt\nls -R tree\n./tree/run.sh\necho \"$GREETING|$LIST|$LANG\"",
+		"cat >copy.txt\nrm -r tree\nrm in.txt\nls",
+	)
+	write := func(name, content string, mode os.FileMode) {
+		p := filepath.Join(b.Root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("chapters/in.txt", "from the book\n", 0o644)
+	write("chapters/tree/run.sh", "#!/bin/sh\necho ran\n", 0o755)
+	write("chapters/tree/sub/f", "f\n", 0o644)
+	for _, r := range b.Runs {
+		r.Stdin = &model.Input{Path: "chapters/in.txt"}
+		r.Files = []model.Input{{Path: "chapters/in.txt", Name: "in.txt"}, {Path: "chapters/tree", Name: "tree", Dir: true}}
+		r.Env = []string{"GREETING=hello", "LIST=a,b", "LANG=C"}
+	}
+	res := runBook(t, context.Background(), &Runner{}, b)
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	got := func(i int) string { return string(res[0].Commands[i].Stdout.Data) }
+	want := []string{"from the book\n", "", "from the book\n", "tree:\nrun.sh\nsub\n\ntree/sub:\nf\n", "ran\n", "hello|a,b|C\n"}
+	for i, w := range want {
+		if got(i) != w {
+			t.Errorf("command %d (%s): stdout %q, want %q", i+1, b.Runs[0].Commands[i].Text, got(i), w)
+		}
+	}
+	// Every trial gets fresh copies: the second run removes its own.
+	if res[1].Err != nil {
+		t.Fatal(res[1].Err)
+	}
+	if _, err := os.Stat(filepath.Join(b.Root, "chapters/tree/run.sh")); err != nil {
+		t.Errorf("a run removed the book's file: %v", err)
+	}
+	if got := string(res[1].Commands[3].Stdout.Data); got != "copy.txt\n" {
+		t.Errorf("ls after removing the copies: %q", got)
+	}
+}
+
+func TestHereDocuments(t *testing.T) {
+	b := book(t, "X=world")
+	r := b.Runs[0]
+	r.Commands = append(r.Commands,
+		&model.Command{Text: "cat <<EOF\nhello $X\nEOF", Pos: model.Pos{File: "chapters/t.md", Line: 3}},
+		&model.Command{Text: "cat <<'EOF' >later.txt\nliteral $X\nEOF", Pos: model.Pos{File: "chapters/t.md", Line: 6}, Background: true},
+		&model.Command{Text: "wait", Pos: model.Pos{File: "chapters/t.md", Line: 9}, Waits: true},
+		&model.Command{Text: "cat later.txt", Pos: model.Pos{File: "chapters/t.md", Line: 10}},
+	)
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := string(res.Commands[1].Stdout.Data); got != "hello world\n" {
+		t.Errorf("here-document: %q", got)
+	}
+	if got := string(res.Commands[4].Stdout.Data); got != "literal $X\n" {
+		t.Errorf("quoted here-document in the background: %q", got)
+	}
+}
+
+func TestExitPerCommand(t *testing.T) {
+	b := book(t,
+		"sh -c 'exit 3'\nsh -c 'exit 3'; echo $?\necho after",
+		"sh -c 'exit 3'\necho after",
+		"sh -c 'exit 4'\necho after",
+	)
+	b.Runs[0].Commands[0].Exit = 3
+	b.Runs[2].Commands[0].Exit = 3
+	res := runBook(t, context.Background(), &Runner{}, b)
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	if c := res[0].Commands[0]; c.Exit != 3 {
+		t.Errorf("declared exit: %+v", c)
+	}
+	if got := string(res[0].Commands[1].Stdout.Data); got != "3\n" {
+		t.Errorf("echo $?: %q", got)
+	}
+	if got := string(res[0].Commands[2].Stdout.Data); got != "after\n" {
+		t.Errorf("the command after a declared failure: %q", got)
+	}
+	if e := res[1].Err; e == nil || e.Pos != b.Runs[1].Commands[0].Pos || !strings.Contains(e.Msg, `"# exit 3"`) {
+		t.Errorf("undeclared failure: %v, want a hint to add # exit 3 at %s", e, b.Runs[1].Commands[0].Pos)
+	}
+	if e := res[2].Err; e == nil || !strings.Contains(e.Msg, `status 4, but it declares "# exit 3"`) {
+		t.Errorf("wrong status: %v", e)
+	}
+}
+
+func TestOutputOrder(t *testing.T) {
+	dir := helperPath(t)
+	b := book(t, helperName+" interleave\necho only out\necho only err >&2")
+	res := runWith(t, b, dir)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	c := res.Commands[0]
+	if got := string(c.Stdout.Data) + "|" + string(c.Stderr.Data); got != "out 1\nout 2\nout 3\n|err 1\nerr 2\n" {
+		t.Fatalf("streams: %q", got)
+	}
+	want := []model.Chunk{{Len: 6}, {Stderr: true, Len: 6}, {Len: 6}, {Stderr: true, Len: 6}, {Len: 6}}
+	if fmt.Sprint(c.Order) != fmt.Sprint(want) {
+		t.Errorf("order %v, want %v", c.Order, want)
+	}
+	for i := 1; i < 3; i++ {
+		if o := res.Commands[i].Order; o != nil {
+			t.Errorf("command %d wrote one stream, but has an order %v", i+1, o)
+		}
+	}
+}
+
+// needIsolation skips a test where runs cannot have namespaces.
+func needIsolation(t *testing.T) {
+	t.Helper()
+	if err := isolation(); err != nil {
+		t.Skipf("runs are not isolated on this machine: %v", err)
+	}
+}
+
+func TestRunsHaveTheirOwnNetwork(t *testing.T) {
+	needIsolation(t)
+	dir := helperPath(t)
+	// Both hold 127.0.0.1:8090 at the same time: each waits for the
+	// other's file before it lets go.
+	b := book(t,
+		helperName+" listen 127.0.0.1:8090 "+dir+" a b",
+		helperName+" listen 127.0.0.1:8090 "+dir+" b a",
+	)
+	for i, res := range runWith(t, b, dir) {
+		if res.Err != nil {
+			t.Errorf("run %d: %v", i+1, res.Err)
+		}
+	}
+}
+
+func TestRunReachesNoMachineService(t *testing.T) {
+	needIsolation(t)
+	dir := helperPath(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	b := book(t, helperName+" dial "+l.Addr().String()+"\ncat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '")
+	withNet := book(t, helperName+" dial "+l.Addr().String())
+	withNet.Runs[0].Network = true
+	b.Runs = append(b.Runs, withNet.Runs[0])
+	res := runWith(t, b, dir)
+	if res[0].Err != nil || res[1].Err != nil {
+		t.Fatal(res[0].Err, res[1].Err)
+	}
+	if got := string(res[0].Commands[0].Stdout.Data); got != "unreachable\n" {
+		t.Errorf("an isolated run reached the machine's loopback: %q", got)
+	}
+	if got := string(res[0].Commands[1].Stdout.Data); got != "lo\n" {
+		t.Errorf("an isolated run's interfaces: %q, want only lo", got)
+	}
+	if got := string(res[1].Commands[0].Stdout.Data); got != "connected\n" {
+		t.Errorf("a run with network did not reach the machine's loopback: %q", got)
+	}
+}
+
+func TestPrivateTmp(t *testing.T) {
+	needIsolation(t)
+	mark := filepath.Join("/tmp", "litbook-private-tmp-"+newToken())
+	b := book(t, "echo $TMPDIR\necho x > "+mark+"\ncat "+mark+"\nls /tmp | wc -l")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := string(res.Commands[0].Stdout.Data); got != "/tmp\n" {
+		t.Errorf("TMPDIR=%q, want /tmp", got)
+	}
+	if got := string(res.Commands[2].Stdout.Data); got != "x\n" {
+		t.Errorf("a file of /tmp: %q", got)
+	}
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		os.Remove(mark)
+		t.Errorf("the run's /tmp file is on the machine's /tmp: %v", err)
+	}
+	// /tmp holds the run's file and the directory that leads to the run's own.
+	if got := strings.TrimSpace(string(res.Commands[3].Stdout.Data)); got != "2" {
+		t.Errorf("the run's /tmp holds %s entries, want 2", got)
+	}
+}
+
+func TestGoOnPathIsTheBuildingGo(t *testing.T) {
+	b := book(t, "command -v go\ngo version")
+	rn := &Runner{}
+	root, err := rn.GoRoot(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runBook(t, context.Background(), rn, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got, want := string(res.Commands[0].Stdout.Data), filepath.Join(root, "bin", "go")+"\n"; got != want {
+		t.Errorf("go on the run's PATH is %q, want the building toolchain's %q", got, want)
+	}
+	version, _ := os.ReadFile(filepath.Join(root, "VERSION"))
+	v, _, _ := strings.Cut(string(version), "\n")
+	if got := string(res.Commands[1].Stdout.Data); !strings.HasPrefix(got, "go version "+v+" ") {
+		t.Errorf("go version in a run: %q, want %s", got, v)
+	}
+}
+
+// TestEnvironmentDocumented checks that the authoring appendix lists,
+// in its table of the run's environment, exactly the variables that
+// litbook sets in every run.
+func TestEnvironmentDocumented(t *testing.T) {
+	data, err := os.ReadFile("../chapters/90-authoring.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n### The run's environment\n")
+	if !ok {
+		t.Fatal(`the appendix has no section "The run's environment"`)
+	}
+	section, _, _ = strings.Cut(section, "\n#")
+	var documented []string
+	for _, line := range strings.Split(section, "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			documented = append(documented, name)
+		}
+	}
+	if got, want := strings.Join(documented, " "), strings.Join(EnvNames(), " "); got != want {
+		t.Errorf("the appendix documents %s; litbook sets %s", got, want)
+	}
+	// And the run's shell has those and no others but PWD.
+	b := book(t, "env | cut -d= -f1 | sort")
+	res := runBook(t, context.Background(), &Runner{}, b)[0]
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	want := append(EnvNames(), "PWD")
+	slices.Sort(want)
+	if got := strings.Fields(string(res.Commands[0].Stdout.Data)); !slices.Equal(got, want) {
+		t.Errorf("a run's environment has %v, want %v", got, want)
+	}
+}
+
+// TestOutputOrderWithShellMessages: the shell's messages, whose script
+// prefix litbook rewrites, keep the recorded order consistent with what
+// the result keeps of each stream.
+func TestOutputOrderWithShellMessages(t *testing.T) {
+	b := book(t, "echo a; nosuchcommand; echo b; nosuchcommand; echo c")
+	b.Runs[0].Trials = 5
+	rn := &Runner{}
+	rn.Supervisor = testSupervisor()
+	rn.TempDir = t.TempDir()
+	records, err := rn.Run(context.Background(), b, b.Runs, &Programs{BinDir: t.TempDir(), GoVersion: "go-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range records[0].Trials {
+		c := res.Commands[0]
+		if strings.Contains(string(c.Stderr.Data), "script.sh") || !strings.Contains(string(c.Stderr.Data), "sh: ") {
+			t.Errorf("trial %d: stderr %q is not rewritten", res.Trial, c.Stderr.Data)
+		}
+		var sum [2]int
+		for _, ch := range c.Order {
+			if ch.Stderr {
+				sum[1] += ch.Len
+			} else {
+				sum[0] += ch.Len
+			}
+		}
+		if c.Order != nil && (sum[0] != len(c.Stdout.Data) || sum[1] != len(c.Stderr.Data)) {
+			t.Errorf("trial %d: order %v accounts for %v bytes, the streams kept %d and %d", res.Trial, c.Order, sum, len(c.Stdout.Data), len(c.Stderr.Data))
+		}
+	}
+}
