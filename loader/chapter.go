@@ -3,6 +3,7 @@ package loader
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -57,6 +58,17 @@ type chapterState struct {
 	// inputs holds what stdin= and files= name, per run block that has
 	// them; load resolves them against the book's root (inputs.go).
 	inputs map[*model.Run]*inputSpec
+	// root is the book's directory, which include= reads files from.
+	root string
+	// uses holds, per run block with uses=, the programs it names as
+	// CHAPTER/PROGRAM, at the attribute's position; the book resolves them.
+	uses map[*model.Run][]useRef
+}
+
+// useRef is one program that a run's uses= names.
+type useRef struct {
+	chapter, program string
+	pos              model.Pos
 }
 
 type programBlockSpec struct {
@@ -67,6 +79,9 @@ type programBlockSpec struct {
 	code   []byte
 	lines  []int
 	hidden bool
+	// from is the book file the code was included from (include=), or ""
+	// for code written in the block; lines are then that file's.
+	from string
 }
 
 // lineIndex maps byte offsets of a source to 1-based line numbers.
@@ -98,7 +113,6 @@ type blockTransformer struct{}
 
 var (
 	programNameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	fileNameRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\.go$`)
 	runNameRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	majorVersionRE = regexp.MustCompile(`^v[0-9]+$`)
 )
@@ -197,12 +211,9 @@ func unclosed(f *ast.FencedCodeBlock, src []byte) bool {
 }
 
 func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, code []byte, lines []int) {
-	spec := &programBlockSpec{file: "main.go", pos: open, code: code, lines: lines}
+	spec := &programBlockSpec{pos: open, code: code, lines: lines}
 	ok := true
-	if in.Lang != "go" {
-		st.errs.Add(open, "program blocks hold Go code: the info string must start with go, not %q", in.Lang)
-		ok = false
-	}
+	var include *attr
 	for _, a := range in.Attrs {
 		switch a.Key {
 		case "program":
@@ -221,11 +232,14 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 			}
 			spec.name = a.Value
 		case "file":
-			if !fileNameRE.MatchString(a.Value) || strings.HasSuffix(a.Value, "_test.go") {
-				st.errs.Add(at(a), "file name %q must be a plain .go file name (no directories, not _test.go)", a.Value)
+			if msg := checkFileName(a.Value); msg != "" {
+				st.errs.Add(at(a), "file name %q %s", a.Value, msg)
 				ok = false
 			}
 			spec.file = a.Value
+		case "include":
+			a := a
+			include = &a
 		case "hidden":
 			if a.HasValue {
 				st.errs.Add(at(a), "hidden takes no value")
@@ -233,19 +247,71 @@ func (st *chapterState) programBlock(f *ast.FencedCodeBlock, in info, open model
 			}
 			spec.hidden = true
 		default:
-			st.errs.Add(at(a), "unknown attribute %q on a program block (known: program, file, hidden)%s", a.Key, suggest(a.Key, []string{"program", "file", "hidden"}))
+			st.errs.Add(at(a), "unknown attribute %q on a program block (known: %s)%s", a.Key, strings.Join(programAttrs, ", "), suggest(a.Key, programAttrs))
 			ok = false
 		}
+	}
+	if include != nil {
+		if len(bytes.TrimSpace(code)) > 0 {
+			st.errs.Add(at(*include), "a block with include= shows the included code: leave the block empty")
+			ok = false
+		} else if rel, got, gotLines, err := st.include(include.Value); err != nil {
+			st.errs.Add(at(*include), "include=%q: %v", include.Value, err)
+			ok = false
+		} else {
+			spec.from, spec.code, spec.lines = rel, got, gotLines
+			if spec.file == "" {
+				spec.file = path.Base(rel)
+				if msg := checkFileName(spec.file); msg != "" {
+					st.errs.Add(at(*include), "include=%q: the program's file would be %q, which %s: name it with file=", include.Value, spec.file, msg)
+					ok = false
+				}
+			}
+		}
+	}
+	if spec.file == "" {
+		spec.file = "main.go"
+	}
+	if strings.HasSuffix(spec.file, ".go") && in.Lang != "go" {
+		st.errs.Add(open, "program blocks of Go files hold Go code: the info string must start with go, not %q", in.Lang)
+		ok = false
 	}
 	if !ok {
 		return
 	}
-	node := &ProgramBlock{Code: code, Hidden: spec.hidden}
+	node := &ProgramBlock{Code: spec.code, Hidden: spec.hidden, Lang: in.Lang}
 	node.SetLines(f.Lines())
 	f.Parent().ReplaceChild(f.Parent(), f, node)
 	spec.node = node
 	st.programs = append(st.programs, spec)
 }
+
+// programAttrs are the attributes of a program block.
+var programAttrs = []string{"program", "file", "include", "hidden"}
+
+// checkFileName returns why name cannot be a file of a program, or "".
+// A program's Go files are its package's, in its directory; any other file
+// may be in a subdirectory (testdata/in.txt, templates/page.html).
+func checkFileName(name string) string {
+	clean := path.Clean(name)
+	switch {
+	case name == "" || clean != name || path.IsAbs(name) || clean == ".." || strings.HasPrefix(clean, "../"):
+		return "must be a clean path inside the program's directory (no \"..\", no leading \"/\")"
+	case name == "go.mod" || name == "go.sum" || name == "go.work":
+		return "is the module's: a program is a package of the book's module"
+	}
+	for _, elem := range strings.Split(name, "/") {
+		if !fileElemRE.MatchString(elem) {
+			return "must be made of letters, digits, '.', '_' and '-', and no element may start with '.'"
+		}
+	}
+	if strings.HasSuffix(name, ".go") && strings.Contains(name, "/") && !strings.HasPrefix(name, "testdata/") {
+		return "is a Go file in a subdirectory, which would be another package: a program's Go files are in its own directory"
+	}
+	return ""
+}
+
+var fileElemRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
 func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos, at func(attr) model.Pos, infoText string, code []byte, lines, cols []int) {
 	r := &model.Run{Chapter: st.ch, Pos: open, Trials: 1}
@@ -286,6 +352,22 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 				ok = false
 			}
 			r.Trials = n
+		case "in":
+			if !programNameRE.MatchString(a.Value) {
+				st.errs.Add(at(a), "in=%q must name a program: the run starts in a copy of its source directory", a.Value)
+				ok = false
+			}
+			r.Dir = a.Value
+		case "uses":
+			refs, err := parseUses(a.Value, at(a))
+			if err != nil {
+				st.errs.Add(at(a), "%v", err)
+				ok = false
+			}
+			if st.uses == nil {
+				st.uses = map[*model.Run][]useRef{}
+			}
+			st.uses[r] = refs
 		case "fs":
 			list, err := parseFS(a.Value)
 			if err != nil {
@@ -352,7 +434,22 @@ func (st *chapterState) runBlock(f *ast.FencedCodeBlock, in info, open model.Pos
 }
 
 // runAttrs are the attributes of a run block.
-var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials", "fs", "stdin", "files", "env", "network"}
+var runAttrs = []string{"run", "timeout", "exit", "exclusive", "trials", "fs", "stdin", "files", "env", "network", "in", "uses"}
+
+// parseUses parses the value of uses=: programs of other chapters, each
+// CHAPTER/PROGRAM with CHAPTER the chapter's file name without .md,
+// separated by commas.
+func parseUses(v string, pos model.Pos) ([]useRef, error) {
+	var refs []useRef
+	for _, item := range strings.Split(v, ",") {
+		ch, prog, ok := strings.Cut(strings.TrimSpace(item), "/")
+		if !ok || ch == "" || !programNameRE.MatchString(prog) {
+			return nil, fmt.Errorf("uses=%q: name each program as CHAPTER/PROGRAM, CHAPTER being the chapter's file name without .md (uses=02-append/appender), separated by commas", v)
+		}
+		refs = append(refs, useRef{chapter: strings.TrimSuffix(ch, ".md"), program: prog, pos: pos})
+	}
+	return refs, nil
+}
 
 // parseFS parses the value of fs=: filesystems separated by commas, each
 // one of model.FSTypes, none twice.
@@ -423,7 +520,13 @@ func PlainText(n ast.Node, src []byte) string {
 // parseChapter parses one chapter's source and fills ch; programs are
 // assembled across the book by the caller.
 func parseChapter(md goldmark.Markdown, ch *model.Chapter) (ast.Node, *chapterState) {
-	st := &chapterState{ch: ch, lines: newLineIndex(ch.Source)}
+	return parseChapterIn(md, ch, "")
+}
+
+// parseChapterIn is parseChapter for a chapter of the book in root, from
+// which include= reads files.
+func parseChapterIn(md goldmark.Markdown, ch *model.Chapter, root string) (ast.Node, *chapterState) {
+	st := &chapterState{ch: ch, lines: newLineIndex(ch.Source), root: root}
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs()))
 	pc.Set(stateKey, st)
 	doc := md.Parser().Parse(text.NewReader(ch.Source), parser.WithContext(pc))

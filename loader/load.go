@@ -113,6 +113,7 @@ func load(ctx context.Context, dir string) (*Book, error) {
 	parsed := parseChapters(ctx, root, paths)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
+	var states []*chapterState
 	for i, p := range paths {
 		if bad := parsed[i].bad; bad != nil {
 			errs = append(errs, bad)
@@ -166,16 +167,44 @@ func load(ctx context.Context, dir string) (*Book, error) {
 				f = &model.File{Name: spec.file}
 				prog.Files = append(prog.Files, f)
 			}
+			if spec.from != "" && f.From == nil {
+				f.From = make([]string, len(f.Lines), len(f.Lines)+len(spec.lines))
+			}
+			if f.From != nil {
+				for range spec.lines {
+					f.From = append(f.From, spec.from)
+				}
+			}
 			f.Source = append(f.Source, spec.code...)
 			f.Lines = append(f.Lines, spec.lines...)
 			spec.node.Program, spec.node.File = prog, f
 		}
+		noGo := func(prog *model.Program) bool {
+			return !slices.ContainsFunc(prog.Files, func(f *model.File) bool { return f.IsGo() && !strings.HasSuffix(f.Name, "_test.go") })
+		}
+		for _, prog := range ch.Programs {
+			if noGo(prog) {
+				chErrs.Add(prog.Pos, "program %q has no Go file to build: its files are %s", prog.Name, fileNames(prog))
+			}
+		}
+		// Nothing to compile: the error above is the program's only one.
+		ch.Programs = slices.DeleteFunc(ch.Programs, noGo)
+		b.Programs = slices.DeleteFunc(b.Programs, noGo)
 		chErrs.Sort()
 		errs = append(errs, chErrs...)
+		states = append(states, st)
 		b.Chapters = append(b.Chapters, ch)
 		b.Docs = append(b.Docs, doc)
 		b.Exprs = append(b.Exprs, st.found...)
 		b.Runs = append(b.Runs, ch.Runs...)
+	}
+	var refErrs model.ErrorList
+	for _, st := range states {
+		refErrs = append(refErrs, st.resolveRuns(programs)...)
+	}
+	if len(refErrs) > 0 {
+		errs = append(errs, refErrs...)
+		errs.Sort()
 	}
 	resolveModules(b.Book)
 	for _, r := range b.Runs {
@@ -267,7 +296,7 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 				}
 				ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
 				out[i].ch = ch
-				out[i].doc, out[i].st = parseChapter(md, ch)
+				out[i].doc, out[i].st = parseChapterIn(md, ch, root)
 			}
 		}()
 	}
@@ -372,9 +401,11 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 	return paths, pos, appendix, part
 }
 
-// usedPrograms returns the programs of r's chapter that r may call, sorted
-// by name: those whose name appears as a word anywhere in its commands, so
-// that a program started through xargs, env or sh -c counts too. A run's
+// usedPrograms returns the programs that r may call, sorted by name: those
+// of its chapter whose name appears as a word anywhere in its commands, so
+// that a program started through xargs, env or sh -c counts too, the one
+// its directory copies (in=), and those of other chapters it names in
+// uses=. A run's
 // cache key covers these programs; a false positive only costs a re-run.
 func usedPrograms(r *model.Run) []*model.Program {
 	words := map[string]bool{}
@@ -387,7 +418,12 @@ func usedPrograms(r *model.Run) []*model.Program {
 	}
 	var used []*model.Program
 	for _, p := range r.Chapter.Programs {
-		if words[p.Name] {
+		if words[p.Name] || p.Name == r.Dir {
+			used = append(used, p)
+		}
+	}
+	for _, p := range r.Uses {
+		if !slices.Contains(used, p) {
 			used = append(used, p)
 		}
 	}
@@ -411,4 +447,47 @@ func unlisted(root string, paths []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// resolveRuns resolves, for the runs of st's chapter, the programs of
+// other chapters that uses= names and the program that in= names, and
+// returns what it cannot resolve. programs are the book's, by name.
+func (st *chapterState) resolveRuns(programs map[string]*model.Program) model.ErrorList {
+	var errs, all model.ErrorList
+	for _, r := range st.ch.Runs {
+		block := r // uses= is on the block, which is the first run of its family
+		if len(r.Family) > 0 {
+			block = r.Family[0]
+		}
+		for _, ref := range st.uses[block] {
+			p := programs[ref.program]
+			switch {
+			case p == nil:
+				errs.Add(ref.pos, "uses=%s/%s: the book has no program %q", ref.chapter, ref.program, ref.program)
+			case p.Chapter.Slug != ref.chapter:
+				errs.Add(ref.pos, "uses=%s/%s: program %q is defined in %s, not in %s", ref.chapter, ref.program, ref.program, p.Chapter.Path, ref.chapter)
+			case p.Chapter == st.ch:
+				errs.Add(ref.pos, "uses=%s/%s: %q is a program of this chapter, which its runs see without uses=", ref.chapter, ref.program, ref.program)
+			case !slices.Contains(r.Uses, p):
+				r.Uses = append(r.Uses, p)
+			}
+		}
+		if p := programs[r.Dir]; r.Dir != "" && (p == nil || p.Chapter != st.ch && !slices.Contains(r.Uses, p)) {
+			errs.Add(r.Pos, "in=%s: the run starts in a program's source directory, and %q is not a program of this chapter or of its uses=", r.Dir, r.Dir)
+		}
+		if block == r { // one report per block, not per filesystem
+			all = append(all, errs...)
+		}
+		errs = nil
+	}
+	return all
+}
+
+// fileNames lists the names of prog's files, for a message.
+func fileNames(prog *model.Program) string {
+	var names []string
+	for _, f := range prog.Files {
+		names = append(names, f.Name)
+	}
+	return strings.Join(names, ", ")
 }

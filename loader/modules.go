@@ -1,8 +1,11 @@
 package loader
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -40,9 +43,18 @@ func resolveModules(b *model.Book) {
 		}
 		replaced[r.Old.Path] = " => " + to
 	}
+	modPath := ""
+	if mf.Module != nil {
+		modPath = mf.Module.Mod.Path
+	}
+	local := localPackages{root: filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(rel))), path: modPath}
 	for _, prog := range b.Programs {
 		var mods []string
 		for _, imp := range imports(prog) {
+			if modPath != "" && strings.HasPrefix(imp, modPath+"/") {
+				mods = append(mods, local.sum(imp)...)
+				continue
+			}
 			best := ""
 			for _, req := range mf.Require {
 				p := req.Mod.Path
@@ -68,20 +80,77 @@ func resolveModules(b *model.Book) {
 // parse are the compiler's to report.
 func imports(prog *model.Program) []string {
 	var out []string
-	fset := token.NewFileSet()
 	for _, f := range prog.Files {
-		if !strings.HasSuffix(f.Name, ".go") {
-			continue
-		}
-		af, err := parser.ParseFile(fset, f.Name, f.Source, parser.ImportsOnly)
-		if err != nil {
-			continue
-		}
-		for _, is := range af.Imports {
-			if p, err := strconv.Unquote(is.Path.Value); err == nil {
-				out = append(out, p)
-			}
+		if f.IsGo() {
+			out = append(out, fileImports(f.Name, f.Source)...)
 		}
 	}
+	return out
+}
+
+// fileImports returns the import paths of one Go file, or none if it does
+// not parse.
+func fileImports(name string, src []byte) []string {
+	af, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, is := range af.Imports {
+		if p, err := strconv.Unquote(is.Path.Value); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// localPackages digests the packages of the book's own module that
+// programs import (an internal/ tree beside book.toml, say), so that a
+// run's key changes when the shared code its programs use changes.
+type localPackages struct {
+	root string // the module's directory
+	path string // the module's path
+}
+
+// sum returns, for the package imp of the book's module and every package
+// of the module it imports, "IMPORTPATH (book) sha256:HEX" of the files of
+// its directory.
+func (l *localPackages) sum(imp string) []string {
+	var out []string
+	var visit func(string)
+	seen := map[string]bool{}
+	visit = func(imp string) {
+		if seen[imp] {
+			return
+		}
+		seen[imp] = true
+		dir := filepath.Join(l.root, filepath.FromSlash(strings.TrimPrefix(imp, l.path+"/")))
+		h := sha256.New()
+		entries, _ := os.ReadDir(dir)
+		var next []string
+		for _, e := range entries {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			data, err := fsx.ReadRegular(filepath.Join(dir, e.Name()))
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(h, "%s %d\n", e.Name(), len(data))
+			h.Write(data)
+			if strings.HasSuffix(e.Name(), ".go") {
+				for _, p := range fileImports(e.Name(), data) {
+					if strings.HasPrefix(p, l.path+"/") {
+						next = append(next, p)
+					}
+				}
+			}
+		}
+		out = append(out, fmt.Sprintf("%s (book) sha256:%x", imp, h.Sum(nil)))
+		for _, p := range next {
+			visit(p)
+		}
+	}
+	visit(imp)
 	return out
 }

@@ -14,13 +14,16 @@ var (
 	KindRunBlock     = ast.NewNodeKind("LitbookRunBlock")
 )
 
-// ProgramBlock is one fenced go block of a program: the part of File that
+// ProgramBlock is one fenced block of a program: the part of File that
 // the block contributed.
 type ProgramBlock struct {
 	ast.BaseBlock
 	Program *model.Program
 	File    *model.File
 	Code    []byte // the block's own code, as shown on the page
+	// Lang is the block's language (go, text, html...): how the page
+	// highlights it.
+	Lang string
 	// Hidden marks scaffolding that is compiled like the rest but kept
 	// out of the reading flow: the page folds it away.
 	Hidden bool

@@ -2,6 +2,7 @@ package model
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -112,24 +113,42 @@ type Program struct {
 	// Modules are the modules of the book's go.mod that the program's
 	// imports resolve to, as "path version" (and " => replacement"),
 	// sorted: a run's key covers them, so that bumping a dependency
-	// reruns the runs whose programs use it.
+	// reruns the runs whose programs use it. Packages of the book's own
+	// module that it imports, directly or not, are there too, as
+	// "path (book) sha256:DIGEST" of their directory's files.
 	Modules []string
 }
 
-// File is one Go source file of a program. Several blocks naming the same
-// file are concatenated in order; Lines maps each line of the assembled file
-// back to the chapter line it came from.
+// File is one file of a program: a Go source file, or any other file the
+// program's directory holds (a data file, a template, testdata/...).
+// Several blocks naming the same file are concatenated in order; Lines maps
+// each line of the assembled file back to the line it came from.
 type File struct {
-	Name   string // e.g. main.go
+	Name   string // relative to the program's directory: main.go, testdata/in.txt
 	Source []byte
-	Lines  []int // Lines[i] is the chapter line of file line i+1
+	Lines  []int // Lines[i] is the line file line i+1 comes from
+	// From names, per line, the file of the book that line comes from when
+	// it is not the chapter (code included with include=); nil, or "" for
+	// a line, means the chapter.
+	From []string
 }
 
-// ChapterLine returns the chapter position of line n (1-based) of f, or the
+// IsGo reports whether f is a Go source file of the program's package
+// (not one under a subdirectory such as testdata/).
+func (f *File) IsGo() bool {
+	return strings.HasSuffix(f.Name, ".go") && !strings.Contains(f.Name, "/")
+}
+
+// ChapterLine returns the position of line n (1-based) of f in the book: a
+// line of the chapter, or of the file it was included from; or the
 // program's position if n is out of range.
 func (p *Program) ChapterLine(f *File, n int) Pos {
 	if n >= 1 && n <= len(f.Lines) {
-		return Pos{File: p.Chapter.Path, Line: f.Lines[n-1]}
+		file := p.Chapter.Path
+		if n <= len(f.From) && f.From[n-1] != "" {
+			file = f.From[n-1]
+		}
+		return Pos{File: file, Line: f.Lines[n-1]}
 	}
 	return p.Pos
 }
@@ -169,6 +188,13 @@ type Run struct {
 	// equals Name except for a block with fs=, which is one run per
 	// filesystem, named Base[FS]: race[xfs].
 	Base string
+	// Dir names the program whose source directory the run starts in
+	// (in=NAME): the run directory holds a copy of the program's module,
+	// so that go test and go run work there. "" for an empty directory.
+	Dir string
+	// Uses are programs of other chapters that the run may call, as the
+	// block's uses= names them (uses=02-append/appender).
+	Uses []*Program
 	// Family lists the runs of a block with fs=, one per filesystem in
 	// the order fs= names them; every run of the block shares the slice.
 	// It is nil for a block without fs=.

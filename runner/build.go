@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/litbook/litbook/internal/fsx"
@@ -15,7 +19,9 @@ import (
 )
 
 // programsModule is the module path of the generated module that holds the
-// book's programs.
+// book's programs when the book has no go.mod; otherwise the generated
+// module has the path of the book's, so that programs may import the
+// book's own packages, internal ones included.
 const programsModule = "litbook.local/programs"
 
 // Programs is the outcome of a Build.
@@ -26,6 +32,13 @@ type Programs struct {
 	// programs that compiled: the first element of PATH in that chapter's
 	// runs.
 	PathDirs map[string]string
+	// ProgramDirs maps the name of each program that compiled to a
+	// directory holding only a link to it: what a run of another chapter
+	// that uses= it adds to PATH.
+	ProgramDirs map[string]string
+	// Src is the generated module: Src/NAME holds program NAME's files,
+	// as a run with in=NAME copies them.
+	Src string
 	// Failed maps the name of each program that did not compile to why:
 	// a model.ErrorList positioned at chapter lines. The other programs
 	// compiled; runs that call a failed program are the caller's to skip.
@@ -70,7 +83,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 			return nil, err
 		}
 	}
-	progs := &Programs{BinDir: bin, GoVersion: gover, PathDirs: map[string]string{}, Failed: map[string]error{}}
+	progs := &Programs{BinDir: bin, GoVersion: gover, PathDirs: map[string]string{}, ProgramDirs: map[string]string{}, Src: src, Failed: map[string]error{}}
 	if len(programs) == 0 {
 		return progs, nil // the book's go.mod matters to programs only
 	}
@@ -82,13 +95,19 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 		return nil, err
 	}
 	r.progress(Event{Kind: Compiling, Total: len(programs)})
+	c := &compilation{r: r, book: b, mod: mod, src: src, bin: bin, failed: map[*model.Program]model.ErrorList{}, written: map[string][]int{}}
+	var healthy []*model.Program
 	for _, p := range programs {
-		if err := writeProgram(src, p); err != nil {
+		if err := writeProgram(src, p, c.written); err != nil {
 			return nil, err
 		}
+		if errs := mod.linkPackages(src, p, programs); len(errs) > 0 {
+			c.failed[p] = errs
+			continue
+		}
+		healthy = append(healthy, p)
 	}
-	c := &compilation{r: r, book: b, mod: mod, src: src, bin: bin, failed: map[*model.Program]model.ErrorList{}}
-	err = c.run(ctx, programs)
+	err = c.run(ctx, healthy)
 	r.progress(Event{Kind: Compiled, Total: len(programs)})
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -114,6 +133,14 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(dir, p.Name)); err != nil {
 			return nil, err
 		}
+		own := filepath.Join(paths, "programs", p.Name)
+		if err := os.MkdirAll(own, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(own, p.Name)); err != nil {
+			return nil, err
+		}
+		progs.ProgramDirs[p.Name] = own
 	}
 	return progs, nil
 }
@@ -123,6 +150,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 // minimal one.
 type bookMod struct {
 	file *modfile.File
+	path string // the generated module's path: the book's module's, or programsModule
 	rel  string // the book's go.mod, relative to the book, or "" if it has none
 	dir  string // the directory of the book's go.mod
 }
@@ -147,7 +175,7 @@ func readBookMod(b *model.Book, gover string) (*bookMod, error) {
 		if err := f.AddGoStmt(strings.TrimPrefix(lang, "go")); err != nil {
 			return nil, err
 		}
-		return &bookMod{file: f, dir: b.Root}, nil
+		return &bookMod{file: f, dir: b.Root, path: programsModule}, nil
 	case err != nil:
 		return nil, &model.Error{Pos: model.Pos{File: "book.toml"}, Msg: fmt.Sprintf("go-mod: %v", err), Err: err}
 	}
@@ -158,7 +186,11 @@ func readBookMod(b *model.Book, gover string) (*bookMod, error) {
 	if line, newer := newerGo(f, gover); newer {
 		return nil, &model.Error{Pos: model.Pos{File: rel, Line: line}, Msg: fmt.Sprintf("the book's go.mod asks for a newer Go than the toolchain, %s", gover)}
 	}
-	return &bookMod{file: f, rel: rel, dir: filepath.Dir(path)}, nil
+	mp := programsModule
+	if f.Module != nil && f.Module.Mod.Path != "" {
+		mp = f.Module.Mod.Path
+	}
+	return &bookMod{file: f, rel: rel, dir: filepath.Dir(path), path: mp}, nil
 }
 
 // goLanguage returns the language version of a toolchain version:
@@ -195,12 +227,12 @@ func modErrors(rel string, err error) error {
 	return errs
 }
 
-// write writes the generated module's go.mod (the book's, with the module
-// path replaced and relative replace targets made absolute, since the copy
-// lives elsewhere) and go.sum into src.
+// write writes the generated module's go.mod (the book's, with relative
+// replace targets made absolute, since the copy lives elsewhere) and go.sum
+// into src.
 func (m *bookMod) write(src string) error {
 	f := m.file
-	if err := f.AddModuleStmt(programsModule); err != nil {
+	if err := f.AddModuleStmt(m.path); err != nil {
 		return err
 	}
 	for _, rep := range append([]*modfile.Replace(nil), f.Replace...) {
@@ -232,17 +264,113 @@ func (m *bookMod) write(src string) error {
 	return os.WriteFile(filepath.Join(src, "go.sum"), sum, 0o644)
 }
 
-func writeProgram(src string, p *model.Program) error {
+// writeProgram writes the files of p into src/NAME. Go files get //line
+// directives wherever the next line does not follow the previous one in
+// the book, so that the compiler's errors, panics and stack traces name
+// the chapter's lines (chapters/x.md:12) or those of the file the code was
+// included from. written gets, per Go file written, the line of f.Source
+// that each line of the written file holds (0 for a directive).
+func writeProgram(src string, p *model.Program, written map[string][]int) error {
 	dir := filepath.Join(src, p.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for _, f := range p.Files {
-		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Source, 0o644); err != nil {
+		name := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return err
+		}
+		data := f.Source
+		if f.IsGo() {
+			data, written[name] = lineDirectives(p, f)
+		}
+		if err := os.WriteFile(name, data, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// lineDirectives returns f's source with a //line directive before each
+// line that does not follow the one before it in the book, and the line of
+// f.Source each line of the result holds (0 for a directive).
+func lineDirectives(p *model.Program, f *model.File) ([]byte, []int) {
+	var out []byte
+	var lines []int
+	prev := model.Pos{}
+	for i, line := range strings.SplitAfter(string(f.Source), "\n") {
+		if line == "" {
+			continue
+		}
+		if i < len(f.Lines) {
+			at := p.ChapterLine(f, i+1)
+			if at.File != prev.File || at.Line != prev.Line+1 {
+				out = fmt.Appendf(out, "//line %s:%d\n", at.File, at.Line)
+				lines = append(lines, 0)
+			}
+			prev = at
+		}
+		out = append(out, line...)
+		lines = append(lines, i+1)
+	}
+	return out, lines
+}
+
+// linkPackages makes the packages of the book's module that p imports
+// importable in the generated module, which has the book's module path: a
+// link in src to each top directory of the book's module that p's imports
+// name. A directory named like a program of the book cannot be linked;
+// that is an error at p's import.
+func (m *bookMod) linkPackages(src string, p *model.Program, programs []*model.Program) model.ErrorList {
+	if m.path == programsModule {
+		return nil
+	}
+	var errs model.ErrorList
+	for _, f := range p.Files {
+		if !f.IsGo() {
+			continue
+		}
+		for _, imp := range importsOf(f) {
+			rest, ok := strings.CutPrefix(imp.path, m.path+"/")
+			if !ok {
+				continue
+			}
+			top, _, _ := strings.Cut(rest, "/")
+			if slices.ContainsFunc(programs, func(q *model.Program) bool { return q.Name == top }) {
+				errs = append(errs, &model.Error{Pos: p.ChapterLine(f, imp.line), Msg: fmt.Sprintf("program %s imports %s, of the book's module, whose directory %s has the name of a program: rename one", p.Name, imp.path, top)})
+				continue
+			}
+			link := filepath.Join(src, top)
+			if _, err := os.Lstat(link); err == nil {
+				continue
+			}
+			if err := os.Symlink(filepath.Join(m.dir, top), link); err != nil {
+				errs = append(errs, &model.Error{Pos: p.ChapterLine(f, imp.line), Msg: err.Error()})
+			}
+		}
+	}
+	return errs
+}
+
+type importSpec struct {
+	path string
+	line int
+}
+
+// importsOf returns the imports of a Go file that parses.
+func importsOf(f *model.File) []importSpec {
+	fset := token.NewFileSet()
+	af, err := parser.ParseFile(fset, f.Name, f.Source, parser.ImportsOnly)
+	if err != nil {
+		return nil
+	}
+	var out []importSpec
+	for _, is := range af.Imports {
+		if p, err := strconv.Unquote(is.Path.Value); err == nil {
+			out = append(out, importSpec{p, fset.Position(is.Pos()).Line})
+		}
+	}
+	return out
 }
 
 // sortedNames returns the names of programs, sorted.

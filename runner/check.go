@@ -3,15 +3,18 @@ package runner
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/litbook/litbook/model"
 )
 
 // Check reports every command that a transcript calls but that is neither
-// a program of its chapter nor an executable on the run's PATH, before
-// anything runs. A run sees only its own chapter's programs, so that a
-// reader finds every program a transcript uses on the same page.
+// a program of its chapter, nor one of another chapter that its block
+// names in uses=, nor an executable on the run's PATH, before anything
+// runs. A run sees only the programs of its own chapter and those it says
+// it uses, so that a reader finds every program a transcript calls on the
+// same page, or named on its block.
 func (r *Runner) Check(b *model.Book) error {
 	byName := map[string]*model.Program{}
 	for _, p := range b.Programs {
@@ -32,12 +35,12 @@ func (r *Runner) Check(b *model.Book) error {
 		for _, c := range run.Calls {
 			p := byName[c.Name]
 			switch {
-			case p != nil && p.Chapter == run.Chapter:
+			case p != nil && (p.Chapter == run.Chapter || slices.Contains(run.Uses, p)):
 				continue
 			case onPath(c.Name, dirs), goRoot == "" && c.Name == "go":
 				continue // a system command, even if another chapter has a program of that name
 			case p != nil:
-				errs.Add(c.Pos, "run calls %q, a program of %s: a run sees only its own chapter's programs (define it here too, under another name)", c.Name, p.Chapter.Path)
+				errs.Add(c.Pos, "run calls %q, a program of %s: a run sees only its own chapter's programs and those its block names in uses= (add uses=%s/%s to the block)", c.Name, p.Chapter.Path, p.Chapter.Slug, p.Name)
 				continue
 			}
 			var names []string

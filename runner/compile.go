@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,9 @@ type compilation struct {
 	src    string // the generated module
 	bin    string
 	failed map[*model.Program]model.ErrorList
+	// written maps each Go file written to the line of its source that
+	// each of its lines holds (see writeProgram).
+	written map[string][]int
 }
 
 // buildEvent is a line of go build -json (go help buildjson).
@@ -144,7 +148,9 @@ func (c *compilation) goRun(ctx context.Context, args ...string) (stdout, stderr
 // themselves, or not commands. Unless final, a program whose output places
 // no error at a line of its own is left too, for go list to explain.
 func (c *compilation) build(ctx context.Context, programs []*model.Program, final bool) (left []*model.Program, err error) {
-	args := []string{"build", "-json", "-o", c.bin + string(filepath.Separator)}
+	// -trimpath: a binary names no directory of the machine that built
+	// it; the //line directives make its files the book's.
+	args := []string{"build", "-json", "-trimpath", "-o", c.bin + string(filepath.Separator)}
 	for _, name := range sortedNames(programs) {
 		args = append(args, "./"+name)
 	}
@@ -175,7 +181,7 @@ func (c *compilation) build(ctx context.Context, programs []*model.Program, fina
 		}
 	}
 	for _, p := range programs {
-		if out := output[programsModule+"/"+p.Name]; failed[programsModule+"/"+p.Name] && out != nil {
+		if out := output[c.mod.path+"/"+p.Name]; failed[c.mod.path+"/"+p.Name] && out != nil {
 			if final || c.placesAny(p, out.String()) {
 				c.compileErrors(p, out.String())
 			} else {
@@ -217,7 +223,7 @@ func (c *compilation) list(ctx context.Context, programs []*model.Program) (map[
 		} else if err != nil {
 			return nil, fmt.Errorf("go list: %v", err)
 		}
-		if name, ok := strings.CutPrefix(lp.ImportPath, programsModule+"/"); ok {
+		if name, ok := strings.CutPrefix(lp.ImportPath, c.mod.path+"/"); ok {
 			pkgs[name] = &lp
 		}
 	}
@@ -297,6 +303,18 @@ func (c *compilation) placeLoc(p *model.Program, loc string) (model.Pos, bool) {
 	if err != nil {
 		return model.Pos{}, false
 	}
+	// A position the //line directives made: a line of a file of the book
+	// that p's code comes from (go list joins it to the package's
+	// directory).
+	name := filepath.ToSlash(parts[0])
+	if rel, err := filepath.Rel(c.src, parts[0]); err == nil && filepath.IsAbs(parts[0]) {
+		name = filepath.ToSlash(rel)
+	}
+	for _, cand := range []string{name, strings.TrimPrefix(name, p.Name+"/")} {
+		if c.origin(p, cand) {
+			return model.Pos{File: cand, Line: n}, true
+		}
+	}
 	file := filepath.Clean(parts[0])
 	if !filepath.IsAbs(file) {
 		file = filepath.Join(c.src, file)
@@ -306,10 +324,30 @@ func (c *compilation) placeLoc(p *model.Program, loc string) (model.Pos, bool) {
 	}
 	for _, f := range p.Files {
 		if f.Name == filepath.Base(file) {
+			if w := c.written[file]; n >= 1 && n <= len(w) {
+				n = w[n-1]
+			}
 			return p.ChapterLine(f, n), true
 		}
 	}
 	return model.Pos{}, false
+}
+
+// origin reports whether file is a file of the book that a Go file of p
+// has lines of: its chapter, or a file it includes.
+func (c *compilation) origin(p *model.Program, file string) bool {
+	for _, f := range p.Files {
+		if !f.IsGo() {
+			continue
+		}
+		if file == p.Chapter.Path && len(f.From) < len(f.Lines) || slices.Contains(f.From, file) {
+			return true
+		}
+		if file == p.Chapter.Path && slices.Contains(f.From, "") {
+			return true
+		}
+	}
+	return false
 }
 
 // clean removes the generated module's directory, and the generated
@@ -318,7 +356,7 @@ func (c *compilation) placeLoc(p *model.Program, loc string) (model.Pos, bool) {
 func (c *compilation) clean(msg string) string {
 	msg = strings.ReplaceAll(msg, c.src+string(filepath.Separator), "")
 	for {
-		i := strings.Index(msg, " (imported by "+programsModule+"/")
+		i := strings.Index(msg, " (imported by "+c.mod.path+"/")
 		if i < 0 {
 			return msg
 		}

@@ -32,6 +32,9 @@ const drainGrace = 2 * time.Second
 // execEnv is what every run of one Run call shares.
 type execEnv struct {
 	pathDirs    map[string]string // chapter path → directory of its programs
+	programDirs map[string]string // program name → directory of its link alone (uses=)
+	src         string            // the generated module, which in= copies
+	goEnv       *goEnv            // the go command for runs with in=, or nil
 	tempDir     string
 	machine     model.Machine
 	timeout     time.Duration
@@ -374,6 +377,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 // control and start-gate pipes. close releases all of it.
 type sandbox struct {
 	base, work, io, tmp string
+	dir                 string // where the shell starts: work, or work/NAME for in=NAME
 	token               string
 	script              string
 	streams             []*stream // stdout then stderr of each command
@@ -417,7 +421,10 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 			return nil, err
 		}
 	}
-	if err := copyInputs(run, env.root, sb.work); err != nil {
+	if sb.dir, err = env.prepareDir(run, sb.work); err != nil {
+		return nil, err
+	}
+	if err := copyInputs(run, env.root, sb.dir); err != nil {
 		return nil, err
 	}
 	if in := run.Stdin; in != nil {
@@ -426,7 +433,7 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 		}
 	}
 	if env.isolated { // a /tmp of its own (isolate.go), once the book's files are read
-		keep := []string{base, env.pathDirs[run.Chapter.Path], env.binDir}
+		keep := append([]string{base, env.pathDirs[run.Chapter.Path], env.binDir}, env.keepDirs(run)...)
 		if env.goBin != "" {
 			keep = append(keep, filepath.Dir(env.goBin)) // GOROOT, all of it
 		}
@@ -497,12 +504,14 @@ func (sb *sandbox) close() {
 // push input into it, and /dev/tty gives ENXIO in every run.
 func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
 	cmd := exec.Command("/bin/sh", sb.script)
-	cmd.Dir = sb.work
+	cmd.Dir = sb.dir
 	tmp := sb.tmp
 	if sb.untmp != nil {
 		tmp = "/tmp" // the run's own
 	}
-	cmd.Env = runEnv(sandboxPath(env.pathDirs[run.Chapter.Path], env.goBin), sb.work, tmp, sb.token)
+	cmd.Env = runEnv(env.runPath(run), sb.work, tmp, sb.token)
+	// in= adds the go command's caches and settings (gorun.go).
+	cmd.Env = append(cmd.Env, env.goRunEnv(run, tmp)...)
 	// env= adds to it, and may change LANG, TZ and TERM: exec keeps the
 	// last value of a name.
 	cmd.Env = append(cmd.Env, run.Env...)

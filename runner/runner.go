@@ -167,6 +167,8 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	}
 	env := &execEnv{
 		pathDirs:      progs.PathDirs,
+		programDirs:   progs.ProgramDirs,
+		src:           progs.Src,
 		tempDir:       tmp,
 		machine:       machine(progs.GoVersion, tmp),
 		timeout:       firstPositive(r.Timeout, b.Config.Timeout, model.DefaultTimeout),
@@ -185,6 +187,14 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		env.goBin = filepath.Join(goRoot, "bin")
 	} else if r.Note != nil {
 		r.Note(fmt.Sprintf("the runs' PATH lacks the Go toolchain: %v", err))
+	}
+	for _, run := range runs {
+		if run.Dir != "" {
+			if env.goEnv, err = r.lookGoEnv(ctx); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	if r.Supervisor != nil {
 		r.Supervisor.RemoveStale(tmp)

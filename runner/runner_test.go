@@ -387,7 +387,7 @@ func TestCheckUnknownCommand(t *testing.T) {
 	b.Runs[1].Calls = []model.Call{{Name: "reader", Pos: b.Runs[1].Commands[0].Pos}, {Name: "ls", Pos: b.Runs[1].Commands[0].Pos}}
 	err := (&Runner{}).Check(b)
 	want := `chapters/t.md:2: run calls "appendr", which is neither a program of this chapter nor a command on PATH (the chapter's programs: appender)
-chapters/t.md:4: run calls "reader", a program of chapters/other.md: a run sees only its own chapter's programs (define it here too, under another name)`
+chapters/t.md:4: run calls "reader", a program of chapters/other.md: a run sees only its own chapter's programs and those its block names in uses= (add uses=other/reader to the block)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}

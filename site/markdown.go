@@ -242,7 +242,11 @@ func (r *nodeRenderer) programBlock(w util.BufWriter, src []byte, node ast.Node,
 		return ast.WalkSkipChildren, nil
 	}
 	n := node.(*loader.ProgramBlock)
-	v := programView{Code: template.HTML(r.highlight("go", n.Code)), Hidden: n.Hidden, Lines: bytes.Count(n.Code, []byte("\n"))}
+	lang := n.Lang
+	if lang == "" {
+		lang = "go"
+	}
+	v := programView{Code: template.HTML(r.highlight(lang, n.Code)), Hidden: n.Hidden, Lines: bytes.Count(n.Code, []byte("\n"))}
 	if n.Program != nil {
 		v.Program = n.Program.Name
 	}
