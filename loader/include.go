@@ -75,15 +75,24 @@ func (st *chapterState) include(value string) (rel string, code []byte, lines []
 			lines = append(lines, i+1)
 		}
 	}
+	// A region's blank lines next to its anchors (which keep an anchor
+	// out of the doc comment below it) are not shown.
+	code = out.Bytes()
+	for len(lines) > 0 && code[0] == '\n' {
+		code, lines = code[1:], lines[1:]
+	}
+	for len(lines) > 1 && bytes.HasSuffix(code, []byte("\n\n")) {
+		code, lines = code[:len(code)-1], lines[:len(lines)-1]
+	}
 	switch {
 	case hasAnchor && !found:
 		return "", nil, nil, fmt.Errorf("%s has no line \"ANCHOR: %s\"", rel, anchor)
 	case hasAnchor && !ended:
 		return "", nil, nil, fmt.Errorf("%s has no line \"ANCHOR_END: %s\" after its \"ANCHOR: %s\"", rel, anchor, anchor)
-	case out.Len() == 0:
+	case len(bytes.TrimSpace(code)) == 0:
 		return "", nil, nil, fmt.Errorf("%s: nothing to include", value)
 	}
-	return rel, out.Bytes(), lines, nil
+	return rel, code, lines, nil
 }
 
 // insideBookFile returns an error if rel, relative to root, resolves
