@@ -34,6 +34,10 @@ type Book struct {
 	// slash-separated, sorted): the build says so, since an author who
 	// adds one and forgets the list would otherwise see nothing happen.
 	Unlisted []string
+	// Includes are the files that program blocks include (include=),
+	// relative to Root, sorted, each once: inputs of the book besides its
+	// chapters.
+	Includes []string
 }
 
 // LoadConfig reads only the book.toml in dir: a Book with Root and Config
@@ -177,6 +181,9 @@ func load(ctx context.Context, dir string) (*Book, error) {
 			}
 			f.Source = append(f.Source, spec.code...)
 			f.Lines = append(f.Lines, spec.lines...)
+			if spec.from != "" && !slices.Contains(b.Includes, spec.from) {
+				b.Includes = append(b.Includes, spec.from)
+			}
 			spec.node.Program, spec.node.File = prog, f
 		}
 		noGo := func(prog *model.Program) bool {
@@ -198,6 +205,7 @@ func load(ctx context.Context, dir string) (*Book, error) {
 		b.Exprs = append(b.Exprs, st.found...)
 		b.Runs = append(b.Runs, ch.Runs...)
 	}
+	slices.Sort(b.Includes)
 	var refErrs model.ErrorList
 	for _, st := range states {
 		refErrs = append(refErrs, st.resolveRuns(programs)...)

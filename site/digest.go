@@ -99,6 +99,13 @@ func inputDigest(in Input, files []string) (string, error) {
 		field("chapter", []byte(ch.Path))
 		field("source", ch.Source)
 	}
+	// Code included from files of the book (include=) is shown too.
+	for _, rel := range b.Includes {
+		field("include", []byte(rel))
+		if err := hashFile(h, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
+			return "", err
+		}
+	}
 	for _, rel := range files {
 		field("file", []byte(rel))
 		if err := hashFile(h, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
