@@ -32,6 +32,9 @@ func (st *chapterState) include(value string) (rel string, code []byte, lines []
 	if file == "" || hasAnchor && anchor == "" {
 		return "", nil, nil, fmt.Errorf("name a file, or a region of one: include=code/hello.go or include=code/hello.go#main")
 	}
+	if st.root == "" {
+		return "", nil, nil, fmt.Errorf("a chapter read on its own has no book to include files from")
+	}
 	rel = path.Clean(path.Join(path.Dir(st.ch.Path), file))
 	if path.IsAbs(file) || rel == ".." || strings.HasPrefix(rel, "../") {
 		return "", nil, nil, fmt.Errorf("the file must be inside the book's directory (the path is relative to the chapter)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -148,5 +149,44 @@ func TestGoVersionNewerToolchainUnavailable(t *testing.T) {
 	_, err := (&Runner{}).GoVersion(context.Background(), b)
 	if err == nil || !strings.HasPrefix(err.Error(), "go.mod:3: the book's go.mod asks for a newer Go, which the go command could not find: ") {
 		t.Errorf("got %v, want it at go.mod:3", err)
+	}
+}
+
+// TestBuildPanicNamesChapterLines: a program built from two blocks panics
+// in the second; its stack trace names the chapter line of each frame
+// (the //line directives) and no directory of the machine (-trimpath).
+func TestBuildPanicNamesChapterLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	ch := &model.Chapter{Path: "chapters/a.md", Slug: "a"}
+	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}}
+	p := &model.Program{Name: "boom", Chapter: ch, Pos: model.Pos{File: ch.Path, Line: 3}, Files: []*model.File{{
+		Name: "main.go",
+		// Lines 1-4 are chapter lines 4-7; lines 5-7 are chapter lines
+		// 20-22, a block further down.
+		Source: []byte("package main\n\nfunc main() { third(nil) }\n\n//go:noinline\nfunc third(s []int) int {\n\treturn s[2]\n}\n"),
+		Lines:  []int{4, 5, 6, 7, 20, 21, 22, 23},
+	}}}
+	ch.Programs = []*model.Program{p}
+	b.Programs = ch.Programs
+	progs, err := (&Runner{}).Build(context.Background(), b, b.Programs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := progs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(progs.BinDir, "boom")).CombinedOutput()
+	if err == nil {
+		t.Fatalf("boom did not panic:\n%s", out)
+	}
+	for _, want := range []string{"\tchapters/a.md:22 ", "\tchapters/a.md:6 "} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the stack trace lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "\t/") || strings.Contains(string(out), b.Root) {
+		t.Errorf("the stack trace names a directory of the machine:\n%s", out)
 	}
 }
