@@ -53,19 +53,18 @@ func programHashes(b *model.Book, goVersion string) map[string]string {
 	return out
 }
 
-// programHash identifies what prog compiles from: its files and where
-// their lines come from, the module it is built in (module: go.mod and
-// go.sum as programHashes reads them, and the book's packages it imports)
-// and the toolchain.
+// programHash identifies what prog compiles from: its files, the module it
+// is built in (module: go.mod and go.sum as programHashes reads them, and
+// the book's packages it imports) and the toolchain. Not the lines its
+// code is at: editing prose compiles nothing, and a program compiles
+// whenever a run that calls it executes, so a run never sees the line
+// numbers (the //line directives) of an older version of the chapter.
 func programHash(prog *model.Program, goVersion string, module []byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n", goVersion, prog.Name)
 	h.Write(module)
 	for _, f := range prog.Files {
 		fmt.Fprintf(h, "%s %d\n%s", f.Name, len(f.Source), f.Source)
-		// Where each line comes from: the //line directives of the
-		// compiled file, and so its positions, follow them.
-		fmt.Fprintf(h, "%v %q\n", f.Lines, f.From)
 	}
 	// The book's own packages it imports, by digest.
 	fmt.Fprintf(h, "%q\n", prog.Modules)
