@@ -101,7 +101,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 		if err := writeProgram(src, p, c.written); err != nil {
 			return nil, err
 		}
-		if errs := mod.linkPackages(src, p, programs); len(errs) > 0 {
+		if errs := mod.linkPackages(src, p, b.Programs); len(errs) > 0 {
 			c.failed[p] = errs
 			continue
 		}
@@ -337,7 +337,11 @@ func (m *bookMod) linkPackages(src string, p *model.Program, programs []*model.P
 			}
 			top, _, _ := strings.Cut(rest, "/")
 			if slices.ContainsFunc(programs, func(q *model.Program) bool { return q.Name == top }) {
-				errs = append(errs, &model.Error{Pos: p.ChapterLine(f, imp.line), Msg: fmt.Sprintf("program %s imports %s, of the book's module, whose directory %s has the name of a program: rename one", p.Name, imp.path, top)})
+				msg := fmt.Sprintf("program %s imports %s, of the book's module, whose directory %s has the name of a program: rename one", p.Name, imp.path, top)
+				if rest == top {
+					msg = fmt.Sprintf("program %s imports program %s, a command: share code through a package of the book's module instead", p.Name, top)
+				}
+				errs = append(errs, &model.Error{Pos: p.ChapterLine(f, imp.line), Msg: msg})
 				continue
 			}
 			link := filepath.Join(src, top)

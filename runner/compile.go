@@ -394,7 +394,10 @@ func (c *compilation) loadError(p *model.Program, e *listError) {
 	// the book's go.mod must require the module, and its go.sum hold the
 	// module's checksums.
 	if m, _, ok := strings.Cut(msg, "; to add"); ok {
-		if strings.HasPrefix(m, "missing go.sum entry") {
+		if pkg, own := strings.CutPrefix(m, "no required module provides package "+c.mod.path+"/"); own && c.mod.path != programsModule {
+			// A package of the book's own module that is not there.
+			msg = fmt.Sprintf("package %s/%s is not in the book's module: there is no directory %s beside %s", c.mod.path, pkg, pkg, c.mod.rel)
+		} else if strings.HasPrefix(m, "missing go.sum entry") {
 			msg = m + ": " + c.sumAdvice()
 		} else {
 			msg = m + ": " + c.requireAdvice()
