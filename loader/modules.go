@@ -52,7 +52,9 @@ func resolveModules(b *model.Book) {
 		var mods []string
 		for _, imp := range imports(prog) {
 			if modPath != "" && strings.HasPrefix(imp, modPath+"/") {
-				mods = append(mods, local.sum(imp)...)
+				sums, pkgs := local.sum(imp)
+				mods = append(mods, sums...)
+				prog.BookPackages = append(prog.BookPackages, pkgs...)
 				continue
 			}
 			best := ""
@@ -73,6 +75,8 @@ func resolveModules(b *model.Book) {
 		}
 		slices.Sort(mods)
 		prog.Modules = slices.Compact(mods)
+		slices.Sort(prog.BookPackages)
+		prog.BookPackages = slices.Compact(prog.BookPackages)
 	}
 }
 
@@ -114,8 +118,8 @@ type localPackages struct {
 
 // sum returns, for the package imp of the book's module and every package
 // of the module it imports, "IMPORTPATH (book) sha256:HEX" of the files of
-// its directory.
-func (l *localPackages) sum(imp string) []string {
+// its directory, and the import paths of those packages.
+func (l *localPackages) sum(imp string) (sums, pkgs []string) {
 	var out []string
 	var visit func(string)
 	seen := map[string]bool{}
@@ -147,10 +151,11 @@ func (l *localPackages) sum(imp string) []string {
 			}
 		}
 		out = append(out, fmt.Sprintf("%s (book) sha256:%x", imp, h.Sum(nil)))
+		pkgs = append(pkgs, imp)
 		for _, p := range next {
 			visit(p)
 		}
 	}
 	visit(imp)
-	return out
+	return out, pkgs
 }

@@ -117,6 +117,9 @@ type Program struct {
 	// module that it imports, directly or not, are there too, as
 	// "path (book) sha256:DIGEST" of their directory's files.
 	Modules []string
+	// BookPackages are the import paths of the packages of the book's own
+	// module that the program imports, directly or not, sorted.
+	BookPackages []string
 }
 
 // File is one file of a program: a Go source file, or any other file the

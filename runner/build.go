@@ -37,8 +37,8 @@ type Programs struct {
 	// that uses= it adds to PATH.
 	ProgramDirs map[string]string
 	// Src is the generated module: Src/NAME holds program NAME's files,
-	// as a run with in=NAME copies them.
-	Src string
+	// as a run with in=NAME copies them. Module is its module path.
+	Src, Module string
 	// Failed maps the name of each program that did not compile to why:
 	// a model.ErrorList positioned at chapter lines. The other programs
 	// compiled; runs that call a failed program are the caller's to skip.
@@ -94,6 +94,7 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 	if err := mod.write(src); err != nil {
 		return nil, err
 	}
+	progs.Module = mod.path
 	r.progress(Event{Kind: Compiling, Total: len(programs)})
 	c := &compilation{r: r, book: b, mod: mod, src: src, bin: bin, failed: map[*model.Program]model.ErrorList{}, written: map[string][]int{}}
 	var healthy []*model.Program
@@ -316,16 +317,27 @@ func lineDirectives(p *model.Program, f *model.File) ([]byte, []int) {
 	return out, lines
 }
 
-// linkPackages makes the packages of the book's module that p imports
-// importable in the generated module, which has the book's module path: a
-// link in src to each top directory of the book's module that p's imports
-// name. A directory named like a program of the book cannot be linked;
-// that is an error at p's import.
+// linkPackages makes the packages of the book's module that p imports,
+// directly or not, importable in the generated module, which has the book's
+// module path: a link in src to the top directory of each. A directory
+// named like a program of the book cannot be linked; importing from one
+// is an error at p's import.
 func (m *bookMod) linkPackages(src string, p *model.Program, programs []*model.Program) model.ErrorList {
 	if m.path == programsModule {
 		return nil
 	}
+	isProgram := func(name string) bool {
+		return slices.ContainsFunc(programs, func(q *model.Program) bool { return q.Name == name })
+	}
 	var errs model.ErrorList
+	bad := map[string]bool{} // program-named directories already reported
+	link := func(top string) error {
+		l := filepath.Join(src, top)
+		if _, err := os.Lstat(l); err == nil {
+			return nil
+		}
+		return os.Symlink(filepath.Join(m.dir, top), l)
+	}
 	for _, f := range p.Files {
 		if !f.IsGo() {
 			continue
@@ -336,21 +348,36 @@ func (m *bookMod) linkPackages(src string, p *model.Program, programs []*model.P
 				continue
 			}
 			top, _, _ := strings.Cut(rest, "/")
-			if slices.ContainsFunc(programs, func(q *model.Program) bool { return q.Name == top }) {
+			if isProgram(top) {
 				msg := fmt.Sprintf("program %s imports %s, of the book's module, whose directory %s has the name of a program: rename one", p.Name, imp.path, top)
 				if rest == top {
 					msg = fmt.Sprintf("program %s imports program %s, a command: share code through a package of the book's module instead", p.Name, top)
 				}
 				errs = append(errs, &model.Error{Pos: p.ChapterLine(f, imp.line), Msg: msg})
+				bad[top] = true
 				continue
 			}
-			link := filepath.Join(src, top)
-			if _, err := os.Lstat(link); err == nil {
-				continue
-			}
-			if err := os.Symlink(filepath.Join(m.dir, top), link); err != nil {
+			if err := link(top); err != nil {
 				errs = append(errs, &model.Error{Pos: p.ChapterLine(f, imp.line), Msg: err.Error()})
 			}
+		}
+	}
+	// The packages those import in turn.
+	for _, imp := range p.BookPackages {
+		rest, ok := strings.CutPrefix(imp, m.path+"/")
+		if !ok {
+			continue
+		}
+		top, _, _ := strings.Cut(rest, "/")
+		if isProgram(top) {
+			if !bad[top] {
+				bad[top] = true
+				errs = append(errs, &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s needs %s, of the book's module, whose directory %s has the name of a program: rename one", p.Name, imp, top)})
+			}
+			continue
+		}
+		if err := link(top); err != nil {
+			errs = append(errs, &model.Error{Pos: p.Pos, Msg: err.Error()})
 		}
 	}
 	return errs

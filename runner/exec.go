@@ -34,6 +34,7 @@ type execEnv struct {
 	pathDirs    map[string]string // chapter path → directory of its programs
 	programDirs map[string]string // program name → directory of its link alone (uses=)
 	src         string            // the generated module, which in= copies
+	module      string            // its module path
 	goEnv       *goEnv            // the go command for runs with in=, or nil
 	tempDir     string
 	machine     model.Machine

@@ -2,10 +2,12 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/litbook/litbook/model"
@@ -91,9 +93,10 @@ func (env *execEnv) goRunEnv(run *model.Run, tmp string) []string {
 }
 
 // prepareDir fills the run directory work of a run with in=NAME: a copy of
-// the generated module (go.mod, go.sum, program NAME's files and the
-// book's packages it imports), and returns the directory the run starts
-// in, work/NAME. A run without in= starts in work, empty.
+// the generated module (go.mod, go.sum, program NAME's files and the top
+// directories of the book's packages it imports), and returns the
+// directory the run starts in, work/NAME. A run without in= starts in
+// work, empty.
 func (env *execEnv) prepareDir(run *model.Run, work string) (string, error) {
 	if run.Dir == "" {
 		return work, nil
@@ -101,19 +104,26 @@ func (env *execEnv) prepareDir(run *model.Run, work string) (string, error) {
 	if env.src == "" {
 		return "", fmt.Errorf("in=%s: the program was not built", run.Dir)
 	}
-	entries, err := os.ReadDir(env.src)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case name == "go.mod" || name == "go.sum" || name == run.Dir:
-		case e.Type()&os.ModeSymlink != 0: // a package directory of the book's module
-		default:
-			continue // another program
+	names := []string{"go.mod", "go.sum", run.Dir}
+	for _, p := range run.Programs {
+		if p.Name != run.Dir {
+			continue
 		}
-		if err := copyTree(filepath.Join(env.src, name), filepath.Join(work, name)); err != nil {
+		for _, pkg := range p.BookPackages {
+			// Build linked the package's top directory into src.
+			rest, ok := strings.CutPrefix(pkg, env.module+"/")
+			top, _, _ := strings.Cut(rest, "/")
+			if ok && !slices.Contains(names, top) {
+				names = append(names, top)
+			}
+		}
+	}
+	for _, name := range names {
+		src := filepath.Join(env.src, name)
+		if _, err := os.Lstat(src); errors.Is(err, os.ErrNotExist) && name == "go.sum" {
+			continue
+		}
+		if err := copyTree(src, filepath.Join(work, name)); err != nil {
 			return "", fmt.Errorf("in=%s: %v", run.Dir, err)
 		}
 	}

@@ -169,6 +169,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		pathDirs:      progs.PathDirs,
 		programDirs:   progs.ProgramDirs,
 		src:           progs.Src,
+		module:        progs.Module,
 		tempDir:       tmp,
 		machine:       machine(progs.GoVersion, tmp),
 		timeout:       firstPositive(r.Timeout, b.Config.Timeout, model.DefaultTimeout),
