@@ -38,6 +38,9 @@ type Book struct {
 	// relative to Root, sorted, each once: inputs of the book besides its
 	// chapters.
 	Includes []string
+	// Packages are the files of the packages of the book's module that
+	// programs import, directly or not (relative to Root, sorted).
+	Packages []string
 }
 
 // LoadConfig reads only the book.toml in dir: a Book with Root and Config
@@ -214,7 +217,7 @@ func load(ctx context.Context, dir string) (*Book, error) {
 		errs = append(errs, refErrs...)
 		errs.Sort()
 	}
-	resolveModules(b.Book)
+	b.Packages = resolveModules(b.Book)
 	for _, r := range b.Runs {
 		r.Programs = usedPrograms(r)
 	}

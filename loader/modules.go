@@ -21,19 +21,20 @@ import (
 // replacements), so that a run's key changes when a dependency its
 // programs use is bumped, and only then. A book without a go.mod, or whose
 // go.mod does not parse (the compiler reports it at its line), resolves
-// nothing.
-func resolveModules(b *model.Book) {
+// nothing. It returns the files of the book's packages that programs
+// import, directly or not, relative to b.Root and sorted.
+func resolveModules(b *model.Book) []string {
 	rel := b.Config.GoMod
 	if rel == "" {
 		rel = "go.mod"
 	}
 	data, err := fsx.ReadRegular(filepath.Join(b.Root, filepath.FromSlash(rel)))
 	if err != nil {
-		return
+		return nil
 	}
 	mf, err := modfile.Parse(rel, data, nil)
 	if err != nil {
-		return
+		return nil
 	}
 	replaced := map[string]string{}
 	for _, r := range mf.Replace {
@@ -47,7 +48,7 @@ func resolveModules(b *model.Book) {
 	if mf.Module != nil {
 		modPath = mf.Module.Mod.Path
 	}
-	local := localPackages{root: filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(rel))), path: modPath}
+	local := localPackages{root: filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(rel))), path: modPath, bookRoot: b.Root, files: map[string]bool{}}
 	for _, prog := range b.Programs {
 		var mods []string
 		for _, imp := range imports(prog) {
@@ -78,6 +79,12 @@ func resolveModules(b *model.Book) {
 		slices.Sort(prog.BookPackages)
 		prog.BookPackages = slices.Compact(prog.BookPackages)
 	}
+	var files []string
+	for f := range local.files {
+		files = append(files, f)
+	}
+	slices.Sort(files)
+	return files
 }
 
 // imports returns the import paths of prog's Go files; files that do not
@@ -112,8 +119,10 @@ func fileImports(name string, src []byte) []string {
 // programs import (an internal/ tree beside book.toml, say), so that a
 // run's key changes when the shared code its programs use changes.
 type localPackages struct {
-	root string // the module's directory
-	path string // the module's path
+	root     string // the module's directory
+	path     string // the module's path
+	bookRoot string
+	files    map[string]bool // the files read, relative to bookRoot
 }
 
 // sum returns, for the package imp of the book's module and every package
@@ -139,6 +148,9 @@ func (l *localPackages) sum(imp string) (sums, pkgs []string) {
 			data, err := fsx.ReadRegular(filepath.Join(dir, e.Name()))
 			if err != nil {
 				continue
+			}
+			if r, err := filepath.Rel(l.bookRoot, filepath.Join(dir, e.Name())); err == nil && !strings.HasPrefix(r, "..") {
+				l.files[filepath.ToSlash(r)] = true
 			}
 			fmt.Fprintf(h, "%s %d\n", e.Name(), len(data))
 			h.Write(data)

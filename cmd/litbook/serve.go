@@ -377,9 +377,10 @@ func (s *server) watch(w *fsnotify.Watcher) (added map[string]bool) {
 
 // inputsLocked lists the files of the last good build other than those in
 // chapters/, relative to the root: chapters listed elsewhere, the go.mod
-// programs build with, the files program blocks include, the files
-// chapters link to, and those runs read (stdin=, files=, which may be
-// directories). s.mu is held.
+// programs build with, the files program blocks include, those of the
+// book's packages that programs import, the files chapters link to, and
+// those runs read (stdin=, files=, which may be directories). s.mu is
+// held.
 func (s *server) inputsLocked() []string {
 	if s.book == nil {
 		return nil
@@ -400,6 +401,7 @@ func (s *server) inputsLocked() []string {
 		}
 	}
 	files = append(files, s.book.Includes...)
+	files = append(files, s.book.Packages...)
 	return append(files, links.Dependencies(s.book)...)
 }
 
