@@ -40,6 +40,9 @@ type compilation struct {
 	// written maps each Go file written to the line of its source that
 	// each of its lines holds (see writeProgram).
 	written map[string][]int
+	// reported holds the packages of the book's module whose compile
+	// errors are recorded, with one program that imports them.
+	reported map[string]bool
 }
 
 // buildEvent is a line of go build -json (go help buildjson).
@@ -190,7 +193,9 @@ func (c *compilation) build(ctx context.Context, programs []*model.Program, fina
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(c.bin, p.Name)); err != nil {
-			left = append(left, p)
+			if !c.bookPackageErrors(p, output, failed) {
+				left = append(left, p)
+			}
 		}
 	}
 	if runErr != nil && len(left) == len(programs) && len(failed) == 0 {
@@ -198,6 +203,75 @@ func (c *compilation) build(ctx context.Context, programs []*model.Program, fina
 		return nil, c.goError(runErr, stderr)
 	}
 	return left, nil
+}
+
+// bookPackageErrors records, for a program that has no binary, the
+// compile errors of the packages of the book's module it imports that
+// failed, at their lines in the book: with the first program that imports
+// a package, and as a line naming the package with the others. It reports
+// whether it recorded any.
+func (c *compilation) bookPackageErrors(p *model.Program, output map[string]*strings.Builder, failed map[string]bool) bool {
+	found := false
+	for _, pkg := range p.BookPackages {
+		out := output[pkg]
+		rest, ok := strings.CutPrefix(pkg, c.mod.path+"/")
+		if !failed[pkg] || out == nil || !ok {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(c.src, filepath.FromSlash(rest))); err != nil || !fi.IsDir() {
+			continue // not there: go list explains
+		}
+		found = true
+		if c.reported[pkg] {
+			c.fail(p, &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s imports %s, which does not compile", p.Name, pkg)})
+			continue
+		}
+		if c.reported == nil {
+			c.reported = map[string]bool{}
+		}
+		c.reported[pkg] = true
+		var last *model.Error
+		for _, line := range strings.Split(out.String(), "\n") {
+			switch {
+			case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "# "):
+				continue
+			case strings.HasPrefix(line, "\t") && last != nil:
+				last.Detail += strings.TrimPrefix(line, "\t") + "\n"
+				continue
+			}
+			last = &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s: %s: %s", p.Name, pkg, c.clean(line))}
+			if loc, msg, ok := strings.Cut(line, ": "); ok {
+				if pos, ok := c.bookPos(loc); ok {
+					last = &model.Error{Pos: pos, Msg: msg}
+				}
+			}
+			c.fail(p, last)
+		}
+	}
+	return found
+}
+
+// bookPos maps "path/file.go:LINE[:COL]", relative to the generated
+// module, in a directory of the book's module linked there, to the file's
+// position in the book.
+func (c *compilation) bookPos(loc string) (model.Pos, bool) {
+	parts := strings.Split(loc, ":")
+	if len(parts) < 2 || len(parts) > 3 || filepath.IsAbs(parts[0]) {
+		return model.Pos{}, false
+	}
+	n, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return model.Pos{}, false
+	}
+	rel, err := filepath.Rel(c.book.Root, filepath.Join(c.mod.dir, filepath.Clean(parts[0])))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return model.Pos{}, false
+	}
+	pos := model.Pos{File: filepath.ToSlash(rel), Line: n}
+	if len(parts) == 3 {
+		pos.Col, _ = strconv.Atoi(parts[2])
+	}
+	return pos, true
 }
 
 // list runs go list -e -json on programs and returns the packages by
