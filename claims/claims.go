@@ -17,7 +17,7 @@ import (
 
 // Evaluate evaluates x against records, which are parallel to b.Runs. An
 // error is positioned at the part of the expression at fault.
-func Evaluate(b *loader.Book, x *loader.Expr, records []*model.Record) (*values.Outcome, *model.Error) {
+func Evaluate(b *loader.Parsed, x *loader.Expr, records []*model.Record) (*values.Outcome, *model.Error) {
 	lookup := func(name string) *model.Record {
 		var family []*model.Record
 		for _, i := range b.RunsNamed(x.Chapter, name) {
@@ -42,7 +42,7 @@ func Evaluate(b *loader.Book, x *loader.Expr, records []*model.Record) (*values.
 // Check evaluates every expression of b against records (parallel
 // to b.Runs) and returns an error for each that cannot be evaluated and
 // each claim that does not hold, with what was measured.
-func Check(b *loader.Book, records []*model.Record) error {
+func Check(b *loader.Parsed, records []*model.Record) error {
 	var errs model.ErrorList
 	for _, x := range b.Exprs {
 		out, err := Evaluate(b, x, records)
@@ -78,7 +78,7 @@ func itemsOf(out *values.Outcome) []values.Item {
 // parallel to b.Runs (nil where it has none), and for each whether it was
 // measured from earlier sources than the run's current ones. A record
 // that no longer fits its run (other commands) counts as none.
-func MachineRecords(b *loader.Book, ix *store.Index, m store.MachineInfo) (records []*model.Record, stale []bool) {
+func MachineRecords(b *loader.Parsed, ix *store.Index, m store.MachineInfo) (records []*model.Record, stale []bool) {
 	records, stale = make([]*model.Record, len(b.Runs)), make([]bool, len(b.Runs))
 	byRun := map[string][]*store.Entry{}
 	for _, e := range ix.Entries {
@@ -115,7 +115,7 @@ type Across struct {
 // AcrossMachines evaluates x, an expression of machines(...), against the
 // records of every machine in ix that measured any run it names from the
 // run's current sources, this one first.
-func AcrossMachines(b *loader.Book, x *loader.Expr, ix *store.Index, here model.Machine) []Across {
+func AcrossMachines(b *loader.Parsed, x *loader.Expr, ix *store.Index, here model.Machine) []Across {
 	var out []Across
 	for _, mi := range ix.Machines() {
 		records, stale := MachineRecords(b, ix, mi)

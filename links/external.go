@@ -17,7 +17,7 @@ import (
 
 // External checks the external links of b with an ExternalChecker's
 // defaults: see ExternalChecker.Check.
-func External(ctx context.Context, b *loader.Book) error {
+func External(ctx context.Context, b *loader.Parsed) error {
 	return (&ExternalChecker{}).Check(ctx, b)
 }
 
@@ -33,7 +33,7 @@ type ExternalChecker struct {
 // Check requests every external URL of b once (HEAD, then GET where HEAD
 // is refused) and returns a model.ErrorList with an error at each link
 // whose URL fails: no answer, or a status of 400 or more.
-func (c *ExternalChecker) Check(ctx context.Context, b *loader.Book) error {
+func (c *ExternalChecker) Check(ctx context.Context, b *loader.Parsed) error {
 	uses := map[string][]model.Pos{}
 	for i, ch := range b.Chapters {
 		if i >= len(b.Docs) {

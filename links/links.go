@@ -59,14 +59,14 @@ var generatedPages = map[string][]string{
 // linkIndex knows every page of the site and every id on it, to resolve
 // and check the links of chapters.
 type linkIndex struct {
-	b        *loader.Book
+	b        *loader.Parsed
 	byPath   map[string]int // chapter path → index
 	bySlug   map[string]int // page file name → chapter index
 	anchors  []map[string]bool
 	buildDir string // absolute, or empty: files in it cannot be linked to
 }
 
-func newLinkIndex(b *loader.Book, buildDir string) *linkIndex {
+func newLinkIndex(b *loader.Parsed, buildDir string) *linkIndex {
 	ix := &linkIndex{
 		b:       b,
 		byPath:  map[string]int{},
@@ -435,7 +435,7 @@ type Links struct {
 // link with a scheme that a page must not follow (file:, javascript: and
 // the like) is an error too. The error is a model.ErrorList with one error
 // per broken link, at the line of the link in its chapter.
-func Check(b *loader.Book) error {
+func Check(b *loader.Parsed) error {
 	_, err := Resolve(b, "")
 	return err
 }
@@ -444,7 +444,7 @@ func Check(b *loader.Book) error {
 // leads, for the renderer. buildDir, if not empty, is where the site will
 // be written: files in it cannot be linked to. The Links are complete even
 // when the error is not nil: a broken link is drawn as written.
-func Resolve(b *loader.Book, buildDir string) (*Links, error) {
+func Resolve(b *loader.Parsed, buildDir string) (*Links, error) {
 	ix := newLinkIndex(b, buildDir)
 	n := min(len(b.Chapters), len(b.Docs))
 	errs := make([]model.ErrorList, n)
@@ -483,13 +483,13 @@ func Resolve(b *loader.Book, buildDir string) (*Links, error) {
 // slash-separated, that the site of b is made from besides book.toml and
 // the chapters: the files chapters link to or show. litbook serve watches
 // them.
-func Dependencies(b *loader.Book) []string {
+func Dependencies(b *loader.Parsed) []string {
 	links, _ := Resolve(b, "")
 	return links.files
 }
 
 // Book is the book whose links l resolved.
-func (l *Links) Book() *loader.Book { return l.index.b }
+func (l *Links) Book() *loader.Parsed { return l.index.b }
 
 // Files returns the book's files, relative to its root and
 // slash-separated, that chapters link to or show, sorted: the site holds a

@@ -154,7 +154,7 @@ Plain autolink: <%[1]s/also-gone>, and [local](#a).
 	}
 }
 
-func writeBook(t *testing.T, files map[string]string) *loader.Book {
+func writeBook(t *testing.T, files map[string]string) *loader.Parsed {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {

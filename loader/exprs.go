@@ -222,7 +222,7 @@ func (st *chapterState) checkRefs(found []*Expr) []*Expr {
 // RunsNamed returns the indices in b.Runs of the runs that name refers to
 // in chapter ch: the run of that name, or every run of a block with fs=
 // named as a whole.
-func (b *Book) RunsNamed(ch *model.Chapter, name string) []int {
+func (b *Parsed) RunsNamed(ch *model.Chapter, name string) []int {
 	var out []int
 	for i, r := range b.Runs {
 		switch {

@@ -21,9 +21,12 @@ import (
 	"github.com/yuin/goldmark/ast"
 )
 
-// Book is a loaded book: the model, plus each chapter's parsed Markdown for
-// the site to render.
-type Book struct {
+// Parsed is a book as the loader read it: the model (model.Book, the one
+// type named Book), plus what only the loader's users need of the sources:
+// each chapter's parsed Markdown for the site to render, the expressions
+// of its prose for claims to evaluate, and the files it reads besides the
+// chapters.
+type Parsed struct {
 	*model.Book
 	Docs []ast.Node // parallel to Chapters
 	// Exprs are the values, claims and charts of every chapter's prose, in
@@ -43,18 +46,18 @@ type Book struct {
 	Packages []string
 }
 
-// LoadConfig reads only the book.toml in dir: a Book with Root and Config
+// LoadConfig reads only the book.toml in dir: a Parsed with Root and Config
 // and no chapters, for commands that must work on a book whose chapters are
 // broken (litbook clean).
-func LoadConfig(dir string) (*Book, error) {
+func LoadConfig(dir string) (*Parsed, error) {
 	b, _, err := open(dir)
 	return b, err
 }
 
-// open reads book.toml in dir and returns a Book with Root and Config set,
-// the decoded config, and the problems found in it. A nil Book means it
+// open reads book.toml in dir and returns a Parsed with Root and Config set,
+// the decoded config, and the problems found in it. A nil Parsed means it
 // could not be read or decoded.
-func open(dir string) (*Book, *config, error) {
+func open(dir string) (*Parsed, *config, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, nil, err
@@ -63,7 +66,7 @@ func open(dir string) (*Book, *config, error) {
 	if cfg == nil {
 		return nil, nil, err
 	}
-	return &Book{Book: &model.Book{Root: root, Config: cfg.Config}}, cfg, err
+	return &Parsed{Book: &model.Book{Root: root, Config: cfg.Config}}, cfg, err
 }
 
 // Load reads the book whose book.toml is in dir. On error it returns a
@@ -71,7 +74,7 @@ func open(dir string) (*Book, *config, error) {
 // book.toml could be read, the book as far as it loaded, so that a build
 // can go on with the chapters that have no error (a chapter that could not
 // be read is left out).
-func Load(dir string) (*Book, error) { return load(context.Background(), dir) }
+func Load(dir string) (*Parsed, error) { return load(context.Background(), dir) }
 
 // ErrInterrupted is the error of a load that its context stopped.
 var ErrInterrupted = errors.New("interrupted while loading the book: nothing was changed")
@@ -80,9 +83,9 @@ var ErrInterrupted = errors.New("interrupted while loading the book: nothing was
 // even if reading a file is blocked in the kernel (a file system that does
 // not answer, such as a hung FUSE or NFS mount): the read is left behind,
 // which is harmless since loading starts no process and writes nothing.
-func LoadContext(ctx context.Context, dir string) (*Book, error) {
+func LoadContext(ctx context.Context, dir string) (*Parsed, error) {
 	type loaded struct {
-		b   *Book
+		b   *Parsed
 		err error
 	}
 	done := make(chan loaded, 1)
@@ -101,7 +104,7 @@ func LoadContext(ctx context.Context, dir string) (*Book, error) {
 	}
 }
 
-func load(ctx context.Context, dir string) (*Book, error) {
+func load(ctx context.Context, dir string) (*Parsed, error) {
 	b, cfg, err := open(dir)
 	if b == nil {
 		return nil, err

@@ -64,7 +64,7 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func dump(b *Book, err error) string {
+func dump(b *Parsed, err error) string {
 	var s strings.Builder
 	if err != nil {
 		fmt.Fprintf(&s, "error:\n%s\n", err)

@@ -65,7 +65,7 @@ type Builder struct {
 	// anything compiles or runs, while the build holds the book's lock;
 	// its errors are the build's (build checks its site directory and the
 	// book's links here).
-	Prepare func(*loader.Book) error
+	Prepare func(*loader.Parsed) error
 	// Publish, if set, is called when every run has a record and every
 	// claim holds, while the build holds the book's lock (build writes the
 	// site here).
@@ -84,7 +84,7 @@ type Progress interface {
 
 // Result is what a build made of a book.
 type Result struct {
-	Book *loader.Book
+	Book *loader.Parsed
 	// Records are parallel to Book.Runs: each run's record, or nil for a
 	// run that a failed build could not give one.
 	Records []*model.Record

@@ -11,7 +11,7 @@ import (
 )
 
 // shells identifies the shells that b's runs use (see runner.Shells).
-func shells(ctx context.Context, b *loader.Book) string {
+func shells(ctx context.Context, b *loader.Parsed) string {
 	var names []string
 	for _, run := range b.Runs {
 		for _, c := range run.Calls {
@@ -47,7 +47,7 @@ func version() string {
 // version (which is keyed beside the fingerprint): what litbook diff
 // compares stored machines with. It starts no process on a machine whose
 // shells it has seen.
-func (bd *Builder) Machine(ctx context.Context, b *loader.Book) (model.Machine, error) {
+func (bd *Builder) Machine(ctx context.Context, b *loader.Parsed) (model.Machine, error) {
 	m, err := (&runner.Runner{}).Machine("")
 	if err != nil {
 		return m, err

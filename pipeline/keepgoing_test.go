@@ -59,7 +59,7 @@ func TestEveryErrorInOneBuild(t *testing.T) {
 		t.Error("a failing build published")
 		return nil
 	}
-	bd.Prepare = func(b *loader.Book) error {
+	bd.Prepare = func(b *loader.Parsed) error {
 		return links.Check(b)
 	}
 	res, err := bd.Build(context.Background(), dir)

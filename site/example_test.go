@@ -11,7 +11,7 @@ import (
 // Render a measured book into the directory book: the old site is replaced
 // only when the new one is complete.
 func ExampleWrite() {
-	var b *loader.Book          // from loader.Load
+	var b *loader.Parsed        // from loader.Load
 	var records []*model.Record // parallel to b.Runs, from the pipeline
 	var here model.Machine
 	if b == nil {

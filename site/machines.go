@@ -54,7 +54,7 @@ type machineCell struct {
 
 // newMachinesView compares the stored records in ix with the book's runs.
 // records are the results the site shows (parallel to b.Runs).
-func newMachinesView(b *loader.Book, records []*model.Record, ix *store.Index, this model.Machine) *machinesView {
+func newMachinesView(b *loader.Parsed, records []*model.Record, ix *store.Index, this model.Machine) *machinesView {
 	v := &machinesView{}
 	if ix == nil || len(ix.Entries) == 0 {
 		v.None = true

@@ -197,7 +197,7 @@ func render(in Input, dir string, hl *highlighter) error {
 // siteWriter is what every page of one site is drawn from.
 type siteWriter struct {
 	in       Input
-	b        *loader.Book
+	b        *loader.Parsed
 	dir      string
 	hl       *highlighter
 	results  []*model.Result // shown per run, parallel to b.Runs
@@ -474,7 +474,7 @@ func (p *printParts) close() error {
 
 // writePrintPage writes the print page to file: the top of the page, each
 // chapter's part from parts, the bottom.
-func writePrintPage(tmpl *template.Template, p *page, b *loader.Book, parts *printParts, outs []chapterOut, file string) (err error) {
+func writePrintPage(tmpl *template.Template, p *page, b *loader.Parsed, parts *printParts, outs []chapterOut, file string) (err error) {
 	f, err := os.Create(file)
 	if err != nil {
 		return err

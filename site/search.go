@@ -42,7 +42,7 @@ type searchDoc struct {
 // searchDocs returns the sections of chapter i of b for the search index,
 // in order, with the measured values of its prose as value draws them.
 // IDs are left zero.
-func searchDocs(b *loader.Book, i int, results map[*model.Run]*model.Result, value func(*loader.Expr) string) []searchDoc {
+func searchDocs(b *loader.Parsed, i int, results map[*model.Run]*model.Result, value func(*loader.Expr) string) []searchDoc {
 	ch, doc := b.Chapters[i], b.Docs[i]
 	src := ch.Source
 	page := naming.PageURL(ch.Slug)

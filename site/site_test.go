@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // writeBook writes files (path → content) into a fresh directory and loads
 // the book there.
-func writeBook(t *testing.T, files map[string]string) *loader.Book {
+func writeBook(t *testing.T, files map[string]string) *loader.Parsed {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -47,7 +47,7 @@ var testMachine = model.Machine{
 
 // smallBook is three chapters: links between them, a program, a run with a
 // result, and a run without one.
-func smallBook(t *testing.T) (*loader.Book, []*model.Result) {
+func smallBook(t *testing.T) (*loader.Parsed, []*model.Result) {
 	b := writeBook(t, map[string]string{
 		"book.toml": `[book]
 title = "Atomic <Files>"

@@ -43,7 +43,7 @@ func sections(doc ast.Node, src []byte) [][2]string {
 
 // tocJS returns toc.js for b: the code that draws the sidebar, called
 // with the chapters.
-func tocJS(b *loader.Book, secs [][][2]string) ([]byte, error) {
+func tocJS(b *loader.Parsed, secs [][][2]string) ([]byte, error) {
 	entries := make([]tocEntry, len(b.Chapters))
 	for i, ch := range b.Chapters {
 		s := secs[i]

@@ -20,7 +20,7 @@ import (
 // expression, marked as not measured; the build reports such errors before
 // it writes a site.
 type exprs struct {
-	book    *loader.Book
+	book    *loader.Parsed
 	records []*model.Record
 	tmpl    *template.Template // defines "value" and "chart"
 	charts  int                // charts drawn on the current page, for unique ids

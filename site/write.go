@@ -24,7 +24,7 @@ var ErrNotOurs = errors.New("it exists and was not made by litbook (no " + Marke
 
 // Input is what a site is rendered from.
 type Input struct {
-	Book *loader.Book
+	Book *loader.Parsed
 	// Records are the results of the book's runs, parallel to Book.Runs.
 	Records []*model.Record
 	// Store is every machine's stored results, for the Machines page; nil
@@ -166,7 +166,7 @@ func swapByRenames(tmp, dir string) error {
 // Check reports, before anything is built, whether Write could publish to
 // buildDir: it must not hold the book, and if it exists it must be a
 // directory that litbook made or an empty one.
-func Check(b *loader.Book, buildDir string) error {
+func Check(b *loader.Parsed, buildDir string) error {
 	dir, err := checkBuildDir(b, buildDir)
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ func Check(b *loader.Book, buildDir string) error {
 
 // Clean removes buildDir if litbook made it (it holds MarkerFile) or it is
 // empty. A buildDir that does not exist is already clean.
-func Clean(b *loader.Book, buildDir string) error {
+func Clean(b *loader.Parsed, buildDir string) error {
 	dir, err := checkBuildDir(b, buildDir)
 	if err != nil {
 		return err
@@ -224,7 +224,7 @@ func replaceable(dir, name string, write bool) (exists bool, err error) {
 // checkBuildDir returns the absolute path of buildDir, or an error if
 // replacing or removing it would touch the book: if it is the book's root
 // or an ancestor of it, lies in the chapters directory, or holds a chapter.
-func checkBuildDir(b *loader.Book, buildDir string) (string, error) {
+func checkBuildDir(b *loader.Parsed, buildDir string) (string, error) {
 	if buildDir == "" {
 		return "", errors.New("no build directory given")
 	}
@@ -334,7 +334,7 @@ const FilesDir = naming.FilesDir
 
 // linksFor returns l if it was resolved for b, and resolves the links of
 // b otherwise.
-func linksFor(b *loader.Book, l *links.Links, buildDir string) *links.Links {
+func linksFor(b *loader.Parsed, l *links.Links, buildDir string) *links.Links {
 	if l != nil && l.Book() == b {
 		return l
 	}

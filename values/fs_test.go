@@ -9,7 +9,7 @@ import (
 
 // fsLookup returns the runs of a block race with fs=ext4,xfs, as the
 // loader names them, and a block one with fs=tmpfs; the block's name
-// (race) is looked up as every filesystem's trials, as loader.Book's
+// (race) is looked up as every filesystem's trials, as loader.Parsed's
 // lookup does.
 func fsLookup() func(string) *model.Record {
 	recs := map[string]*model.Record{}

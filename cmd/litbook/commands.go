@@ -70,7 +70,7 @@ func externalFlag(fs *flag.FlagSet, o *options) {
 
 // builtSite is a site that buildSite wrote.
 type builtSite struct {
-	book   *loader.Book
+	book   *loader.Parsed
 	dir    string // absolute
 	result *pipeline.Result
 }
@@ -105,7 +105,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	var lk *links.Links
 	bd, p := builder(e, o, "litbook build")
 	defer p.Stop()
-	bd.Prepare = func(b *loader.Book) error {
+	bd.Prepare = func(b *loader.Parsed) error {
 		warnUnlisted(e, b)
 		out = o.buildDir
 		if out == "" {
@@ -142,14 +142,14 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 // warnUnlisted says which chapter files book.toml's chapters list leaves
 // out: otherwise a new chapter that the author forgot to list is silently
 // not in the book.
-func warnUnlisted(e *env, b *loader.Book) {
+func warnUnlisted(e *env, b *loader.Parsed) {
 	for _, p := range b.Unlisted {
 		fmt.Fprintf(e.stderr, "litbook: %s is not in book.toml's chapters (or appendices), so the book leaves it out\n", p)
 	}
 }
 
 // checkLinks checks the links of b, and its external links if asked.
-func checkLinks(ctx context.Context, b *loader.Book, o *options, buildDir string) (*links.Links, error) {
+func checkLinks(ctx context.Context, b *loader.Parsed, o *options, buildDir string) (*links.Links, error) {
 	var errs model.ErrorList
 	lk, err := links.Resolve(b, buildDir)
 	errs.Append(err)
@@ -180,7 +180,7 @@ line. With -rerun, everything runs again.`,
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
 		bd, p := builder(e, o, "litbook test")
 		defer p.Stop()
-		bd.Prepare = func(b *loader.Book) error {
+		bd.Prepare = func(b *loader.Parsed) error {
 			warnUnlisted(e, b)
 			_, err := checkLinks(ctx, b, o, "")
 			return err
@@ -244,7 +244,7 @@ and the book's .litbook work directory (generated sources and binaries).`,
 }
 
 // resolve returns path relative to the book's root, or path if absolute.
-func resolve(b *loader.Book, path string) string {
+func resolve(b *loader.Parsed, path string) string {
 	if filepath.IsAbs(path) {
 		return path
 	}

@@ -153,13 +153,13 @@ type side struct {
 	stale   []bool          // measured from earlier sources
 }
 
-func newSide(b *loader.Book, ix *store.Index, m store.MachineInfo) *side {
+func newSide(b *loader.Parsed, ix *store.Index, m store.MachineInfo) *side {
 	records, stale := claims.MachineRecords(b, ix, m)
 	return &side{info: m, records: records, stale: stale}
 }
 
 // writeDiff prints the comparison of machines a and b as tables.
-func writeDiff(w io.Writer, bk *loader.Book, ix *store.Index, a, b store.MachineInfo) {
+func writeDiff(w io.Writer, bk *loader.Parsed, ix *store.Index, a, b store.MachineInfo) {
 	sa, sb := newSide(bk, ix, a), newSide(bk, ix, b)
 	fmt.Fprintf(w, "A  %s  %s\nB  %s  %s\n", a.Dir, describe(a), b.Dir, describe(b))
 	if d := differences(a.Machine, b.Machine); len(d) > 0 {
@@ -289,7 +289,7 @@ func runSummary(s *side, i int) string {
 
 // evalSide evaluates x against one machine's records: the text to show,
 // and the outcome, nil if it could not be evaluated.
-func evalSide(b *loader.Book, x *loader.Expr, s *side) (text string, out *values.Outcome) {
+func evalSide(b *loader.Parsed, x *loader.Expr, s *side) (text string, out *values.Outcome) {
 	out, err := claims.Evaluate(b, x, s.records)
 	if err != nil {
 		return "—", nil

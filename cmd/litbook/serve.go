@@ -203,10 +203,10 @@ type server struct {
 	hosts func(host string) bool
 
 	mu      sync.Mutex
-	dir     string       // the site's directory; "" until a build has loaded book.toml
-	book    *loader.Book // of the last good build
-	digest  string       // of the published site
-	errs    []buildError // of the last build; nil if it succeeded
+	dir     string         // the site's directory; "" until a build has loaded book.toml
+	book    *loader.Parsed // of the last good build
+	digest  string         // of the published site
+	errs    []buildError   // of the last build; nil if it succeeded
 	clients map[chan struct{}]bool
 }
 
