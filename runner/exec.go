@@ -372,8 +372,10 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	return res
 }
 
-// sandbox is what one run executes in: its directory (work, the run's
-// own; io, litbook's streams and script; tmp, its TMPDIR), the streams
+// sandbox is what one run executes in: its directory base (holding work,
+// the run's own directory; tmp, its TMPDIR; and io, litbook's streams and
+// script, which is base itself: one directory fewer to make and remove on
+// every run), the streams
 // that capture each command's output, the shell's own output, and the
 // control and start-gate pipes. close releases all of it.
 type sandbox struct {
@@ -406,13 +408,13 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 	if err != nil {
 		return nil, err
 	}
-	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: filepath.Join(base, "io"), tmp: filepath.Join(base, "tmp"), token: newToken()}
+	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: base, tmp: filepath.Join(base, "tmp"), token: newToken()}
 	defer func() {
 		if err != nil {
 			sb.close()
 		}
 	}()
-	for _, d := range []string{sb.work, sb.io, sb.tmp} {
+	for _, d := range []string{sb.work, sb.tmp} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			return nil, err
 		}
@@ -543,7 +545,7 @@ func (sb *sandbox) collect(res *model.Result) {
 	}
 	sb.shOut.s.finish(deadline)
 	sb.shErr.s.finish(deadline)
-	// dash names the script and its line ("/tmp/…/io/script.sh: 13:"),
+	// dash names the script and its line ("/tmp/…/script.sh: 13:"),
 	// which mean nothing to the author and name litbook's internal paths:
 	// say "sh:" as a terminal would, in the shell's own output and in each
 	// command's (where a command's group sends "not found" or "Cannot

@@ -203,11 +203,13 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	}
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
 	go s.queue()
+	go s.reporter()
 	var wg sync.WaitGroup
 	for range min(jobs, s.total) {
 		wg.Go(s.work)
 	}
 	wg.Wait()
+	s.closeReports()
 	return s.records, ctx.Err()
 }
 

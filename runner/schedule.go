@@ -42,10 +42,16 @@ type schedule struct {
 	records []*model.Record
 	budgets []*budget // of each run's output, all its trials together
 
-	// Done may store the record (and sync it to disk): it is called
-	// outside mu, under doneMu, so that other trials start and end
-	// meanwhile.
-	doneMu sync.Mutex
+	// Done may store the record (and sync it to disk): it is called by
+	// one reporter goroutine, in the order records complete, so that the
+	// workers go on to their next task meanwhile instead of waiting for
+	// the disk. reports is its queue; unbounded, since a record is
+	// already in memory (in records) when it is queued.
+	reportMu   sync.Mutex
+	reportCond *sync.Cond
+	reports    []*model.Record
+	closed     bool
+	reported   chan struct{}
 }
 
 func newSchedule(ctx context.Context, r *Runner, runs []*model.Run, goVersion string, env *execEnv) *schedule {
@@ -59,6 +65,8 @@ func newSchedule(ctx context.Context, r *Runner, runs []*model.Run, goVersion st
 		budgets: make([]*budget, len(runs)),
 	}
 	s.turnCond = sync.NewCond(&s.turnMu)
+	s.reportCond = sync.NewCond(&s.reportMu)
+	s.reported = make(chan struct{})
 	for i, run := range runs {
 		n := max(run.Trials, 1)
 		s.trials[i] = make([]*model.Result, n)
@@ -197,12 +205,45 @@ func (s *schedule) finish(i int) *model.Record {
 	return rec
 }
 
-// report hands a complete record to Done.
+// report queues a complete record for Done.
 func (s *schedule) report(rec *model.Record) {
 	if rec == nil || s.r.Done == nil {
 		return
 	}
-	s.doneMu.Lock()
-	defer s.doneMu.Unlock()
-	s.r.Done(rec)
+	s.reportMu.Lock()
+	s.reports = append(s.reports, rec)
+	s.reportMu.Unlock()
+	s.reportCond.Signal()
+}
+
+// reporter hands every queued record to Done, one at a time, until
+// closeReports was called and the queue is empty; then it closes reported.
+func (s *schedule) reporter() {
+	defer close(s.reported)
+	for {
+		s.reportMu.Lock()
+		for len(s.reports) == 0 && !s.closed {
+			s.reportCond.Wait()
+		}
+		if len(s.reports) == 0 {
+			s.reportMu.Unlock()
+			return
+		}
+		rec := s.reports[0]
+		s.reports = s.reports[1:]
+		s.reportMu.Unlock()
+		if s.r.Done != nil {
+			s.r.Done(rec)
+		}
+	}
+}
+
+// closeReports says no record will be queued any more, and waits until
+// Done has been called with every queued one.
+func (s *schedule) closeReports() {
+	s.reportMu.Lock()
+	s.closed = true
+	s.reportMu.Unlock()
+	s.reportCond.Signal()
+	<-s.reported
 }

@@ -49,10 +49,13 @@ func runNeedle(token string) []byte { return []byte("\x00LITBOOK_RUN=" + token +
 // needle (a whole NAME=value entry, NUL-terminated), or whose working
 // directory or open files lie under base. Zombies have neither and are not
 // returned.
+//
+// It looks only at the processes that may be a run's once the run's shell
+// was waited for (see candidates), not at every process of the machine.
 func runProcesses(needle []byte, base string) []int {
 	self := os.Getpid()
 	var matched []int
-	for _, pid := range procfs.Pids() {
+	for _, pid := range candidates() {
 		if pid == self {
 			continue
 		}
@@ -64,6 +67,22 @@ func runProcesses(needle []byte, base string) []int {
 		}
 	}
 	return matched
+}
+
+// candidates returns the processes that may belong to a run whose shell
+// has been waited for. As a child subreaper, litbook inherits every
+// process of a run whose parent died, the shell's children first: what a
+// run left running is a descendant of an orphan of litbook (a child it did
+// not start itself), whatever group, session or environment it moved to.
+// Only those are looked at, not the whole machine's processes; without
+// the subreaper, or without /proc's children files, every process is.
+func candidates() []int {
+	if subreaper.Load() {
+		if pids, ok := procfs.Descendants(orphans()); ok {
+			return pids
+		}
+	}
+	return procfs.Pids()
 }
 
 // usesDir reports whether the process whose /proc directory is proc has

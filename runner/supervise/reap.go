@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/litbook/litbook/runner/internal/procfs"
@@ -30,6 +31,10 @@ var (
 		pids map[int]bool
 	}{pids: map[int]bool{}}
 	spawn sync.RWMutex
+	// subreaper is whether this process is a child subreaper, which New
+	// makes it: then every process a run started and left behind is a
+	// descendant of one of its orphans (see orphans).
+	subreaper atomic.Bool
 )
 
 // Supervisor supervises the runs of one process. Make it with New.
@@ -42,7 +47,9 @@ type Supervisor struct {
 // Supervisor. Every Supervisor of a process shares the set of children
 // started through Start.
 func New() *Supervisor {
-	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	if unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == nil {
+		subreaper.Store(true)
+	}
 	return &Supervisor{cgroups: findCgroups()}
 }
 
@@ -83,20 +90,8 @@ func (s *Supervisor) SweepOrphans(when func() bool) {
 // sweepOrphans kills and reaps every child of this process that litbook
 // did not start; spawn is held.
 func sweepOrphans() {
-	self := os.Getpid()
 	for round := 0; round < 50; round++ {
-		var orphans []int
-		for _, pid := range procfs.Pids() {
-			if _, ppid, ok := procfs.Stat(pid); !ok || ppid != self {
-				continue
-			}
-			started.Lock()
-			ours := started.pids[pid]
-			started.Unlock()
-			if !ours {
-				orphans = append(orphans, pid)
-			}
-		}
+		orphans := orphans()
 		if len(orphans) == 0 {
 			return
 		}
@@ -105,6 +100,33 @@ func sweepOrphans() {
 			reap(pid)
 		}
 	}
+}
+
+// orphans returns the children of this process that litbook did not start
+// through Start: orphans of runs, come back to it as their subreaper.
+// spawn is held, so that no child is between its start and Start's record
+// of it.
+func orphans() []int {
+	self := os.Getpid()
+	children, ok := procfs.Children(self)
+	if !ok {
+		// No children files: find them by their parent pid.
+		children = nil
+		for _, pid := range procfs.Pids() {
+			if _, ppid, ok := procfs.Stat(pid); ok && ppid == self {
+				children = append(children, pid)
+			}
+		}
+	}
+	started.Lock()
+	defer started.Unlock()
+	var out []int
+	for _, pid := range children {
+		if !started.pids[pid] {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // reap waits for the killed child pid, for a second at most: a process in

@@ -99,3 +99,55 @@ func Pids() []int {
 	}
 	return ids
 }
+
+// Children returns the children of process pid, from the children files
+// of its threads (Linux 3.5+, CONFIG_PROC_CHILDREN). ok is false where the
+// kernel has no such files, or pid is gone.
+func Children(pid int) (children []int, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, false
+	}
+	for _, t := range tasks {
+		data, err := os.ReadFile(dir + "/" + t.Name() + "/children")
+		if err != nil {
+			if os.IsNotExist(err) && t.Name() == strconv.Itoa(pid) {
+				return nil, false // no children files at all
+			}
+			continue // a thread that just ended
+		}
+		for _, f := range strings.Fields(string(data)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				children = append(children, c)
+			}
+		}
+	}
+	return children, true
+}
+
+// Descendants returns the descendants of the processes in roots, roots
+// included, walking Children. ok is false where the kernel has no children
+// files.
+func Descendants(roots []int) (all []int, ok bool) {
+	seen := map[int]bool{}
+	queue := append([]int(nil), roots...)
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		if seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		all = append(all, pid)
+		children, ok := Children(pid)
+		if !ok {
+			if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+				continue // it ended meanwhile
+			}
+			return nil, false
+		}
+		queue = append(queue, children...)
+	}
+	return all, true
+}

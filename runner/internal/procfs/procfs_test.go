@@ -1,7 +1,11 @@
 package procfs
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -27,5 +31,35 @@ func TestStatSelf(t *testing.T) {
 	}
 	if !Running(os.Getpid()) || Running(1<<30) {
 		t.Error("Running is wrong about this process or a pid above the kernel's limit")
+	}
+}
+
+// TestDescendants starts a shell that starts a sleep, and finds both: the
+// shell among this process's children, the sleep among its descendants.
+func TestDescendants(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "sleep 30 & echo $!; wait")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	var sleep int
+	if _, err := fmt.Fscan(out, &sleep); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(sleep, syscall.SIGKILL)
+	children, ok := Children(os.Getpid())
+	if !ok {
+		t.Skip("no /proc/PID/task/TID/children on this kernel")
+	}
+	if !slices.Contains(children, cmd.Process.Pid) || slices.Contains(children, sleep) {
+		t.Errorf("Children(self) = %v; want the shell %d and not the sleep %d", children, cmd.Process.Pid, sleep)
+	}
+	all, ok := Descendants([]int{cmd.Process.Pid})
+	if !ok || !slices.Contains(all, cmd.Process.Pid) || !slices.Contains(all, sleep) || slices.Contains(all, os.Getpid()) {
+		t.Errorf("Descendants(shell) = %v, %v; want the shell %d and the sleep %d", all, ok, cmd.Process.Pid, sleep)
 	}
 }
