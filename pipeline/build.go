@@ -70,6 +70,21 @@ type Builder struct {
 	// claim holds, while the build holds the book's lock (build writes the
 	// site here).
 	Publish func(*Result) error
+
+	// Stamp, if not empty, lets a build end at once, having loaded no
+	// chapter and started nothing, when nothing it depends on changed
+	// since the last build with the same Stamp that succeeded (see
+	// stamp.go); the Result then has UpToDate set and a Book with only
+	// Root and Config. Stamp names what of the caller's settings changes
+	// its output (build's -d, say). Rerun and Shard builds never end so.
+	Stamp string
+	// StampFiles, if set, returns once Prepare has run the files the
+	// caller's output depends on besides the book's own (inputs: files the
+	// chapters link to, which it has not read yet) and the files of that
+	// output (outputs: the site's marker, stamped once Publish has run),
+	// relative to the book's root or absolute. A later build with any of
+	// them changed does the full work.
+	StampFiles func() (inputs, outputs []string)
 }
 
 // Progress is told what a build is doing.
@@ -93,6 +108,9 @@ type Result struct {
 	Plan    *Plan
 	// What the build did.
 	Compiled, Ran, Trials, Stored int
+	// UpToDate is set when the build did nothing, nothing having changed
+	// since the last build with the same Stamp (see Builder.Stamp).
+	UpToDate bool
 }
 
 // Build builds the book whose book.toml is in dir. The error, if any, is
@@ -103,12 +121,28 @@ type Result struct {
 func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	// A config with wrong values is still a book that this build may
 	// write into: lock it whenever its root is known.
-	if cfg, _ := loader.LoadConfig(dir); cfg != nil {
+	var sp *stamper
+	if cfg, cfgErr := loader.LoadConfig(dir); cfg != nil {
 		unlock, err := Lock(ctx, cfg.Root, bd.holder(), bd.log())
 		if err != nil {
 			return nil, err
 		}
 		defer unlock()
+		if log, ok := bd.upToDate(cfg); ok && cfgErr == nil {
+			fmt.Fprintf(bd.log(), "%s (nothing changed since the last build)\n", log)
+			return &Result{Book: cfg, UpToDate: true}, nil
+		}
+		if bd.Stamp != "" && !bd.Rerun && bd.Shard.N <= 1 && cfgErr == nil {
+			sp = newStamper(cfg.Root, time.Now())
+			// Before the build reads them.
+			gomod := cfg.Config.GoMod
+			if gomod == "" {
+				gomod = "go.mod"
+			}
+			for _, p := range []string{loader.ConfigFile, gomod, path.Join(path.Dir(gomod), "go.sum")} {
+				sp.input(p, nil)
+			}
+		}
 	} // else the full load below reports it with the chapters' errors
 	b, err := loader.LoadContext(ctx, dir)
 	if errors.Is(err, loader.ErrInterrupted) {
@@ -117,11 +151,22 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	if b == nil {
 		return nil, err
 	}
+	if sp != nil {
+		sp.inputsLoaded(b)
+	}
 	s := &state{bd: bd, ctx: ctx, res: &Result{Book: b, Records: make([]*model.Record, len(b.Runs))}, blocked: map[*model.Run]bool{}}
 	s.errs.Append(err)
 	s.blockBroken(err)
 	if err := s.prepare(); err != nil {
 		return s.res, err
+	}
+	var outputs []string
+	if sp != nil && bd.StampFiles != nil {
+		var inputs []string
+		inputs, outputs = bd.StampFiles()
+		for _, p := range inputs {
+			sp.input(p, nil)
+		}
 	}
 	if err := s.plan(); err != nil {
 		return s.res, err
@@ -139,6 +184,11 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 	if bd.Publish != nil {
 		if err := bd.Publish(s.res); err != nil {
 			return s.res, err
+		}
+	}
+	if sp != nil {
+		if err := sp.write(s, outputs); err != nil {
+			fmt.Fprintf(bd.log(), "litbook: %v (the next build does the full work)\n", err)
 		}
 	}
 	return s.res, nil

@@ -65,3 +65,23 @@ func onPath(name string, dirs []string) bool {
 	}
 	return false
 }
+
+// CommandPaths returns every path where a command that b's runs call may
+// be found on the run's PATH, /bin/sh first: whether each exists, and
+// which one it is, decides what Check says and what the runs execute.
+func CommandPaths(b *model.Book) []string {
+	out := []string{"/bin/sh"}
+	seen := map[string]bool{}
+	for _, run := range b.Runs {
+		for _, c := range run.Calls {
+			if seen[c.Name] {
+				continue
+			}
+			seen[c.Name] = true
+			for _, d := range filepath.SplitList(systemPath) {
+				out = append(out, filepath.Join(d, c.Name))
+			}
+		}
+	}
+	return out
+}

@@ -43,11 +43,14 @@ type command struct {
 
 // options are the flags commands share; each command declares those it has.
 type options struct {
-	args          []string // for commands with MaxArgs
-	book          string   // -C, for commands with MaxArgs
-	buildDir      string
-	jobs          int
-	rerun         bool // run everything, ignoring the results store
+	args     []string // for commands with MaxArgs
+	book     string   // -C, for commands with MaxArgs
+	buildDir string
+	jobs     int
+	rerun    bool // run everything, ignoring the results store
+	// stamp lets a build with nothing changed since the last one end at
+	// once (pipeline.Builder.Stamp): build sets it, serve does not.
+	stamp         bool
 	frozen        bool // run nothing: render from stored results
 	externalLinks bool
 	addr          string // serve

@@ -55,6 +55,7 @@ It prints the path of the site's index page.`,
 		return o
 	},
 	Run: func(ctx context.Context, e *env, o *options, bookDir string) error {
+		o.stamp = true
 		built, err := buildSite(ctx, e, o, bookDir)
 		if err != nil || o.shard.N > 1 {
 			return err // a shard renders nothing
@@ -132,9 +133,24 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		}
 		return err
 	}
+	if o.stamp && !o.externalLinks {
+		// External links can break while nothing here changes: a build
+		// that checks them never ends early.
+		bd.Stamp = "build -d=" + o.buildDir
+		bd.StampFiles = func() (inputs, outputs []string) {
+			return links.Files(), []string{filepath.Join(out, site.MarkerFile)}
+		}
+	}
 	r, err := bd.Build(ctx, bookDir)
 	if err != nil {
 		return nil, err
+	}
+	if r.UpToDate {
+		out = o.buildDir
+		if out == "" {
+			out = r.Book.Config.BuildDir
+		}
+		out = resolve(r.Book, out)
 	}
 	return &builtSite{book: r.Book, dir: out, result: r}, nil
 }
