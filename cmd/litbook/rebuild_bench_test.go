@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/litbook/litbook/internal/benchfig"
 	"github.com/litbook/litbook/pipeline"
 )
 
@@ -28,13 +29,15 @@ import (
 // (median-ms) and, per rebuild, how many times the go command was started
 // (go-calls, through a logging wrapper first on PATH), how many programs
 // were compiled and how many runs executed, as the pipeline's result
-// counts them.
+// counts them. When all three ran, their figures go, with the machine and
+// the date, to bench/results/rebuild.json and the README.
 func BenchmarkRebuild(b *testing.B) {
+	fig := benchfig.New("rebuild", "go test ./cmd/litbook -run '^$' -bench Rebuild -benchtime 20x")
 	root := benchBook(b)
 	build := func(b *testing.B) (time.Duration, *pipeline.Result) {
 		var stderr bytes.Buffer
 		start := time.Now()
-		built, err := buildSite(context.Background(), &env{stdout: io.Discard, stderr: &stderr, bookArg: root}, &options{jobs: runtime.NumCPU()}, root)
+		built, err := buildSite(context.Background(), &env{stdout: io.Discard, stderr: &stderr, bookArg: root}, &options{jobs: runtime.NumCPU(), stamp: true}, root)
 		if err != nil {
 			b.Fatalf("litbook build: %v\n%s", err, stderr.String())
 		}
@@ -44,7 +47,9 @@ func BenchmarkRebuild(b *testing.B) {
 		data, _ := os.ReadFile(filepath.Join(root, "go.log"))
 		return bytes.Count(data, []byte("\n"))
 	}
-	run := func(b *testing.B, edit func(i int)) {
+	subs := 0 // sub-benchmarks that ran
+	run := func(b *testing.B, name string, edit func(i int)) {
+		subs++
 		var times []time.Duration
 		var calls, compiled, ran int
 		for i := 0; b.Loop(); i++ {
@@ -60,10 +65,16 @@ func BenchmarkRebuild(b *testing.B) {
 		}
 		slices.Sort(times)
 		n := float64(len(times))
-		b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+		med := float64(times[len(times)/2].Microseconds()) / 1000
+		b.ReportMetric(med, "median-ms")
 		b.ReportMetric(float64(calls)/n, "go-calls/op")
 		b.ReportMetric(float64(compiled)/n, "compiled/op")
 		b.ReportMetric(float64(ran)/n, "runs/op")
+		fig.Figures[name+"_ms"] = med
+		fig.Figures[name+"_go_calls"] = float64(calls) / n
+		fig.Figures[name+"_compiled"] = float64(compiled) / n
+		fig.Figures[name+"_runs"] = float64(ran) / n
+		fig.Figures["rebuilds"] = n
 	}
 	chapter := filepath.Join(root, "chapters", "90-authoring.md")
 	original, err := os.ReadFile(chapter)
@@ -71,10 +82,10 @@ func BenchmarkRebuild(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("nothing-changed", func(b *testing.B) {
-		run(b, func(int) {})
+		run(b, "nothing", func(int) {})
 	})
 	b.Run("prose-edit", func(b *testing.B) {
-		run(b, func(i int) {
+		run(b, "prose", func(i int) {
 			edited := bytes.Replace(original, []byte("This appendix documents"), []byte("This appendix (edit "+strconv.Itoa(i)+") documents"), 1)
 			if err := os.WriteFile(chapter, edited, 0o644); err != nil {
 				b.Fatal(err)
@@ -84,13 +95,18 @@ func BenchmarkRebuild(b *testing.B) {
 	b.Run("program-edit", func(b *testing.B) {
 		// greet is called by three runs of the appendix; the append
 		// chapter's runs must not run again.
-		run(b, func(i int) {
+		run(b, "program", func(i int) {
 			edited := bytes.Replace(original, []byte(`return "hello,"`), []byte(`return "hello," /* edit `+strconv.Itoa(i)+` */`), 1)
 			if err := os.WriteFile(chapter, edited, 0o644); err != nil {
 				b.Fatal(err)
 			}
 		})
 	})
+	if subs == 3 {
+		if err := fig.Save("../.."); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // benchBook copies the bundled book into a temporary directory and builds

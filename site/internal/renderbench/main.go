@@ -2,13 +2,13 @@
 // against Hugo on the same Markdown, in one run on one machine:
 //
 //	go run ./site/internal/renderbench            # from the repository root
-//	go run ./site/internal/renderbench -n 1000 -runs 7 -growth 125,250,500,1000
+//	go run ./site/internal/renderbench -n 1000 -runs 5 -growth 125,250,500,1000
 //
-// It makes a corpus of n chapters with ../shared/bench/gen-corpus.sh (prose,
-// headings, tables and Go code blocks, no runs), wraps the same Markdown as
-// a Hugo site with ../shared/bench/hugo-site.sh (chroma highlighting, a
-// sidebar listing every chapter on every page), builds litbook from this
-// checkout, and then, runs times, alternating which goes first:
+// It makes a corpus of n chapters (prose, headings, tables and Go code
+// blocks, no runs: see writeCorpus), wraps the same Markdown as a Hugo site
+// (chroma highlighting, a sidebar listing every chapter on every page: see
+// hugoSite), builds litbook from this checkout, and then, runs times,
+// alternating which goes first:
 //
 //   - litbook cold: no site, no .litbook work directory (no highlight cache);
 //   - Hugo cold: no public/ or resources/, a fresh HUGO_CACHEDIR;
@@ -19,6 +19,8 @@
 // process's ru_maxrss) of each, and the ratios the issue sets targets for.
 // With -growth it also builds corpora of several sizes and prints the total
 // size of litbook's output, per chapter, to show that it grows linearly.
+// Unless -save=false, it writes its figures, with the machine and the date,
+// to bench/results/render.json and the README's render speed section.
 //
 // Hugo comes from Debian's hugo package (apt-get install hugo).
 package main
@@ -32,21 +34,32 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/litbook/litbook/internal/benchfig"
 )
 
 func main() {
 	n := flag.Int("n", 1000, "chapters in the corpus")
 	runs := flag.Int("runs", 5, "builds of each kind")
-	shared := flag.String("shared", "../shared/bench", "directory of gen-corpus.sh and hugo-site.sh")
 	growth := flag.String("growth", "", "comma-separated chapter counts for which to measure litbook's output size")
 	keep := flag.Bool("keep", false, "keep the corpus directory")
+	save := flag.Bool("save", true, "save the figures in bench/results/render.json and the README")
 	flag.Parse()
-	if err := run(*n, *runs, *shared, *growth, *keep); err != nil {
+	fig := benchfig.New("render", strings.Join(append([]string{"go run ./site/internal/renderbench"}, os.Args[1:]...), " "))
+	if err := run(fig, *n, *runs, *growth, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "renderbench:", err)
+		os.Exit(1)
+	}
+	if !*save {
+		return
+	}
+	if err := fig.Save("."); err != nil {
 		fmt.Fprintln(os.Stderr, "renderbench:", err)
 		os.Exit(1)
 	}
@@ -58,7 +71,7 @@ type sample struct {
 	rss  int64 // KiB
 }
 
-func run(n, runs int, shared, growth string, keep bool) error {
+func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 	if _, err := os.Stat("go.mod"); err != nil {
 		return errors.New("run it from the repository root: go run ./site/internal/renderbench")
 	}
@@ -85,11 +98,11 @@ func run(n, runs int, shared, growth string, keep bool) error {
 	fmt.Printf("%d chapters, %d builds of each kind, %d CPUs\n\n", n, runs, runtime.NumCPU())
 
 	book := filepath.Join(work, "corpus")
-	if err := corpus(shared, book, n); err != nil {
+	if err := writeCorpus(book, n); err != nil {
 		return err
 	}
-	if out, err := exec.Command("bash", filepath.Join(shared, "hugo-site.sh"), book).CombinedOutput(); err != nil {
-		return fmt.Errorf("hugo-site.sh: %v\n%s", err, out)
+	if err := hugoSite(book); err != nil {
+		return err
 	}
 	site := filepath.Join(book, "hugo")
 	hugoCache := filepath.Join(work, "hugo-cache")
@@ -159,16 +172,29 @@ func run(n, runs int, shared, growth string, keep bool) error {
 	row("litbook, one chapter edited", le)
 	hugoMed := median(walls(hc))
 	fmt.Println()
-	fmt.Printf("cold build ratio litbook/hugo:               %.2f   (target <= 1.00)\n", float64(median(walls(lc)))/float64(hugoMed))
-	fmt.Printf("nothing-changed rebuild / hugo cold:         %.1f%%  (target <= 5%%)\n", 100*float64(median(walls(la)))/float64(hugoMed))
+	coldRatio := float64(median(walls(lc))) / float64(hugoMed)
+	againPct := 100 * float64(median(walls(la))) / float64(hugoMed)
+	fmt.Printf("cold build ratio litbook/hugo:               %.2f   (target <= 1.00)\n", coldRatio)
+	fmt.Printf("nothing-changed rebuild / hugo cold:         %.2f%%  (target <= 1%%)\n", againPct)
 	fmt.Printf("peak RSS litbook cold / hugo cold (max):     %.2f   (target < 1.00)\n", float64(rsss(lc)[len(lc)-1])/float64(rsss(hc)[len(hc)-1]))
 	out, _ := dirSize(filepath.Join(book, "book"))
 	hout, _ := dirSize(filepath.Join(site, "public"))
 	fmt.Printf("output: litbook %.1f MB, hugo %.1f MB\n", float64(out)/1e6, float64(hout)/1e6)
+	fig.Notes["hugo"] = strings.TrimSpace(hugoVersion(string(hv)))
+	fig.Figures = map[string]float64{
+		"chapters": float64(n), "runs": float64(runs),
+		"litbook_cold_s": median(walls(lc)).Seconds(), "hugo_cold_s": hugoMed.Seconds(),
+		"cold_ratio":        coldRatio,
+		"nothing_changed_s": median(walls(la)).Seconds(), "nothing_changed_pct": againPct,
+		"one_edit_s":      median(walls(le)).Seconds(),
+		"litbook_rss_mib": float64(median(rsss(lc))) / 1024, "hugo_rss_mib": float64(median(rsss(hc))) / 1024,
+		"output_kb_per_chapter": float64(out) / float64(n) / 1000,
+	}
 
 	if growth == "" {
 		return nil
 	}
+	var perChapter []float64
 	fmt.Printf("\n%-10s %14s %16s %16s\n", "chapters", "litbook output", "bytes/chapter", "largest page")
 	for _, f := range strings.Split(growth, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
@@ -176,27 +202,33 @@ func run(n, runs int, shared, growth string, keep bool) error {
 			return fmt.Errorf("-growth: bad count %q", f)
 		}
 		dir := filepath.Join(work, "growth-"+strconv.Itoa(k))
-		if err := corpus(shared, dir, k); err != nil {
+		if err := writeCorpus(dir, k); err != nil {
 			return err
 		}
 		if _, err := measure(exec.Command(litbook, "build", dir)); err != nil {
 			return err
 		}
 		total, largest := dirSize(filepath.Join(dir, "book"))
+		perChapter = append(perChapter, float64(total)/float64(k)/1000)
 		fmt.Printf("%-10d %11.1f MB %16d %13d KB (%s)\n", k, float64(total)/1e6, total/int64(k), largest.size/1024, largest.name)
 		if !keep {
 			os.RemoveAll(dir)
 		}
 	}
+	fig.Figures["growth_smallest_chapters"], _ = strconv.ParseFloat(strings.TrimSpace(strings.Split(growth, ",")[0]), 64)
+	fig.Figures["growth_kb_per_chapter_min"] = slices.Min(perChapter)
+	fig.Figures["growth_kb_per_chapter_max"] = slices.Max(perChapter)
 	return nil
 }
 
-// corpus makes a book of n chapters in dir.
-func corpus(shared, dir string, n int) error {
-	if out, err := exec.Command("bash", filepath.Join(shared, "gen-corpus.sh"), dir, strconv.Itoa(n)).CombinedOutput(); err != nil {
-		return fmt.Errorf("gen-corpus.sh: %v\n%s", err, out)
+// hugoVersion is the version in hugo version's output ("hugo v0.111.3+extended
+// linux/amd64 BuildDate=..."): its first two words.
+func hugoVersion(out string) string {
+	f := strings.Fields(out)
+	if len(f) > 2 {
+		f = f[:2]
 	}
-	return os.WriteFile(filepath.Join(dir, "book.toml"), []byte("[book]\ntitle = \"Render benchmark\"\n"), 0o644)
+	return strings.Join(f, " ")
 }
 
 // measure runs cmd and returns its wall time and peak RSS.
@@ -278,7 +310,7 @@ func median[T int64 | time.Duration](sorted []T) T {
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
-// pad formats i as gen-corpus.sh names chapters: as wide as n.
+// pad formats i as writeCorpus names chapters: as wide as n.
 func pad(i, n int) string {
 	return fmt.Sprintf("%0*d", len(strconv.Itoa(n)), i)
 }
