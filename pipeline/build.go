@@ -353,10 +353,18 @@ func (s *state) plan() error {
 		fmt.Fprintf(bd.log(), "litbook: %s\n", inert.String(prob.Error()))
 	}
 	built := readBuilt(b.Root)
+	hashes := programHashes(b.Book, s.gover)
+	current := map[string]bool{}
+	if !bd.Frozen {
+		s.rn.Hashes = hashes
+		for name, h := range hashes {
+			current[name] = s.rn.Current(b.Book, name, h)
+		}
+	}
 	p := MakePlan(PlanInput{
 		Book: b.Book, Index: ix, Machine: mach, GoVersion: s.gover,
 		Rerun: bd.Rerun, Frozen: bd.Frozen,
-		Hashes: programHashes(b.Book, s.gover), Built: built,
+		Hashes: hashes, Built: built, Current: current,
 		Shard: bd.Shard,
 	})
 	if types := p.ScratchTypes(); len(types) > 0 {

@@ -76,7 +76,11 @@ type PlanInput struct {
 	Machine   model.Machine // this machine
 	GoVersion string        // "" with Frozen
 	Rerun     bool          // run everything
-	Frozen    bool          // run nothing
+	// Current names the programs whose binaries were compiled from the
+	// sources they have now (runner.Runner.Current): a run that executes
+	// needs no compilation of them.
+	Current map[string]bool
+	Frozen  bool // run nothing
 	// Hashes are the programs' current hashes, Built those they last
 	// compiled from without error, both by program name.
 	Hashes, Built map[string]string
@@ -101,8 +105,8 @@ func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
 // does. A run executes when this machine has no record with its key (or
 // with Rerun); with Frozen, no run executes and a run that no machine
 // measured from its current sources is Missing. A program compiles when a
-// run that executes calls it, or when it has not compiled as it is now: a
-// program that no run calls must compile too.
+// run that executes calls it and its binary is not current, or when it has
+// not compiled as it is now: a program that no run calls must compile too.
 func MakePlan(in PlanInput) *Plan {
 	b := in.Book
 	p := &Plan{Runs: make([]RunPlan, len(b.Runs)), Programs: make([]ProgramPlan, len(b.Programs))}
@@ -150,7 +154,7 @@ func MakePlan(in PlanInput) *Plan {
 			Hash:    h,
 			// A shard compiles only what its runs call: another shard
 			// compiles the rest.
-			Compile: !in.Frozen && (need[prog] || in.Built[prog.Name] != h && in.Shard.N <= 1),
+			Compile: !in.Frozen && (need[prog] && !in.Current[prog.Name] || in.Built[prog.Name] != h && in.Shard.N <= 1),
 		}
 	}
 	return p

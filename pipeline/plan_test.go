@@ -95,6 +95,16 @@ func TestMakePlan(t *testing.T) {
 			runs: "execute execute execute", programs: "appender",
 		},
 		{
+			name: "-rerun with current binaries runs everything and compiles nothing",
+			setup: func(t *testing.T, root string, ix *store.Index, b *model.Book) PlanInput {
+				for _, r := range b.Runs {
+					stored(t, root, ix, b, r, here, gover)
+				}
+				return PlanInput{Built: programHashes(b, gover), Rerun: true, Current: map[string]bool{"appender": true, "unused": true}}
+			},
+			runs: "execute execute execute", programs: "",
+		},
+		{
 			name: "an edited program compiles and reruns exactly the runs that call it",
 			setup: func(t *testing.T, root string, ix *store.Index, b *model.Book) PlanInput {
 				for _, r := range b.Runs {

@@ -60,8 +60,9 @@ func (p *Programs) Err() error {
 // WorkDir and compiles them: every program that compiles gets its binary,
 // and every one that does not is reported in the result's Failed, with its
 // errors at chapter lines, so that one broken program stops no other.
-// Only these programs are on PATH in the runs that follow: a program not
-// rebuilt is never run stale. Build returns an error only for what stops
+// Only these programs, and those whose binaries were compiled from what
+// they are now (see Hashes and Current), are on PATH in the runs that
+// follow: a program is never run stale. Build returns an error only for what stops
 // every program: the build was cancelled, there is no Go toolchain, or the
 // book's go.mod is broken (reported at its own lines).
 func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Program) (*Programs, error) {
@@ -73,18 +74,56 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 	src := filepath.Join(work, "src")
 	bin := filepath.Join(work, "bin")
 	paths := filepath.Join(work, "path")
-	// Start from scratch so that renamed or deleted programs leave nothing
-	// behind; the go build cache keeps this cheap.
-	for _, d := range []string{src, bin, paths} {
+	// The programs not to compile whose binaries are current stay; all
+	// else starts from scratch, so that renamed or deleted programs leave
+	// nothing behind (the go build cache keeps this cheap).
+	kept := r.current(b, programs)
+	for _, d := range []string{src, paths} {
 		if err := os.RemoveAll(d); err != nil {
 			return nil, err
 		}
+	}
+	if err := clearBin(bin, kept); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{src, bin, paths, filepath.Join(bin, hashDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
 	progs := &Programs{BinDir: bin, GoVersion: gover, PathDirs: map[string]string{}, ProgramDirs: map[string]string{}, Src: src, Failed: map[string]error{}}
-	if len(programs) == 0 {
+	// link puts p, compiled or kept, on the PATH of its chapter's runs and
+	// in a directory of its own for the runs that use= it.
+	link := func(p *model.Program) error {
+		ch := p.Chapter
+		dir := progs.PathDirs[ch.Path]
+		if dir == "" {
+			dir = filepath.Join(paths, ch.Slug)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				return err
+			}
+			progs.PathDirs[ch.Path] = dir
+		}
+		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(dir, p.Name)); err != nil {
+			return err
+		}
+		own := filepath.Join(paths, "programs", p.Name)
+		if err := os.MkdirAll(own, 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(own, p.Name)); err != nil {
+			return err
+		}
+		progs.ProgramDirs[p.Name] = own
+		return nil
+	}
+	var keptProgs []*model.Program
+	for _, p := range b.Programs {
+		if kept[p.Name] {
+			keptProgs = append(keptProgs, p)
+		}
+	}
+	if len(programs) == 0 && len(keptProgs) == 0 {
 		return progs, nil // the book's go.mod matters to programs only
 	}
 	mod, err := readBookMod(b, gover)
@@ -95,8 +134,25 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 		return nil, err
 	}
 	progs.Module = mod.path
-	r.progress(Event{Kind: Compiling, Total: len(programs)})
 	c := &compilation{r: r, book: b, mod: mod, src: src, bin: bin, failed: map[*model.Program]model.ErrorList{}, written: map[string][]int{}}
+	// A kept program's files are in the generated module too, as a run
+	// with in= copies them; it compiled from them before.
+	for _, p := range keptProgs {
+		if err := writeProgram(src, p, c.written); err != nil {
+			return nil, err
+		}
+		if errs := mod.linkPackages(src, p, b.Programs); len(errs) > 0 {
+			progs.Failed[p.Name] = errs
+			continue
+		}
+		if err := link(p); err != nil {
+			return nil, err
+		}
+	}
+	if len(programs) == 0 {
+		return progs, nil
+	}
+	r.progress(Event{Kind: Compiling, Total: len(programs)})
 	var healthy []*model.Program
 	for _, p := range programs {
 		if err := writeProgram(src, p, c.written); err != nil {
@@ -122,28 +178,78 @@ func (r *Runner) Build(ctx context.Context, b *model.Book, programs []*model.Pro
 			progs.Failed[p.Name] = errs
 			continue
 		}
-		ch := p.Chapter
-		dir := progs.PathDirs[ch.Path]
-		if dir == "" {
-			dir = filepath.Join(paths, ch.Slug)
-			if err := os.Mkdir(dir, 0o755); err != nil {
+		if h := r.Hashes[p.Name]; h != "" {
+			// After the binary: a sidecar without its binary is never
+			// written, and a binary without its sidecar compiles again.
+			if err := os.WriteFile(filepath.Join(bin, hashDir, p.Name), []byte(h), 0o644); err != nil {
 				return nil, err
 			}
-			progs.PathDirs[ch.Path] = dir
 		}
-		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(dir, p.Name)); err != nil {
+		if err := link(p); err != nil {
 			return nil, err
 		}
-		own := filepath.Join(paths, "programs", p.Name)
-		if err := os.MkdirAll(own, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.Symlink(filepath.Join(bin, p.Name), filepath.Join(own, p.Name)); err != nil {
-			return nil, err
-		}
-		progs.ProgramDirs[p.Name] = own
 	}
 	return progs, nil
+}
+
+// hashDir, in the binaries' directory, holds beside each binary the hash
+// of the sources it was compiled from (Runner.Hashes), in a file named
+// for the program.
+const hashDir = ".hash"
+
+// Current reports whether the binary of program name in b's work
+// directory was compiled from sources with the given hash (see Hashes), so
+// that Build need not compile it again.
+func (r *Runner) Current(b *model.Book, name, hash string) bool {
+	if hash == "" {
+		return false
+	}
+	bin := filepath.Join(r.workDir(b), "bin")
+	got, err := os.ReadFile(filepath.Join(bin, hashDir, name))
+	if err != nil || string(got) != hash {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(bin, name))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// current returns the names of the programs of b, other than those to
+// compile, whose binaries are current.
+func (r *Runner) current(b *model.Book, compile []*model.Program) map[string]bool {
+	skip := map[string]bool{}
+	for _, p := range compile {
+		skip[p.Name] = true
+	}
+	kept := map[string]bool{}
+	for _, p := range b.Programs {
+		if !skip[p.Name] && r.Current(b, p.Name, r.Hashes[p.Name]) {
+			kept[p.Name] = true
+		}
+	}
+	return kept
+}
+
+// clearBin removes from the binaries' directory bin every binary, and
+// every hash beside one, except those of the programs kept.
+func clearBin(bin string, kept map[string]bool) error {
+	if len(kept) == 0 {
+		return os.RemoveAll(bin)
+	}
+	for _, dir := range []string{filepath.Join(bin, hashDir), bin} {
+		entries, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		for _, e := range entries {
+			if kept[e.Name()] || dir == bin && e.Name() == hashDir {
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // bookMod is the go.mod the programs are built with: the book's own (so

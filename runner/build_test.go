@@ -190,3 +190,62 @@ func TestBuildPanicNamesChapterLines(t *testing.T) {
 		t.Errorf("the stack trace names a directory of the machine:\n%s", out)
 	}
 }
+
+// TestBuildKeepsCurrentBinaries: a program that Build is not asked to
+// compile stays on PATH, without a relink, only while its binary was
+// compiled from the sources it has now (by Hashes); a program whose hash
+// changed is neither kept nor on PATH.
+func TestBuildKeepsCurrentBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	ch := &model.Chapter{Path: "chapters/a.md", Slug: "a"}
+	b := &model.Book{Root: t.TempDir(), Chapters: []*model.Chapter{ch}}
+	b.Programs = []*model.Program{
+		program(ch, "one", 10, "main.go", helloMain),
+		program(ch, "two", 20, "main.go", helloMain),
+	}
+	ctx := context.Background()
+	r := &Runner{Hashes: map[string]string{"one": "h1", "two": "h1"}}
+	if _, err := r.Build(ctx, b, b.Programs); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Current(b, "one", "h1") || r.Current(b, "one", "h2") {
+		t.Fatal("Current does not match the hash recorded at compilation")
+	}
+	bin := filepath.Join(r.workDir(b), "bin", "one")
+	before, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// two's sources changed: only it compiles; one stays as it was.
+	r.Hashes["two"] = "h2"
+	progs, err := r.Build(ctx, b, b.Programs[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(bin)
+	if err != nil || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("one's current binary was not kept as it was (%v)", err)
+	}
+	for _, name := range []string{"one", "two"} {
+		if _, err := os.Stat(filepath.Join(progs.PathDirs[ch.Path], name)); err != nil {
+			t.Errorf("%s is not on PATH: %v", name, err)
+		}
+	}
+	// one's sources changed and it is not compiled: it must not run stale.
+	r.Hashes["one"] = "h3"
+	progs, err = r.Build(ctx, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(progs.PathDirs[ch.Path], "one")); err == nil {
+		t.Error("one, compiled from other sources, is on PATH")
+	}
+	if _, err := os.Stat(bin); err == nil {
+		t.Error("one's stale binary was kept")
+	}
+	if _, err := os.Stat(filepath.Join(progs.PathDirs[ch.Path], "two")); err != nil {
+		t.Errorf("two, current, is not on PATH: %v", err)
+	}
+}

@@ -49,6 +49,12 @@ type Runner struct {
 	TempDir string
 	// Go is the go command. Default: "go" on PATH.
 	Go string
+	// Hashes, if set, identifies by program name what each program
+	// compiles from (its sources, the module and the toolchain), as the
+	// caller hashes them. Build records the hash beside each binary it
+	// makes, and keeps the binary of a program it is not asked to compile
+	// when that matches, so that running again needs no relink.
+	Hashes map[string]string
 	// Progress, if set, is called as work starts and finishes. Calls are
 	// serialized.
 	Progress func(Event)

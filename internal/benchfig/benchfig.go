@@ -9,7 +9,9 @@ package benchfig
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -183,6 +185,12 @@ func marks(benchmark string) (begin, end string) {
 // it: each block between its marks replaced by its file's text. A block
 // whose file is missing is an error.
 func Expected(root string) (current, want []byte, err error) {
+	return expected(root, true)
+}
+
+// expected is Expected; unless strict, a block whose file is missing is
+// left as it is, so that one benchmark can be run before the others.
+func expected(root string, strict bool) (current, want []byte, err error) {
 	current, err = os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		return nil, nil, err
@@ -204,6 +212,9 @@ func Expected(root string) (current, want []byte, err error) {
 			return nil, nil, fmt.Errorf("README.md: %s has no closing %s", strings.TrimSpace(begin), strings.TrimSpace(end))
 		}
 		f, err := Load(root, name)
+		if errors.Is(err, fs.ErrNotExist) && !strict {
+			continue
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("README.md quotes %s: %v", name, err)
 		}
@@ -219,7 +230,7 @@ func Expected(root string) (current, want []byte, err error) {
 // UpdateREADME rewrites the README's blocks under root from the latest
 // results files.
 func UpdateREADME(root string) error {
-	current, want, err := Expected(root)
+	current, want, err := expected(root, false)
 	if err != nil {
 		return err
 	}
