@@ -16,7 +16,10 @@
 //   - litbook after an edit to one chapter.
 //
 // It prints the median, fastest and slowest wall time and peak RSS (the
-// process's ru_maxrss) of each, and the ratios the issue sets targets for.
+// process's ru_maxrss) of each, and three ratios against their targets:
+// litbook's cold build to Hugo's (at most 1), the nothing-changed rebuild
+// to Hugo's cold build (at most 1%), and the peak RSS of both cold builds
+// (below 1).
 // With -growth it also builds corpora of several sizes and prints the total
 // size of litbook's output, per chapter, to show that it grows linearly.
 // Unless -save=false, it writes its figures, with the machine and the date,
