@@ -285,6 +285,10 @@ func script(run *model.Run, iodir string) []byte {
 	return b.Bytes()
 }
 
+// maxScriptArg is the longest script passed to the shell as an argument;
+// Linux takes up to 128 KiB in one.
+const maxScriptArg = 100 << 10
+
 // dashGuard starts every command's group. dash (0.5.12, Debian's
 // /bin/sh) drops the redirection of a subshell that is the first command
 // of a redirected group: in { (echo a) >f
@@ -382,7 +386,9 @@ type sandbox struct {
 	base, work, io, tmp string
 	dir                 string // where the shell starts: work, or work/NAME for in=NAME
 	token               string
-	script              string
+	script              string // the script's name, and its file if inFile
+	text                []byte // the script
+	inFile              bool
 	streams             []*stream // stdout then stderr of each command
 	shOut, shErr        *pipe
 	ctlR, ctlW          *os.File // the shell reports on fd 3
@@ -453,9 +459,16 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 			sb.streams = append(sb.streams, s)
 		}
 	}
+	// The shell gets its script as an argument ($0 still names the script,
+	// as dash's messages do): one file fewer to write and remove on every
+	// run. A script too long for an argument goes in that file.
 	sb.script = filepath.Join(sb.io, "script.sh")
-	if err := os.WriteFile(sb.script, script(run, sb.io), 0o644); err != nil {
-		return nil, err
+	sb.text = script(run, sb.io)
+	if len(sb.text) > maxScriptArg {
+		if err := os.WriteFile(sb.script, sb.text, 0o644); err != nil {
+			return nil, err
+		}
+		sb.inFile = true
 	}
 	if sb.shOut, err = newPipe(bud); err != nil {
 		return nil, err
@@ -497,7 +510,29 @@ func (sb *sandbox) close() {
 	if sb.unmount != nil {
 		sb.unmount()
 	}
-	supervise.RemoveAll(sb.base)
+	sb.remove()
+}
+
+// remove removes the sandbox's directory: litbook's own files by name, the
+// run's directories (usually empty, removed at once) with all they hold,
+// then the directory itself, and anything else that is left.
+func (sb *sandbox) remove() {
+	for i := range len(sb.streams) / 2 {
+		for _, ext := range []string{".out", ".err"} {
+			_ = unix.Unlink(filepath.Join(sb.io, strconv.Itoa(i)+ext))
+		}
+	}
+	if sb.inFile {
+		_ = unix.Unlink(sb.script)
+	}
+	for _, d := range []string{sb.work, sb.tmp} {
+		if err := unix.Rmdir(d); err != nil && err != unix.ENOENT {
+			supervise.RemoveAll(d)
+		}
+	}
+	if err := unix.Rmdir(sb.base); err != nil && err != unix.ENOENT {
+		supervise.RemoveAll(sb.base)
+	}
 }
 
 // command returns the run's shell, with a small fixed environment, in a
@@ -506,7 +541,10 @@ func (sb *sandbox) close() {
 // run can write to it around the capture, wait on it for a password, or
 // push input into it, and /dev/tty gives ENXIO in every run.
 func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
-	cmd := exec.Command("/bin/sh", sb.script)
+	cmd := exec.Command("/bin/sh", "-c", string(sb.text), sb.script)
+	if sb.inFile {
+		cmd = exec.Command("/bin/sh", sb.script)
+	}
 	cmd.Dir = sb.dir
 	tmp := sb.tmp
 	if sb.untmp != nil {

@@ -683,3 +683,24 @@ func TestFilesLeftCount(t *testing.T) {
 		t.Errorf("the deep tree: %d entries counted (%q), want its 2,000 directories and its file", n, deep.FilesPartial)
 	}
 }
+
+// TestLongScript: a script longer than a shell argument may be (128 KiB
+// on Linux) goes to a file; it runs the same, its messages name no
+// internal path, and its $0 is the same as a short script's.
+func TestLongScript(t *testing.T) {
+	const n = 130 << 10
+	long := "echo " + strings.Repeat("x", n) + " | wc -c\nlitbook_no_such_command"
+	b := book(t, "echo $0 | sed 's,.*/,,'", long)
+	b.Runs[1].Exit = 127
+	res := runBook(t, context.Background(), &Runner{}, b)
+	if out := string(res[0].Commands[0].Stdout.Data); res[0].Err != nil || out != "script.sh\n" {
+		t.Errorf("short script: err %v, $0 %q; want script.sh", res[0].Err, out)
+	}
+	r := res[1]
+	if r.Err != nil || strings.TrimSpace(string(r.Commands[0].Stdout.Data)) != strconv.Itoa(n+1) {
+		t.Fatalf("long script: err %v, wc -c says %q; want %d", r.Err, r.Commands[0].Stdout.Data, n+1)
+	}
+	if stderr := string(r.Commands[1].Stderr.Data); !strings.HasPrefix(stderr, "sh: ") || strings.Contains(stderr, "script.sh") {
+		t.Errorf("long script: stderr %q; want the shell's message starting sh: ", stderr)
+	}
+}

@@ -228,7 +228,7 @@ func (cg *runCgroup) remove() {
 			continue
 		}
 		for i := range 200 {
-			err := os.Remove(dir)
+			err := unix.Rmdir(dir) // a cgroup is a directory: no unlink first
 			if err == nil || errors.Is(err, os.ErrNotExist) || !errors.Is(err, unix.EBUSY) {
 				break
 			}
