@@ -479,16 +479,6 @@ func Resolve(b *loader.Parsed, buildDir string) (*Links, error) {
 	return links, all.Err()
 }
 
-// Files returns the files, relative to the book root and slash-separated,
-// that the chapters link to or show: the site holds a copy of each.
-// A nil *Links has none.
-func (l *Links) Files() []string {
-	if l == nil {
-		return nil
-	}
-	return l.files
-}
-
 // Dependencies returns the files, relative to the book root and
 // slash-separated, that the site of b is made from besides book.toml and
 // the chapters: the files chapters link to or show. litbook serve watches

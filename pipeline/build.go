@@ -128,19 +128,21 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 			return nil, err
 		}
 		defer unlock()
-		if log, ok := bd.upToDate(cfg); ok && cfgErr == nil {
-			fmt.Fprintf(bd.log(), "%s (nothing changed since the last build)\n", log)
-			return &Result{Book: cfg, UpToDate: true}, nil
-		}
-		if bd.Stamp != "" && !bd.Rerun && bd.Shard.N <= 1 && cfgErr == nil {
-			sp = newStamper(cfg.Root, time.Now())
-			// Before the build reads them.
-			gomod := cfg.Config.GoMod
-			if gomod == "" {
-				gomod = "go.mod"
+		if cfgErr == nil { // else the full load below reports its errors
+			if log, ok := bd.upToDate(cfg); ok {
+				fmt.Fprintf(bd.log(), "%s (nothing changed since the last build)\n", log)
+				return &Result{Book: cfg, UpToDate: true}, nil
 			}
-			for _, p := range []string{loader.ConfigFile, gomod, path.Join(path.Dir(gomod), "go.sum")} {
-				sp.input(p, nil)
+			if bd.Stamp != "" && !bd.Rerun && bd.Shard.N <= 1 {
+				sp = newStamper(cfg.Root, time.Now())
+				// Before the build reads them.
+				gomod := cfg.Config.GoMod
+				if gomod == "" {
+					gomod = "go.mod"
+				}
+				for _, p := range []string{loader.ConfigFile, gomod, path.Join(path.Dir(gomod), "go.sum")} {
+					sp.input(p, nil)
+				}
 			}
 		}
 	} // else the full load below reports it with the chapters' errors

@@ -138,7 +138,10 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		// that checks them never ends early.
 		bd.Stamp = "build -d=" + o.buildDir
 		bd.StampFiles = func() (inputs, outputs []string) {
-			return links.Files(), []string{filepath.Join(out, site.MarkerFile)}
+			if lk != nil { // nil when the site cannot go to out: no stamp then
+				inputs = lk.Files()
+			}
+			return inputs, []string{filepath.Join(out, site.MarkerFile)}
 		}
 	}
 	r, err := bd.Build(ctx, bookDir)
