@@ -58,8 +58,9 @@ type Runner struct {
 	// Progress, if set, is called as work starts and finishes. Calls are
 	// serialized.
 	Progress func(Event)
-	// Done, if set, is called by Run with each run's record as soon as
-	// all its trials ended. Calls are serialized.
+	// Done, if set, is called by Run with each run's record once all its
+	// trials ended, from one goroutine of its own, in the order records
+	// complete, while later runs go on; Run returns after the last call.
 	Done func(*model.Record)
 	// Note, if set, is told what the author should know about how runs
 	// execute on this machine, such as that they cannot be isolated
