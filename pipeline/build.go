@@ -358,8 +358,8 @@ func (s *state) plan() error {
 	hashes := programHashes(b.Book, s.gover)
 	current := map[string]bool{}
 	if !bd.Frozen {
-		s.rn.Hashes = hashes
-		for name, h := range hashes {
+		s.rn.Hashes = binaryHashes(b.Book, hashes)
+		for name, h := range s.rn.Hashes {
 			current[name] = s.rn.Current(b.Book, name, h)
 		}
 	}

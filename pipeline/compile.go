@@ -53,12 +53,31 @@ func programHashes(b *model.Book, goVersion string) map[string]string {
 	return out
 }
 
+// binaryHashes returns, by program name, what identifies a binary of each
+// program of b: its hash (hashes, from programHashes) and the chapter lines
+// its code is at, which the binary holds (its //line directives). A binary
+// is run again without compiling only if both are as they are now, so that
+// a run never sees the line numbers of an older version of the chapter.
+func binaryHashes(b *model.Book, hashes map[string]string) map[string]string {
+	out := make(map[string]string, len(b.Programs))
+	for _, prog := range b.Programs {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\n%s\n", hashes[prog.Name], prog.Chapter.Path)
+		for _, f := range prog.Files {
+			fmt.Fprintf(h, "%s %v\n", f.Name, f.Lines)
+		}
+		out[prog.Name] = hex.EncodeToString(h.Sum(nil))
+	}
+	return out
+}
+
 // programHash identifies what prog compiles from: its files, the module it
 // is built in (module: go.mod and go.sum as programHashes reads them, and
 // the book's packages it imports) and the toolchain. Not the lines its
 // code is at: editing prose compiles nothing, and a program compiles
-// whenever a run that calls it executes, so a run never sees the line
-// numbers (the //line directives) of an older version of the chapter.
+// whenever a run that calls it executes, unless its binary has the lines
+// it has now (binaryHashes), so a run never sees the line numbers (the
+// //line directives) of an older version of the chapter.
 func programHash(prog *model.Program, goVersion string, module []byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n%s\n", goVersion, prog.Name)

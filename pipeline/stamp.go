@@ -80,7 +80,7 @@ func statID(path string) fileID {
 // stampKey hashes what the stamp covers besides files: the caller's key,
 // the flags of bd that change the output, litbook's version, this machine
 // and the environment.
-func (bd *Builder) stampKey(b *loader.Book) (string, error) {
+func (bd *Builder) stampKey(b *loader.Parsed) (string, error) {
 	m, err := (&runner.Runner{}).Machine("")
 	if err != nil {
 		return "", err
@@ -143,7 +143,7 @@ func lookGo() (string, error) {
 // upToDate reports whether the book whose configuration is b was built
 // with a stamp that is still good, and if so what that build said of its
 // results. Otherwise it removes any stamp: this build replaces it.
-func (bd *Builder) upToDate(b *loader.Book) (string, bool) {
+func (bd *Builder) upToDate(b *loader.Parsed) (string, bool) {
 	path := filepath.Join(b.Root, stampFile)
 	if bd.Stamp == "" || bd.Rerun || bd.Shard.N > 1 {
 		return "", false
@@ -234,7 +234,7 @@ func (sp *stamper) output(p string) {
 // inputsLoaded stamps the chapters of b, as parsed, and the directories
 // they are in: a chapter added to or removed from a directory of chapters
 // (book.toml may list none) changes the directory's identity.
-func (sp *stamper) inputsLoaded(b *loader.Book) {
+func (sp *stamper) inputsLoaded(b *loader.Parsed) {
 	for _, ch := range b.Chapters {
 		sp.input(ch.Path, ch.Source)
 		sp.output(filepath.Dir(sp.abs(ch.Path)))
