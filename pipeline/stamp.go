@@ -20,8 +20,10 @@ import (
 )
 
 // A build that succeeded leaves a stamp of everything its output came
-// from: book.toml, the book's go.mod and go.sum, every chapter, every file
-// a chapter links to, every file of results/, the commands the runs call,
+// from: book.toml, the book's go.mod and go.sum, every chapter, the files
+// program blocks include and the book's packages programs import, the
+// files runs read (stdin=, files=), every file a chapter links to, every
+// file of results/, the commands the runs call,
 // the go command, the output itself (the caller's StampFiles), litbook's
 // own executable, this machine, the environment litbook and go read, and
 // the caller's Stamp (the flags that change the output). A later build
@@ -224,6 +226,33 @@ func (sp *stamper) input(p string, used []byte) {
 	sp.st.Hash[p] = hashOf(used)
 }
 
+// inputRead stamps the input p, which the build has already read: if it
+// changed too recently for its identity to be trusted, what it holds now
+// may not be what the build read, and the stamp is made never to match.
+func (sp *stamper) inputRead(p string) {
+	p = sp.abs(p)
+	id := statID(p)
+	if !id.Missing && id.Mode&syscall.S_IFMT != syscall.S_IFDIR && (id.Ctime >= sp.cutoff || id.Mtime >= sp.cutoff) {
+		id = fileID{Unreadable: true} // no file ever has this identity
+	}
+	sp.st.Files[p] = id
+}
+
+// inputTree stamps the input p, a file or a directory with everything in
+// it, before the build reads it.
+func (sp *stamper) inputTree(p string) {
+	root := sp.abs(p)
+	_ = filepath.WalkDir(root, func(q string, d fs.DirEntry, err error) error {
+		if err == nil {
+			sp.input(q, nil)
+		}
+		return nil
+	})
+	if _, ok := sp.st.Files[root]; !ok {
+		sp.input(root, nil) // missing: stamped as missing
+	}
+}
+
 // output stamps p, which the build wrote (or, for the commands and
 // executables, does not read).
 func (sp *stamper) output(p string) {
@@ -234,10 +263,29 @@ func (sp *stamper) output(p string) {
 // inputsLoaded stamps the chapters of b, as parsed, and the directories
 // they are in: a chapter added to or removed from a directory of chapters
 // (book.toml may list none) changes the directory's identity.
+//
+// It also stamps what else the loader read (the files program blocks
+// include, the files of the book's packages that programs import) and
+// what the runs read when they execute (stdin=, files=).
 func (sp *stamper) inputsLoaded(b *loader.Parsed) {
 	for _, ch := range b.Chapters {
 		sp.input(ch.Path, ch.Source)
 		sp.output(filepath.Dir(sp.abs(ch.Path)))
+	}
+	for _, p := range b.Includes {
+		sp.inputRead(p)
+	}
+	for _, p := range b.Packages {
+		sp.inputRead(p)
+		sp.output(filepath.Dir(sp.abs(p))) // a file added to a package
+	}
+	for _, run := range b.Runs {
+		if run.Stdin != nil {
+			sp.inputTree(run.Stdin.Path)
+		}
+		for _, in := range run.Files {
+			sp.inputTree(in.Path)
+		}
 	}
 }
 
