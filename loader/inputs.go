@@ -185,12 +185,16 @@ func resolveInput(root, dir, rel string, dirOK bool) (*model.Input, error) {
 		return nil, fmt.Errorf("%s is litbook's or git's, not the book's", p)
 	}
 	abs := filepath.Join(root, filepath.FromSlash(p))
-	if err := insideBook(root, p); err != nil {
-		return nil, err
-	}
-	fi, err := os.Stat(abs)
+	fi, err := os.Lstat(abs)
 	if err != nil {
 		return nil, fmt.Errorf("%s does not exist", p)
+	}
+	if err := insideBookFile(root, p); err != nil {
+		return nil, err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		// The runner copies files, never links: name the file itself.
+		return nil, fmt.Errorf("%s is a symbolic link: name the file it leads to", p)
 	}
 	in := &model.Input{Path: p, Name: path.Base(p), Dir: fi.IsDir()}
 	switch {

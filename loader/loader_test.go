@@ -318,3 +318,33 @@ func TestInputDigest(t *testing.T) {
 		seen[d] = step.what
 	}
 }
+
+// TestInputSymlinkAndNames refuses a symbolic link named by files= or
+// stdin= at the block, and accepts inputs named like pages (index).
+func TestInputSymlinkAndNames(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"book.toml":            "[book]\ntitle = \"I\"\n",
+		"chapters/real.txt":    "x\n",
+		"chapters/index/a.txt": "a\n",
+		"chapters/a.md":        "# A\n\n```console run=r files=link.txt\n$ cat link.txt\n```\n\n```console run=s files=index\n$ ls index\n```\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("real.txt", filepath.Join(dir, "chapters", "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "chapters/a.md:3:18: files=: link.txt: chapters/link.txt is a symbolic link") {
+		t.Errorf("got %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "index") {
+		t.Errorf("an input named index is refused: %v", err)
+	}
+}

@@ -172,6 +172,12 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	if err != nil {
 		return nil, err
 	}
+	// A run uses real paths: a private /tmp (isolate.go) keeps only the
+	// directories it binds by their real path, and a TMPDIR that is a
+	// symbolic link under /tmp would vanish under it.
+	if real, err := filepath.EvalSymlinks(tmp); err == nil {
+		tmp = real
+	}
 	env := &execEnv{
 		pathDirs:      progs.PathDirs,
 		programDirs:   progs.ProgramDirs,

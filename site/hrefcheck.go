@@ -118,10 +118,12 @@ func checkRef(page string, ref pageRef, files map[string]bool, ids map[string]ma
 			return "leads to " + target + ", which the site does not hold"
 		}
 	}
-	if u.Fragment == "" || !strings.HasSuffix(target, ".html") {
+	pageIDs, scanned := ids[target]
+	if u.Fragment == "" || !scanned {
+		// A file of the book (under files/) is the author's, and its
+		// anchors are not litbook's to check.
 		return ""
 	}
-	pageIDs := ids[target]
 	if pageIDs[u.Fragment] || pageIDs[u.EscapedFragment()] {
 		return ""
 	}
