@@ -160,13 +160,17 @@ func (s *scratch) probe(t, tempDir string) error {
 
 // inMountNamespace calls f on a new OS thread in a mount namespace of its
 // own, where every mount is private; the thread ends after f.
-func inMountNamespace(f func() error) error {
+func inMountNamespace(f func() error) error { return onOwnThread(unshareMounts, f) }
+
+// onOwnThread runs f on an OS thread of its own, after unshare has given
+// that thread its namespaces.
+func onOwnThread(unshare, f func() error) error {
 	done := make(chan error, 1)
 	go func() {
 		// Never unlocked: the thread ends with this goroutine, so that no
-		// other goroutine ever runs in its namespace.
+		// other goroutine ever runs in its namespaces.
 		runtime.LockOSThread()
-		if err := unshareMounts(); err != nil {
+		if err := unshare(); err != nil {
 			done <- err
 			return
 		}

@@ -106,16 +106,7 @@ func loopbackUp() error {
 // inRunNamespaces calls f on a new OS thread in namespaces of its own:
 // mounts always, network too if network is set. The thread ends after f.
 func inRunNamespaces(network bool, f func() error) error {
-	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: see inMountNamespace
-		if err := unshareRun(network); err != nil {
-			done <- err
-			return
-		}
-		done <- f()
-	}()
-	return <-done
+	return onOwnThread(func() error { return unshareRun(network) }, f)
 }
 
 // privateTmp mounts a fresh tmpfs of at most size bytes on /tmp in the
