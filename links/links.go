@@ -12,12 +12,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/litbook/litbook/internal/fsx"
+	"github.com/litbook/litbook/internal/par"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/naming"
@@ -75,38 +74,17 @@ func newLinkIndex(b *loader.Parsed, buildDir string) *linkIndex {
 	}
 	if buildDir != "" {
 		if abs, err := filepath.Abs(buildDir); err == nil {
-			ix.buildDir = realPath(abs)
+			ix.buildDir = fsx.RealPath(abs)
 		}
 	}
 	for i, ch := range b.Chapters {
 		ix.byPath[ch.Path] = i
 		ix.bySlug[ch.Slug+".html"] = i
 	}
-	parallel(min(len(b.Chapters), len(b.Docs)), func(i int) {
+	par.Each(min(len(b.Chapters), len(b.Docs)), func(i int) {
 		ix.anchors[i] = anchorsOf(b.Docs[i], b.Chapters[i])
 	})
 	return ix
-}
-
-// parallel calls f(0) ... f(n-1) on as many goroutines as there are
-// processors, and returns when all are done.
-func parallel(n int, f func(i int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // anchorsOf returns every id that the page of ch holds: its headings, its
@@ -216,7 +194,7 @@ func (ix *linkIndex) resolve(from int, dest string) (t target, problem string) {
 		return t, fmt.Sprintf("link %q: %s is not a regular file (%s)", dest, rel, fsx.Kind(fi.Mode()))
 	case rel == ".litbook" || strings.HasPrefix(rel, ".litbook/"):
 		return t, fmt.Sprintf("link %q: %s is in litbook's work directory", dest, rel)
-	case ix.buildDir != "" && within(ix.buildDir, realPath(abs)):
+	case ix.buildDir != "" && fsx.Within(ix.buildDir, fsx.RealPath(abs)):
 		return t, fmt.Sprintf("link %q: %s is in the build directory, which every build replaces", dest, rel)
 	}
 	if err := insideRoot(ix.b.Root, abs); err != nil {
@@ -244,7 +222,7 @@ func refusedScheme(dest, scheme string) string {
 // insideRoot returns an error if abs resolves, through symbolic links, to
 // a file outside root.
 func insideRoot(root, abs string) error {
-	if within(realPath(root), realPath(abs)) {
+	if fsx.Within(fsx.RealPath(root), fsx.RealPath(abs)) {
 		return nil
 	}
 	return fmt.Errorf("%s resolves to a file outside the book directory", abs)
@@ -449,7 +427,7 @@ func Resolve(b *loader.Parsed, buildDir string) (*Links, error) {
 	n := min(len(b.Chapters), len(b.Docs))
 	errs := make([]model.ErrorList, n)
 	files := make([][]string, n)
-	parallel(n, func(i int) {
+	par.Each(n, func(i int) {
 		for _, l := range linksOf(b.Docs[i], b.Chapters[i]) {
 			t, problem := ix.resolve(i, l.dest)
 			if problem == "" {
@@ -534,27 +512,6 @@ func (ix *linkIndex) href(t target, dest string, print bool) string {
 		return withFrag(naming.FileURL(t.file), url.PathEscape(t.frag))
 	}
 	return dest
-}
-
-// within reports whether path is dir or inside it. Both are clean and
-// absolute.
-func within(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// realPath resolves the symbolic links in the longest existing prefix of
-// the absolute path p, so that two names for one directory compare equal.
-func realPath(p string) string {
-	p = filepath.Clean(p)
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return r
-	}
-	parent := filepath.Dir(p)
-	if parent == p {
-		return p
-	}
-	return filepath.Join(realPath(parent), filepath.Base(p))
 }
 
 // xrefText is what an empty link ([](#fig-race)) shows: the name of

@@ -9,10 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/litbook/litbook/internal/par"
 )
 
 // checkHrefs checks the site rendered into dir, as a reader's browser would
@@ -52,7 +52,7 @@ func checkHrefs(dir string) error {
 	sort.Strings(pages)
 	scans := make([]pageScan, len(pages))
 	errs := make([]error, len(pages))
-	parallel(len(pages), func(i int) {
+	par.Each(len(pages), func(i int) {
 		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pages[i])))
 		if err != nil {
 			errs[i] = err
@@ -250,24 +250,3 @@ func isNameByte(c byte) bool {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
-
-// parallel calls f(0) ... f(n-1) on as many goroutines as there are
-// processors, and returns when all are done.
-func parallel(n int, f func(i int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/links"
@@ -232,15 +231,15 @@ func checkBuildDir(b *loader.Parsed, buildDir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	real := realPath(dir)
-	root := realPath(b.Root)
+	real := fsx.RealPath(dir)
+	root := fsx.RealPath(b.Root)
 	refuse := func(why string) (string, error) {
 		return "", fmt.Errorf("refusing to use %s as the build directory: %s", buildDir, why)
 	}
 	switch {
-	case within(real, root):
+	case fsx.Within(real, root):
 		return refuse("it holds the book")
-	case within(realPath(filepath.Join(b.Root, "chapters")), real):
+	case fsx.Within(fsx.RealPath(filepath.Join(b.Root, "chapters")), real):
 		return refuse("it is in the chapters directory")
 	}
 	// Resolve each directory of chapters once: a book of a thousand
@@ -251,39 +250,18 @@ func checkBuildDir(b *loader.Parsed, buildDir string) (string, error) {
 		d := filepath.Dir(p)
 		rd, ok := dirs[d]
 		if !ok {
-			rd = realPath(d)
+			rd = fsx.RealPath(d)
 			dirs[d] = rd
 		}
 		rp := filepath.Join(rd, filepath.Base(p))
 		if fi, err := os.Lstat(rp); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			rp = realPath(rp)
+			rp = fsx.RealPath(rp)
 		}
-		if within(real, rp) {
+		if fsx.Within(real, rp) {
 			return refuse("it holds the chapter " + ch.Path)
 		}
 	}
 	return dir, nil
-}
-
-// within reports whether path is dir or inside it. Both are clean and
-// absolute.
-func within(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// realPath resolves the symbolic links in the longest existing prefix of
-// the absolute path p, so that two names for one directory compare equal.
-func realPath(p string) string {
-	p = filepath.Clean(p)
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return r
-	}
-	parent := filepath.Dir(p)
-	if parent == p {
-		return p
-	}
-	return filepath.Join(realPath(parent), filepath.Base(p))
 }
 
 // RemoveLeftovers removes the temporary files that a build killed by
