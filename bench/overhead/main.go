@@ -27,10 +27,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/litbook/litbook/internal/benchfig"
@@ -50,7 +48,7 @@ func main() {
 }
 
 // sample is one timed command.
-type sample struct{ wall, cpu time.Duration }
+type sample = benchfig.Sample
 
 const hello = `package main
 
@@ -73,9 +71,9 @@ func run(n, rounds, jobs int, save, keep bool) error {
 	} else {
 		defer os.RemoveAll(work)
 	}
-	litbook := filepath.Join(work, "litbook")
-	if out, err := exec.Command("go", "build", "-o", litbook, "./cmd/litbook").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	litbook, err := benchfig.BuildLitbook(work)
+	if err != nil {
+		return err
 	}
 	book := filepath.Join(work, "book")
 	if err := writeBook(book, n); err != nil {
@@ -92,7 +90,7 @@ func run(n, rounds, jobs int, save, keep bool) error {
 	}
 	// The first build compiles hello and fills the results store; every
 	// timed build runs everything again.
-	if _, err := measure(exec.Command(litbook, "build", "-j", strconv.Itoa(jobs), book)); err != nil {
+	if _, err := benchfig.Measure(exec.Command(litbook, "build", "-j", strconv.Itoa(jobs), book)); err != nil {
 		return err
 	}
 	loop := func() *exec.Cmd {
@@ -107,8 +105,8 @@ func run(n, rounds, jobs int, save, keep bool) error {
 	var ls, ss []sample
 	for i := range rounds {
 		order := []func() error{
-			func() error { s, err := measure(lit()); ls = append(ls, s); return err },
-			func() error { s, err := measure(loop()); ss = append(ss, s); return err },
+			func() error { s, err := benchfig.Measure(lit()); ls = append(ls, s); return err },
+			func() error { s, err := benchfig.Measure(loop()); ss = append(ss, s); return err },
 		}
 		if i%2 == 1 {
 			order[0], order[1] = order[1], order[0]
@@ -119,7 +117,7 @@ func run(n, rounds, jobs int, save, keep bool) error {
 			}
 		}
 		fmt.Fprintf(os.Stderr, "round %d/%d: litbook %s (cpu %s), shell %s (cpu %s)\n", i+1, rounds,
-			ls[i].wall.Round(time.Millisecond), ls[i].cpu.Round(time.Millisecond), ss[i].wall.Round(time.Millisecond), ss[i].cpu.Round(time.Millisecond))
+			ls[i].Wall.Round(time.Millisecond), ls[i].CPU.Round(time.Millisecond), ss[i].Wall.Round(time.Millisecond), ss[i].CPU.Round(time.Millisecond))
 	}
 	lw, lc := median(ls, wallOf), median(ls, cpuOf)
 	sw, sc := median(ss, wallOf), median(ss, cpuOf)
@@ -190,39 +188,15 @@ func writeBook(dir string, n int) error {
 	return nil
 }
 
-// measure runs cmd and returns its wall time and CPU time, its
-// descendants' included.
-func measure(cmd *exec.Cmd) (sample, error) {
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if err != nil {
-		return sample{}, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
-	}
-	s := sample{wall: wall}
-	// wait4 reports the child's usage together with that of every
-	// descendant it waited for.
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return s, nil
-}
-
-func wallOf(s sample) time.Duration { return s.wall }
-func cpuOf(s sample) time.Duration  { return s.cpu }
+func wallOf(s sample) time.Duration { return s.Wall }
+func cpuOf(s sample) time.Duration  { return s.CPU }
 
 func median(ss []sample, of func(sample) time.Duration) time.Duration {
 	v := make([]time.Duration, len(ss))
 	for i, s := range ss {
 		v[i] = of(s)
 	}
-	slices.Sort(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	return benchfig.Median(v)
 }
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }

@@ -41,7 +41,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/litbook/litbook/internal/benchfig"
@@ -69,10 +68,7 @@ func main() {
 }
 
 // sample is one timed build.
-type sample struct {
-	wall time.Duration
-	rss  int64 // KiB
-}
+type sample = benchfig.Sample
 
 func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 	if _, err := os.Stat("go.mod"); err != nil {
@@ -92,9 +88,9 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 	} else {
 		defer os.RemoveAll(work)
 	}
-	litbook := filepath.Join(work, "litbook")
-	if out, err := exec.Command("go", "build", "-o", litbook, "./cmd/litbook").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	litbook, err := benchfig.BuildLitbook(work)
+	if err != nil {
+		return err
 	}
 	rev, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	fmt.Printf("litbook %s vs %s", strings.TrimSpace(string(rev)), hv)
@@ -114,9 +110,9 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 		if err := removeAll(filepath.Join(book, "book"), filepath.Join(book, ".litbook")); err != nil {
 			return sample{}, err
 		}
-		return measure(exec.Command(litbook, "build", book))
+		return benchfig.Measure(exec.Command(litbook, "build", book))
 	}
-	litAgain := func() (sample, error) { return measure(exec.Command(litbook, "build", book)) }
+	litAgain := func() (sample, error) { return benchfig.Measure(exec.Command(litbook, "build", book)) }
 	edited := 0
 	litEdit := func() (sample, error) {
 		edited++
@@ -126,7 +122,7 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 		}
 		fmt.Fprintf(f, "\nEdit %d.\n", edited)
 		f.Close()
-		return measure(exec.Command(litbook, "build", book))
+		return benchfig.Measure(exec.Command(litbook, "build", book))
 	}
 	hugoCold := func() (sample, error) {
 		if err := removeAll(filepath.Join(site, "public"), filepath.Join(site, "resources"), hugoCache); err != nil {
@@ -134,7 +130,7 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 		}
 		cmd := exec.Command(hugo, "--quiet", "-s", site)
 		cmd.Env = append(os.Environ(), "HUGO_CACHEDIR="+hugoCache)
-		return measure(cmd)
+		return benchfig.Measure(cmd)
 	}
 
 	var lc, hc, la, le []sample
@@ -161,22 +157,22 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 		}
 		le = append(le, s)
 		fmt.Fprintf(os.Stderr, "run %d/%d: litbook cold %s, hugo cold %s, nothing changed %s, one edit %s\n",
-			i+1, runs, lc[i].wall.Round(time.Millisecond), hc[i].wall.Round(time.Millisecond), la[i].wall.Round(time.Millisecond), le[i].wall.Round(time.Millisecond))
+			i+1, runs, lc[i].Wall.Round(time.Millisecond), hc[i].Wall.Round(time.Millisecond), la[i].Wall.Round(time.Millisecond), le[i].Wall.Round(time.Millisecond))
 	}
 
 	fmt.Printf("%-30s %10s %10s %10s %12s %12s\n", "build", "median", "fastest", "slowest", "RSS median", "RSS max")
 	row := func(name string, ss []sample) {
 		w, r := walls(ss), rsss(ss)
-		fmt.Printf("%-30s %10s %10s %10s %9d MiB %9d MiB\n", name, ms(median(w)), ms(w[0]), ms(w[len(w)-1]), median(r)/1024, r[len(r)-1]/1024)
+		fmt.Printf("%-30s %10s %10s %10s %9d MiB %9d MiB\n", name, ms(benchfig.Median(w)), ms(w[0]), ms(w[len(w)-1]), benchfig.Median(r)/1024, r[len(r)-1]/1024)
 	}
 	row("litbook, cold", lc)
 	row("hugo, cold", hc)
 	row("litbook, nothing changed", la)
 	row("litbook, one chapter edited", le)
-	hugoMed := median(walls(hc))
+	hugoMed := benchfig.Median(walls(hc))
 	fmt.Println()
-	coldRatio := float64(median(walls(lc))) / float64(hugoMed)
-	againPct := 100 * float64(median(walls(la))) / float64(hugoMed)
+	coldRatio := float64(benchfig.Median(walls(lc))) / float64(hugoMed)
+	againPct := 100 * float64(benchfig.Median(walls(la))) / float64(hugoMed)
 	fmt.Printf("cold build ratio litbook/hugo:               %.2f   (target <= 1.00)\n", coldRatio)
 	fmt.Printf("nothing-changed rebuild / hugo cold:         %.2f%%  (target <= 1%%)\n", againPct)
 	fmt.Printf("peak RSS litbook cold / hugo cold (max):     %.2f   (target < 1.00)\n", float64(rsss(lc)[len(lc)-1])/float64(rsss(hc)[len(hc)-1]))
@@ -186,11 +182,11 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 	fig.Notes["hugo"] = strings.TrimSpace(hugoVersion(string(hv)))
 	fig.Figures = map[string]float64{
 		"chapters": float64(n), "runs": float64(runs),
-		"litbook_cold_s": median(walls(lc)).Seconds(), "hugo_cold_s": hugoMed.Seconds(),
+		"litbook_cold_s": benchfig.Median(walls(lc)).Seconds(), "hugo_cold_s": hugoMed.Seconds(),
 		"cold_ratio":        coldRatio,
-		"nothing_changed_s": median(walls(la)).Seconds(), "nothing_changed_pct": againPct,
-		"one_edit_s":      median(walls(le)).Seconds(),
-		"litbook_rss_mib": float64(median(rsss(lc))) / 1024, "hugo_rss_mib": float64(median(rsss(hc))) / 1024,
+		"nothing_changed_s": benchfig.Median(walls(la)).Seconds(), "nothing_changed_pct": againPct,
+		"one_edit_s":      benchfig.Median(walls(le)).Seconds(),
+		"litbook_rss_mib": float64(benchfig.Median(rsss(lc))) / 1024, "hugo_rss_mib": float64(benchfig.Median(rsss(hc))) / 1024,
 		"output_kb_per_chapter": float64(out) / float64(n) / 1000,
 	}
 
@@ -208,7 +204,7 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 		if err := writeCorpus(dir, k); err != nil {
 			return err
 		}
-		if _, err := measure(exec.Command(litbook, "build", dir)); err != nil {
+		if _, err := benchfig.Measure(exec.Command(litbook, "build", dir)); err != nil {
 			return err
 		}
 		total, largest := dirSize(filepath.Join(dir, "book"))
@@ -232,23 +228,6 @@ func hugoVersion(out string) string {
 		f = f[:2]
 	}
 	return strings.Join(f, " ")
-}
-
-// measure runs cmd and returns its wall time and peak RSS.
-func measure(cmd *exec.Cmd) (sample, error) {
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	if err != nil {
-		return sample{}, fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
-	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KiB on Linux
-	}
-	return sample{wall: wall, rss: rss}, nil
 }
 
 func removeAll(paths ...string) error {
@@ -287,7 +266,7 @@ func dirSize(dir string) (int64, file) {
 func walls(ss []sample) []time.Duration {
 	out := make([]time.Duration, len(ss))
 	for i, s := range ss {
-		out[i] = s.wall
+		out[i] = s.Wall
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
@@ -296,19 +275,10 @@ func walls(ss []sample) []time.Duration {
 func rsss(ss []sample) []int64 {
 	out := make([]int64, len(ss))
 	for i, s := range ss {
-		out[i] = s.rss
+		out[i] = s.MaxRSS
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
-}
-
-// median of sorted values.
-func median[T int64 | time.Duration](sorted []T) T {
-	n := len(sorted)
-	if n%2 == 1 {
-		return sorted[n/2]
-	}
-	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
