@@ -23,36 +23,27 @@ import (
 // set anywhere go reads it, or a go.mod asking for a newer Go) it asks go
 // env in the book's module, as go build will run.
 func (r *Runner) GoVersion(ctx context.Context, b *model.Book) (string, error) {
-	modDir := b.Root
-	if b.Config.GoMod != "" {
-		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
-	}
+	modDir := moduleDir(b)
 	if v := goRootVersion(r.goCmd()); v != "" && !wantsNewerGo(filepath.Join(modDir, "go.mod"), v) {
 		return v, nil
 	}
 	// GOROOT too, for the runs' PATH (see GoRoot): one process for both.
-	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOVERSION", "GOROOT")
-	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
-		cmd.Dir = modDir
-	}
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := r.runCmd(cmd); err != nil {
+	out, stderr, err := r.goEnv(ctx, modDir, "GOVERSION", "GOROOT")
+	if err != nil {
 		var ee *exec.Error
 		if errors.As(err, &ee) {
 			return "", fmt.Errorf("the Go toolchain is needed to build the book's programs: %w", err)
 		}
 		// Most likely the toolchain that the book's go.mod asks for
 		// could not be had: say so at its line.
-		e := &model.Error{Msg: "go env GOVERSION: " + err.Error(), Detail: strings.TrimSpace(stderr.String()), Err: err}
+		e := &model.Error{Msg: "go env GOVERSION: " + err.Error(), Detail: stderr, Err: err}
 		if rel, line := newerGoLine(b, modDir); line > 0 {
 			e.Pos = model.Pos{File: rel, Line: line}
 			e.Msg = "the book's go.mod asks for a newer Go, which the go command could not find: " + e.Msg
 		}
 		return "", e
 	}
-	version, root, _ := strings.Cut(strings.TrimSpace(stdout.String()), "\n")
+	version, root, _ := strings.Cut(out, "\n")
 	if root = strings.TrimSpace(root); root != "" {
 		r.goRootMu.Lock()
 		r.goRoot = root
@@ -199,22 +190,37 @@ func (r *Runner) GoRoot(ctx context.Context, b *model.Book) (string, error) {
 	if r.goRoot = r.localGoRoot(b); r.goRoot != "" {
 		return r.goRoot, nil
 	}
-	modDir := b.Root
-	if b.Config.GoMod != "" {
-		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
+	modDir := moduleDir(b)
+	out, stderr, err := r.goEnv(ctx, modDir, "GOROOT")
+	if err != nil {
+		return "", fmt.Errorf("go env GOROOT: %v: %s", err, stderr)
 	}
-	cmd := exec.CommandContext(ctx, r.goCmd(), "env", "GOROOT")
+	r.goRoot = out
+	return r.goRoot, nil
+}
+
+// moduleDir is the directory of the go.mod that b's programs are built
+// with (or would be): the book's root unless go-mod names another.
+func moduleDir(b *model.Book) string {
+	if b.Config.GoMod != "" {
+		return filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
+	}
+	return b.Root
+}
+
+// goEnv asks the go command for the variables names as it sees them in
+// modDir's module, as go build will run there, and returns its trimmed
+// output, one value a line, and its trimmed standard error.
+func (r *Runner) goEnv(ctx context.Context, modDir string, names ...string) (out, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, r.goCmd(), append([]string{"env"}, names...)...)
 	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
 		cmd.Dir = modDir
 	}
 	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := r.runCmd(cmd); err != nil {
-		return "", fmt.Errorf("go env GOROOT: %v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	r.goRoot = strings.TrimSpace(stdout.String())
-	return r.goRoot, nil
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = r.runCmd(cmd)
+	return strings.TrimSpace(o.String()), strings.TrimSpace(e.String()), err
 }
 
 // localGoRoot returns GOROOT, without starting a process, when GoRoot
@@ -224,10 +230,7 @@ func (r *Runner) localGoRoot(b *model.Book) string {
 	if r.goRoot != "" {
 		return r.goRoot
 	}
-	modDir := b.Root
-	if b.Config.GoMod != "" {
-		modDir = filepath.Dir(filepath.Join(b.Root, filepath.FromSlash(b.Config.GoMod)))
-	}
+	modDir := moduleDir(b)
 	v := goRootVersion(r.goCmd())
 	if v == "" || wantsNewerGo(filepath.Join(modDir, "go.mod"), v) {
 		return ""
