@@ -64,46 +64,8 @@ func TestSignalStopsBlockedLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	mountSilentFUSE(t, chapters)
-	cmd, out := litbookCmd(dir, tmp, "build")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer func() { _ = cmd.Process.Kill() }()
-	// Wait until litbook is blocked in the kernel.
-	for deadline := time.Now().Add(60 * time.Second); !waitingOnFUSE(cmd.Process.Pid); {
-		select {
-		case err := <-done:
-			t.Fatalf("litbook ended before reading the chapters (%v):\n%s", err, out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("litbook never read the chapters:\n%s", out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case err := <-done:
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != exitFail {
-			t.Errorf("litbook ended with %v after SIGINT, want exit status %d", err, exitFail)
-		}
-	case <-time.After(stopGrace + 20*time.Second):
-		// Say where it is stuck, then read its output once it is gone:
-		// the copying goroutine writes out until then.
-		stacks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
-		var where []string
-		for _, w := range stacks {
-			data, _ := os.ReadFile(w)
-			where = append(where, string(data))
-		}
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatalf("litbook did not stop within %v of SIGINT while loading (its threads wait in %v):\n%s", stopGrace+20*time.Second, where, out)
-	}
-	if !strings.Contains(out.String(), "litbook: interrupted while loading the book: nothing was changed") {
+	out := interruptBlocked(t, dir, tmp, "reading the chapters")
+	if !strings.Contains(out, "litbook: interrupted while loading the book: nothing was changed") {
 		t.Errorf("stderr:\n%s", out)
 	}
 }
@@ -123,6 +85,18 @@ func TestSignalStopsBlockedBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	mountSilentFUSE(t, data)
+	out := interruptBlocked(t, dir, tmp, "checking the link")
+	if !strings.Contains(out, "still not stopped") {
+		t.Errorf("stderr:\n%s", out)
+	}
+}
+
+// interruptBlocked builds the book in dir, waits until litbook is blocked
+// on a silent FUSE mount while doing what (for messages), sends SIGINT and
+// requires it to exit with status exitFail within stopGrace and a margin.
+// It returns what litbook printed, read once litbook is gone.
+func interruptBlocked(t *testing.T, dir, tmp, what string) string {
+	t.Helper()
 	cmd, out := litbookCmd(dir, tmp, "build")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -130,28 +104,40 @@ func TestSignalStopsBlockedBuild(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	defer func() { _ = cmd.Process.Kill() }()
+	// Wait until litbook is blocked in the kernel.
 	for deadline := time.Now().Add(60 * time.Second); !waitingOnFUSE(cmd.Process.Pid); {
 		select {
 		case err := <-done:
-			t.Fatalf("litbook ended before checking the link (%v):\n%s", err, out)
+			t.Fatalf("litbook ended before %s (%v):\n%s", what, err, out)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("litbook never checked the link:\n%s", out)
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("litbook never got to %s:\n%s", what, out)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	_ = cmd.Process.Signal(syscall.SIGINT)
+	limit := stopGrace + 20*time.Second
 	select {
 	case err := <-done:
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != exitFail {
 			t.Errorf("litbook ended with %v after SIGINT, want exit status %d", err, exitFail)
 		}
-	case <-time.After(stopGrace + 20*time.Second):
-		t.Fatalf("litbook did not stop within %v of SIGINT:\n%s", stopGrace+20*time.Second, out)
+	case <-time.After(limit):
+		// Say where it is stuck, then read its output once it is gone:
+		// the copying goroutine writes out until then.
+		wchans, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", cmd.Process.Pid))
+		var where []string
+		for _, w := range wchans {
+			data, _ := os.ReadFile(w)
+			where = append(where, string(data))
+		}
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("litbook did not stop within %v of SIGINT while %s (its threads wait in %v):\n%s", limit, what, where, out)
 	}
-	if !strings.Contains(out.String(), "still not stopped") {
-		t.Errorf("stderr:\n%s", out)
-	}
+	return out.String()
 }
