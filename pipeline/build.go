@@ -209,6 +209,9 @@ type state struct {
 	blocked map[*model.Run]bool
 	gover   string
 	shells  string // see identify
+	// hostname is this machine's name, once read, where the book asks
+	// for it in its records.
+	hostname string
 }
 
 // identify completes what the runner knows of a machine with what depends
@@ -217,9 +220,10 @@ type state struct {
 // (recorded); then the Builder's Identity hook has its say.
 func (s *state) identify(m *model.Machine) {
 	m.Shells = s.shells
-	if s.res.Book.Config.RecordHostname {
-		m.Hostname, _ = os.Hostname()
+	if s.res.Book.Config.RecordHostname && s.hostname == "" {
+		s.hostname, _ = os.Hostname()
 	}
+	m.Hostname = s.hostname
 	m.Litbook = version()
 	if s.bd.Identity != nil {
 		s.bd.Identity(m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
@@ -22,8 +23,9 @@ func shells(ctx context.Context, b *loader.Parsed) string {
 }
 
 // version returns litbook's module version, or its VCS revision when it
-// was built from a work tree ("devel+3f2a1b9c4d5e").
-func version() string {
+// was built from a work tree ("devel+3f2a1b9c4d5e"). It is read once: a
+// build asks for it with every record it stores.
+var version = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return ""
@@ -41,7 +43,7 @@ func version() string {
 		return "devel"
 	}
 	return v
-}
+})
 
 // Machine returns this machine as a build of b identifies it, without a Go
 // version (which is keyed beside the fingerprint): what litbook diff
