@@ -21,8 +21,9 @@
 // has the chapter's programs and then the Go toolchain that built them,
 // its stdin= file as standard input, and is executed as one /bin/sh script
 // so that background commands (`cmd &`) and `wait` work across lines. Each
-// command's stdout and stderr go to their own FIFO, drained by litbook and
-// capped at OutputLimit bytes; every read of a command's FIFOs is numbered,
+// command's stdout and stderr go to their own FIFO (made on /dev/shm where
+// it is a tmpfs, so that no run journals inodes for them), drained by
+// litbook and capped at OutputLimit bytes; every read of a command's FIFOs is numbered,
 // so that the result says in which order the two streams arrived. The
 // script reports when each command starts and ends on a control pipe (fd
 // 3), which gives per-command exit statuses and durations without extra
@@ -36,7 +37,15 @@
 // Before its first command, the shell waits at a start gate while litbook
 // lowers its RLIMIT_FSIZE to FileSizeLimit and, with a Supervisor that may
 // make cgroups, moves it into a cgroup of its own whose pids.max is
-// ProcessLimit, so that everything the run starts is born limited and inside.
+// ProcessLimit (in cgroup v2 it is born there, with CLONE_INTO_CGROUP, where
+// the kernel allows), so that everything the run starts is born limited and
+// inside.
+//
+// A trial's result is handed over as soon as its processes are gone; its
+// directories, streams and cgroups are removed meanwhile, before an
+// exclusive run starts and before Run returns. The threads that isolated
+// runs start from are made ahead of them (threadPool), while other runs
+// execute.
 //
 // A run ends when its shell exits, its time limit passes, or the context is
 // cancelled; then its process group is killed. With a Supervisor (package

@@ -48,6 +48,12 @@ type execEnv struct {
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
+	// cleaning counts the runs whose leftovers are still being removed
+	// (see executeRun).
+	cleaning sync.WaitGroup
+	// pool makes the threads of isolated runs ahead of them; nil unless
+	// runs are isolated.
+	pool *threadPool
 	// root is the book's directory, where stdin= and files= are read.
 	root string
 	// goBin is the bin directory of the Go toolchain that built the
@@ -55,6 +61,9 @@ type execEnv struct {
 	goBin string
 	// isolated is set when runs get namespaces of their own (isolate.go).
 	isolated bool
+	// ioRoot is where runs get the directory of their streams, or "" to
+	// have it in their base directory (see ioRoot).
+	ioRoot string
 	// binDir holds the programs, which the links of pathDirs point to.
 	binDir string
 }
@@ -306,8 +315,15 @@ func shellQuote(s string) string {
 // failures are in the result's Err. Its captured output takes from bud,
 // the budget of all the trials of the run. It sets up the run's sandbox, launches
 // its shell, waits for it or kills it, reads what the shell reported on
-// its control pipe, and judges the outcome.
-func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget) *model.Result {
+// its control pipe, and judges the outcome. By then nothing of the run
+// is alive; cleanup, which the caller must call (on the same thread, in
+// the run's namespaces), removes what is left of it: its directories,
+// mounts and cgroups. The result does not wait for that.
+//
+// enter, if not nil, runs a function in the run's namespaces, on a thread
+// of its own that may end after it (see executeRun); nil means that the
+// caller is in them, or that runs have none.
+func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget, enter func(func() error) error) (_ *model.Result, cleanup func()) {
 	res := &model.Result{
 		Run:      run,
 		Commands: make([]model.CommandResult, len(run.Commands)),
@@ -315,15 +331,16 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 		Machine:  env.machine,
 		Start:    time.Now().UTC(),
 	}
-	fail := func(err error) *model.Result {
+	cleanup = func() {}
+	fail := func(err error) (*model.Result, func()) {
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
-		return res
+		return res, cleanup
 	}
 	sb, err := newSandbox(run, env, bud)
 	if err != nil {
 		return fail(err)
 	}
-	defer sb.close()
+	cleanup = sb.close
 	res.FS = sb.fs
 	timeout := env.timeout
 	if run.Timeout > 0 {
@@ -335,13 +352,15 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	sb.drain()
 	ctlDone := make(chan []ctlEvent, 1)
 	go func() { ctlDone <- readControl(sb.ctlR, len(run.Commands)) }()
-	start := time.Now()
-	cmd := sb.command(run, env)
-	sup, err := r.launch(cmd, sb, env)
+	var start time.Time
+	cmd, sup, err := r.launch(run, sb, env, enter, &start)
 	if err != nil {
 		return fail(err)
 	}
-	defer sup.Close()
+	cleanup = func() {
+		sup.Close()
+		sb.close()
+	}
 	end := r.waitOrKill(ctx, rctx, cmd, sup, res)
 	res.Duration = end.wait.Sub(start)
 	// The shell is gone and no command holds fd 3 (each gets 3>&-), so the
@@ -373,13 +392,13 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	if !end.interrupted && res.Err != nil {
 		explainLimits(res.Err, run, res, env, sup)
 	}
-	return res
+	return res, cleanup
 }
 
 // sandbox is what one run executes in: its directory base (holding work,
-// the run's own directory; tmp, its TMPDIR; and io, litbook's streams and
-// script, which is base itself: one directory fewer to make and remove on
-// every run), the streams
+// the run's own directory, and tmp, its TMPDIR unless it has a /tmp of
+// its own), the directory io of litbook's streams and script (on a tmpfs
+// where the machine has one, see ioRoot, else base itself), the streams
 // that capture each command's output, the shell's own output, and the
 // control and start-gate pipes. close releases all of it.
 type sandbox struct {
@@ -407,6 +426,20 @@ type sandbox struct {
 	seq atomic.Int64
 }
 
+// ioRoot returns the directory in which a run's streams (FIFOs) and script
+// are made: /dev/shm where it is a tmpfs that litbook may write, else "".
+// On a disk filesystem each FIFO costs a journalled inode, made and
+// removed on every run; on a tmpfs it costs next to nothing, and a FIFO
+// carries its data through the kernel's pipe buffers wherever it lives.
+var ioRoot = sync.OnceValue(func() string {
+	const shm = "/dev/shm"
+	var st unix.Statfs_t
+	if unix.Statfs(shm, &st) != nil || st.Type != unix.TMPFS_MAGIC || unix.Access(shm, unix.W_OK) != nil {
+		return ""
+	}
+	return shm
+})
+
 // newSandbox makes the run's directories, its FIFOs and pipes, whose
 // captures share bud, and writes its script.
 func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err error) {
@@ -414,14 +447,26 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 	if err != nil {
 		return nil, err
 	}
-	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: base, tmp: filepath.Join(base, "tmp"), token: newToken()}
+	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: base, token: newToken()}
 	defer func() {
 		if err != nil {
 			sb.close()
 		}
 	}()
+	if !env.isolated { // else its /tmp is its own (isolate.go)
+		sb.tmp = filepath.Join(base, "tmp")
+	}
 	for _, d := range []string{sb.work, sb.tmp} {
+		if d == "" {
+			continue
+		}
 		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if env.ioRoot != "" {
+		if sb.io, err = os.MkdirTemp(env.ioRoot, supervise.Prefix(os.Getpid())); err != nil {
+			sb.io = base
 			return nil, err
 		}
 	}
@@ -439,15 +484,6 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err erro
 	if in := run.Stdin; in != nil {
 		if sb.stdin, err = openInput(env.root, in.Path); err != nil {
 			return nil, fmt.Errorf("stdin=: %v", err)
-		}
-	}
-	if env.isolated { // a /tmp of its own (isolate.go), once the book's files are read
-		keep := append([]string{base, env.pathDirs[run.Chapter.Path], env.binDir}, env.keepDirs(run)...)
-		if env.goBin != "" {
-			keep = append(keep, filepath.Dir(env.goBin)) // GOROOT, all of it
-		}
-		if sb.untmp, err = privateTmp(keep, env.fileSizeLimit); err != nil {
-			return nil, err
 		}
 	}
 	for i := range run.Commands {
@@ -525,7 +561,14 @@ func (sb *sandbox) remove() {
 	if sb.inFile {
 		_ = unix.Unlink(sb.script)
 	}
-	for _, d := range []string{sb.work, sb.tmp} {
+	dirs := []string{sb.work, sb.tmp}
+	if sb.io != sb.base {
+		dirs = append(dirs, sb.io)
+	}
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
 		if err := unix.Rmdir(d); err != nil && err != unix.ENOENT {
 			supervise.RemoveAll(d)
 		}
@@ -533,6 +576,14 @@ func (sb *sandbox) remove() {
 	if err := unix.Rmdir(sb.base); err != nil && err != unix.ENOENT {
 		supervise.RemoveAll(sb.base)
 	}
+}
+
+// dirs returns the directories that hold everything of the run.
+func (sb *sandbox) dirs() []string {
+	if sb.io == sb.base {
+		return []string{sb.base}
+	}
+	return []string{sb.base, sb.io}
 }
 
 // command returns the run's shell, with a small fixed environment, in a
@@ -547,8 +598,8 @@ func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
 	}
 	cmd.Dir = sb.dir
 	tmp := sb.tmp
-	if sb.untmp != nil {
-		tmp = "/tmp" // the run's own
+	if tmp == "" {
+		tmp = "/tmp" // the run's own (isolate.go)
 	}
 	cmd.Env = runEnv(env.runPath(run), sb.work, tmp, sb.token)
 	// in= adds the go command's caches and settings (gorun.go).
@@ -625,12 +676,49 @@ func (sb *sandbox) unscript(o model.Output) model.Output {
 	return model.Output{Data: out, Total: o.Total - int64(len(o.Data)-len(out))}
 }
 
-// launch starts the run's shell, which waits at its start gate while
-// litbook confines it (through the Supervisor, if any) and limits the size
-// of its files, then opens the gate. The supervision it returns is nil
-// without a Supervisor.
-func (r *Runner) launch(cmd *exec.Cmd, sb *sandbox, env *execEnv) (*supervise.Run, error) {
-	err := r.start(cmd)
+// launch gives the run a /tmp of its own where runs are isolated, and
+// starts its shell in the run's namespaces (through enter, if not nil),
+// setting *start just before. The shell waits at its start gate while
+// litbook confines it (through the Supervisor, if any: the shell is born
+// in its cgroup where the kernel allows, see supervise.StartIn) and limits
+// the size of its files, then opens the gate. The supervision it returns
+// is nil without a Supervisor.
+func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, enter func(func() error) error, start *time.Time) (*exec.Cmd, *supervise.Run, error) {
+	var sup *supervise.Run
+	if r.Supervisor != nil {
+		sup = r.Supervisor.Prepare(sb.token, sb.dirs(), env.processLimit)
+	}
+	var cmd *exec.Cmd
+	begin := func() error {
+		if env.isolated {
+			// A /tmp of its own (isolate.go), once the book's files are
+			// read. On a thread that ends after this, it lasts as long as
+			// the namespace, which the run's processes hold, and no
+			// unmount is needed (nor possible: that thread is gone).
+			untmp, err := privateTmp(sb.keep(run, env), env.fileSizeLimit)
+			if err != nil {
+				return err
+			}
+			if enter == nil {
+				sb.untmp = untmp
+			}
+		}
+		*start = time.Now()
+		var err error
+		if r.Supervisor != nil {
+			cmd, err = r.Supervisor.StartIn(sup, func() *exec.Cmd { return sb.command(run, env) })
+		} else {
+			cmd = sb.command(run, env)
+			err = cmd.Start()
+		}
+		return err
+	}
+	var err error
+	if enter != nil {
+		err = enter(begin)
+	} else {
+		err = begin()
+	}
 	// The shell has its own copies of the write ends; litbook's must go,
 	// or the streams would never end.
 	sb.ctlW.Close()
@@ -638,17 +726,27 @@ func (r *Runner) launch(cmd *exec.Cmd, sb *sandbox, env *execEnv) (*supervise.Ru
 	sb.shOut.w.Close()
 	sb.shErr.w.Close()
 	if err != nil {
-		return nil, err
+		sup.Close()
+		return nil, nil, err
 	}
 	pgid := cmd.Process.Pid
-	var sup *supervise.Run
 	if r.Supervisor != nil {
-		sup = r.Supervisor.Confine(pgid, sb.token, sb.base, env.processLimit)
+		r.Supervisor.Confine(sup, pgid)
 	}
 	limitFileSize(pgid, env.fileSizeLimit)
 	_, _ = sb.gateW.Write([]byte("go\n"))
 	sb.gateW.Close()
-	return sup, nil
+	return cmd, sup, nil
+}
+
+// keep returns the directories that a private /tmp must keep at their
+// paths: the run's own, the directories on its PATH, and what in= uses.
+func (sb *sandbox) keep(run *model.Run, env *execEnv) []string {
+	keep := append([]string{sb.base, env.pathDirs[run.Chapter.Path], env.binDir}, env.keepDirs(run)...)
+	if env.goBin != "" {
+		keep = append(keep, filepath.Dir(env.goBin)) // GOROOT, all of it
+	}
+	return keep
 }
 
 // ending is how a run's shell ended.

@@ -162,6 +162,22 @@ func (s *scratch) probe(t, tempDir string) error {
 // own, where every mount is private; the thread ends after f.
 func inMountNamespace(f func() error) error { return onOwnThread(unshareMounts, f) }
 
+// goOnOwnThread starts f on an OS thread of its own, once unshare has
+// given that thread its namespaces, and returns unshare's error without
+// waiting for f. The thread ends after f.
+func goOnOwnThread(unshare func() error, f func()) error {
+	ready := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		err := unshare()
+		ready <- err
+		if err == nil {
+			f()
+		}
+	}()
+	return <-ready
+}
+
 // onOwnThread runs f on an OS thread of its own, after unshare has given
 // that thread its namespaces.
 func onOwnThread(unshare, f func() error) error {
@@ -192,31 +208,51 @@ func unshareMounts() error {
 }
 
 // executeRun executes one trial of run: in a directory of the runner's
-// TempDir, or for a run with fs= on a filesystem of its own in a mount
-// namespace of its own (see the top of this file).
-func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, bud *budget) *model.Result {
-	if run.FS == "" && !env.isolated {
-		return r.execute(ctx, run, env, bud)
-	}
-	var res *model.Result
-	// Namespaces of its own (isolate.go), its network unless the block
-	// asks for the machine's.
-	err := inRunNamespaces(env.isolated && !run.Network, func() error {
-		res = r.execute(ctx, run, env, bud)
-		return nil
-	})
-	if err != nil {
-		msg := fmt.Sprintf("cannot make the namespaces of this run: %v", err)
-		if run.FS != "" {
-			msg = fmt.Sprintf("cannot make the %s filesystem of this run: %v", run.FS, err)
+// TempDir, in namespaces of its own where runs are isolated (isolate.go),
+// or for a run with fs= on a filesystem of its own in a mount namespace of
+// its own (see the top of this file). It returns the trial's result as
+// soon as the run has ended; what is left of the run is removed after
+// that, meanwhile, and env.cleaning counts it until then. alone says that
+// the run is exclusive: nothing else may use the machine.
+//
+// An isolated run needs its namespaces only to start its shell in them:
+// the shell and its children hold them from then on, and what litbook
+// does for the run afterwards (waiting, reading, killing, removing) needs
+// none. Only that start goes to a thread in the run's namespaces, which
+// ends after it. A run with fs= keeps its thread to the end: its files are
+// read, and its filesystem unmounted, in its mount namespace.
+func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, bud *budget, alone bool) *model.Result {
+	env.cleaning.Add(1)
+	if run.FS == "" {
+		var enter func(func() error) error
+		if env.isolated {
+			enter = func(f func() error) error { return env.enter(!run.Network, alone, f) }
 		}
-		res = &model.Result{
+		res, cleanup := r.execute(ctx, run, env, bud, enter)
+		go func() {
+			defer env.cleaning.Done()
+			cleanup()
+		}()
+		return res
+	}
+	// The thread cleans up after it has handed the result over, then
+	// ends, and the namespaces with it.
+	done := make(chan *model.Result, 1)
+	job := func() {
+		defer env.cleaning.Done()
+		res, cleanup := r.execute(ctx, run, env, bud, nil)
+		done <- res
+		cleanup()
+	}
+	if err := goOnOwnThread(func() error { return unshareRun(env.isolated && !run.Network) }, job); err != nil {
+		env.cleaning.Done()
+		return &model.Result{
 			Run: run, Commands: make([]model.CommandResult, len(run.Commands)), Exit: -1,
 			Machine: env.machine, Start: time.Now().UTC(),
-			Err: &model.Error{Pos: run.Pos, Msg: msg, Err: err},
+			Err: &model.Error{Pos: run.Pos, Msg: fmt.Sprintf("cannot make the %s filesystem of this run: %v", run.FS, err), Err: err},
 		}
 	}
-	return res
+	return <-done
 }
 
 // mountRunFS covers the work directory of a run with fs= with a fresh

@@ -17,7 +17,9 @@ import (
 // in namespaces of its own, made as fs.go makes the mount namespace of a
 // run with fs=: on a goroutine locked to an OS thread that unshares them
 // and never unlocks, so that the thread, and with it litbook's hold on the
-// namespaces, ends with the run.
+// namespaces, ends soon after. The thread mounts the run's /tmp and starts
+// its shell; from then on the run's processes hold the namespaces, which
+// the kernel tears down, mounts and all, when the last of them is gone.
 //
 //   - A network namespace whose only interface is the loopback, brought
 //     up: two runs can both listen on 127.0.0.1:8090, and a run reaches
@@ -103,10 +105,114 @@ func loopbackUp() error {
 	return nil
 }
 
-// inRunNamespaces calls f on a new OS thread in namespaces of its own:
-// mounts always, network too if network is set. The thread ends after f.
-func inRunNamespaces(network bool, f func() error) error {
-	return onOwnThread(func() error { return unshareRun(network) }, f)
+// Making a network namespace costs about half a millisecond of the
+// kernel's time (it registers the namespace's sysctls and devices), and a
+// run waited for it before its shell could start. A threadPool makes
+// the threads of the next runs, each in fresh mount and network
+// namespaces, while the current runs execute; a run takes one that is
+// ready. Every thread still serves one run only and ends with it, so no
+// run ever sees what another left in its namespaces.
+
+// nsThread is an OS thread in namespaces of its own, ready for one run.
+type nsThread struct {
+	err  error       // why its namespaces could not be made
+	work chan func() // its one job; closed to end the thread unused
+}
+
+// threadPool keeps up to n threads in fresh run namespaces ready.
+type threadPool struct {
+	ready     chan *nsThread
+	preparing sync.WaitGroup // threads still making their namespaces
+	threads   sync.WaitGroup // threads not ended yet
+	mu        sync.Mutex
+	closed    bool
+}
+
+// newThreadPool starts making n threads in fresh mount and network
+// namespaces.
+func newThreadPool(n int) *threadPool {
+	p := &threadPool{ready: make(chan *nsThread, n)}
+	for range n {
+		p.spawn()
+	}
+	return p
+}
+
+// spawn starts making one more thread; the pool never holds more than
+// the capacity of ready, since each take spawns one.
+func (p *threadPool) spawn() {
+	p.preparing.Add(1)
+	p.threads.Add(1)
+	go func() {
+		defer p.threads.Done()
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		t := &nsThread{work: make(chan func(), 1)}
+		t.err = unshareRun(true)
+		p.ready <- t
+		p.preparing.Done()
+		if f, ok := <-t.work; ok {
+			f()
+		}
+	}()
+}
+
+// run calls f on a thread of the pool and returns at once; f runs in the
+// thread's namespaces, and the thread ends after f. alone says that f must
+// not share the machine with the making of namespaces (an exclusive run):
+// run then waits until the thread that replaces this one is ready.
+func (p *threadPool) run(f func(), alone bool) error {
+	t := <-p.ready
+	p.mu.Lock()
+	if !p.closed {
+		p.spawn()
+	}
+	p.mu.Unlock()
+	if t.err != nil {
+		close(t.work)
+		return t.err
+	}
+	if alone {
+		p.preparing.Wait()
+	}
+	t.work <- f
+	return nil
+}
+
+// enter calls f on a thread in fresh namespaces (a network one too if
+// network is set), from the pool where it can, and returns f's error; the
+// thread ends after f. alone is as for threadPool.run.
+func (env *execEnv) enter(network, alone bool, f func() error) error {
+	errc := make(chan error, 1)
+	job := func() { errc <- f() }
+	var err error
+	if network && env.pool != nil {
+		err = env.pool.run(job, alone)
+	} else {
+		err = goOnOwnThread(func() error { return unshareRun(network) }, job)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot make the namespaces of this run: %v", err)
+	}
+	return <-errc
+}
+
+// close ends the threads that are ready and unused, and waits until every
+// thread of the pool has ended. No run may be given to the pool after.
+func (p *threadPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.preparing.Wait()
+	for {
+		select {
+		case t := <-p.ready:
+			close(t.work)
+			continue
+		default:
+		}
+		break
+	}
+	p.threads.Wait()
 }
 
 // privateTmp mounts a fresh tmpfs of at most size bytes on /tmp in the

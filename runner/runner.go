@@ -193,6 +193,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		root:          b.Root,
 		binDir:        progs.BinDir,
 		isolated:      isolation() == nil,
+		ioRoot:        ioRoot(),
 	}
 	if note := isolationNote(); note != "" && r.Note != nil {
 		r.Note(note)
@@ -212,16 +213,27 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	}
 	if r.Supervisor != nil {
 		r.Supervisor.RemoveStale(tmp)
+		if env.ioRoot != "" {
+			r.Supervisor.RemoveStale(env.ioRoot)
+		}
 		defer r.Supervisor.SweepOrphans(func() bool { return true })
 	}
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
+	workers := min(jobs, s.total)
+	if env.isolated && workers > 0 {
+		env.pool = newThreadPool(workers)
+	}
 	go s.queue()
 	go s.reporter()
 	var wg sync.WaitGroup
-	for range min(jobs, s.total) {
+	for range workers {
 		wg.Go(s.work)
 	}
 	wg.Wait()
+	env.cleaning.Wait()
+	if env.pool != nil {
+		env.pool.close()
+	}
 	s.closeReports()
 	return s.records, ctx.Err()
 }

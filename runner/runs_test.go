@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
 )
 
@@ -407,6 +408,75 @@ func TestOutputOrderWithShellMessages(t *testing.T) {
 		}
 		if c.Order != nil && (sum[0] != len(c.Stdout.Data) || sum[1] != len(c.Stderr.Data)) {
 			t.Errorf("trial %d: order %v accounts for %v bytes, the streams kept %d and %d", res.Trial, c.Order, sum, len(c.Stdout.Data), len(c.Stderr.Data))
+		}
+	}
+}
+
+// TestThreadPool checks the threads that isolated runs start their shells
+// from: each in a network and a mount namespace of its own, none the
+// machine's nor another's, and every one ended by close, used or not.
+func TestThreadPool(t *testing.T) {
+	needIsolation(t)
+	host, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newThreadPool(2)
+	seen := map[string]bool{host: true}
+	for i := range 5 {
+		nsc := make(chan [2]string, 1)
+		if err := p.run(func() {
+			net, _ := os.Readlink("/proc/thread-self/ns/net")
+			mnt, _ := os.Readlink("/proc/thread-self/ns/mnt")
+			nsc <- [2]string{net, mnt}
+		}, i == 3); err != nil {
+			t.Fatal(err)
+		}
+		ns := <-nsc
+		for _, n := range ns {
+			if n == "" || seen[n] {
+				t.Errorf("thread %d: namespace %q is the machine's or another thread's", i, n)
+			}
+			seen[n] = true
+		}
+	}
+	p.close()
+	// Two threads were ready and unused: close ended them, and waited.
+	select {
+	case <-p.ready:
+		t.Error("close left a thread ready")
+	default:
+	}
+}
+
+// TestNothingLeftAfterRuns: once Run returns, the leftovers of every run,
+// which are removed after its result is handed over, are gone: its
+// directories, its streams' directory, and its cgroups.
+func TestNothingLeftAfterRuns(t *testing.T) {
+	tmp := t.TempDir()
+	var scripts []string
+	for i := range 6 {
+		scripts = append(scripts, fmt.Sprintf("echo %d > f\necho out; echo err >&2\ncat f", i))
+	}
+	b := book(t, scripts...)
+	res := runBook(t, context.Background(), &Runner{Jobs: 2, TempDir: tmp}, b)
+	for i, r := range res {
+		if r == nil || r.Err != nil || string(r.Commands[2].Stdout.Data) != fmt.Sprintf("%d\n", i) {
+			t.Fatalf("run %d: %+v", i, r)
+		}
+	}
+	prefix := supervise.Prefix(os.Getpid())
+	dirs := []string{tmp}
+	if io := ioRoot(); io != "" {
+		dirs = append(dirs, io)
+	}
+	dirs = append(dirs, "/sys/fs/cgroup/unified", "/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+	for _, d := range dirs {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), prefix) {
+				t.Errorf("left behind: %s", filepath.Join(d, e.Name()))
+			}
 		}
 	}
 }

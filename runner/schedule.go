@@ -172,7 +172,11 @@ func (s *schedule) execute(tk task) *model.Result {
 	n := s.env.executing.Add(1)
 	s.r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: s.done, Total: s.total, Running: int(n)})
 	s.mu.Unlock()
-	res := s.r.executeRun(s.ctx, run, s.env, s.budgets[tk.run])
+	if run.Exclusive {
+		// Alone means alone: what earlier runs left is removed first.
+		s.env.cleaning.Wait()
+	}
+	res := s.r.executeRun(s.ctx, run, s.env, s.budgets[tk.run], run.Exclusive)
 	res.Trial = tk.trial + 1
 	if res.Err != nil && run.Trials > 1 {
 		res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)

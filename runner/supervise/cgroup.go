@@ -3,10 +3,12 @@ package supervise
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/litbook/litbook/runner/internal/procfs"
@@ -126,29 +128,28 @@ type runCgroup struct {
 	v2   string // the run's cgroup v2 directory, or ""
 	pids string // the directory whose pids.max bounds the run, or ""
 	v1   string // the run's cgroup v1 pids directory, or ""
+	// fd is v2 open, for a shell to be born in it (CLONE_INTO_CGROUP),
+	// until attach; -1 if not open.
+	fd int
 }
 
-// join makes cgroups named for token under d, bounds them to maxTasks
-// tasks, and moves the process pid into them. pid must not have started
-// anything yet (the run's shell waits at its start gate), so that all the
-// run's processes are born inside. It returns nil if no cgroup could be
-// made.
-func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
-	cg := &runCgroup{}
+// make makes cgroups named for token under d and bounds them to maxTasks
+// tasks, for a run's shell that has not started yet. It returns nil if no
+// cgroup could be made.
+func (d cgroupDirs) make(token string, maxTasks int) *runCgroup {
+	cg := &runCgroup{fd: -1}
 	name := Prefix(os.Getpid()) + token
 	limit := []byte(strconv.Itoa(maxTasks))
-	procs := []byte(strconv.Itoa(pid))
 	if d.v2 != "" {
 		dir := filepath.Join(d.v2, name)
 		if os.Mkdir(dir, 0o755) == nil {
-			ok := true
-			if d.v2Pids {
-				ok = os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil
-			}
-			if ok && os.WriteFile(filepath.Join(dir, "cgroup.procs"), procs, 0) == nil {
+			if !d.v2Pids || os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil {
 				cg.v2 = dir
 				if d.v2Pids {
 					cg.pids = dir
+				}
+				if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+					cg.fd = fd
 				}
 			} else {
 				_ = os.Remove(dir)
@@ -158,8 +159,7 @@ func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
 	if d.v1Pids != "" && cg.pids == "" {
 		dir := filepath.Join(d.v1Pids, name)
 		if os.Mkdir(dir, 0o755) == nil {
-			if os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil &&
-				os.WriteFile(filepath.Join(dir, "cgroup.procs"), procs, 0) == nil {
+			if os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil {
 				cg.v1, cg.pids = dir, dir
 			} else {
 				_ = os.Remove(dir)
@@ -170,6 +170,53 @@ func (d cgroupDirs) join(pid int, token string, maxTasks int) *runCgroup {
 		return nil
 	}
 	return cg
+}
+
+// startIn sets cmd to start its process in the run's cgroup v2 cgroup,
+// with clone3's CLONE_INTO_CGROUP (Linux 5.7+): moving a process that
+// runs already costs the kernel a grace period (it takes
+// cgroup_threadgroup_rwsem for writing), being born there costs nothing.
+// It reports whether it did.
+func (cg *runCgroup) startIn(cmd *exec.Cmd) bool {
+	if cg == nil || cg.fd < 0 {
+		return false
+	}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, cg.fd
+	return true
+}
+
+// attach moves the process pid, which must not have started anything
+// yet, into the run's cgroups it was not born in; bornIn says it was born
+// in v2 (see startIn). A cgroup it cannot join is given up.
+func (cg *runCgroup) attach(pid int, bornIn bool) {
+	if cg == nil {
+		return
+	}
+	cg.closeFD()
+	procs := []byte(strconv.Itoa(pid))
+	if cg.v2 != "" && !bornIn && os.WriteFile(filepath.Join(cg.v2, "cgroup.procs"), procs, 0) != nil {
+		_ = os.Remove(cg.v2)
+		if cg.pids == cg.v2 {
+			cg.pids = ""
+		}
+		cg.v2 = ""
+	}
+	if cg.v1 != "" && os.WriteFile(filepath.Join(cg.v1, "cgroup.procs"), procs, 0) != nil {
+		_ = os.Remove(cg.v1)
+		cg.pids, cg.v1 = "", ""
+	}
+}
+
+// closeFD closes the descriptor of the v2 cgroup, once no process is to
+// be born in it.
+func (cg *runCgroup) closeFD() {
+	if cg != nil && cg.fd >= 0 {
+		_ = unix.Close(cg.fd)
+		cg.fd = -1
+	}
 }
 
 // hitLimit reports whether a fork or clone of the run failed because the

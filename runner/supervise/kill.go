@@ -14,8 +14,8 @@ import (
 // killRun kills what a run started: its process group, then every process
 // that belongs to the run by one of three marks: the run's token in its
 // environment (a descendant that left the group with setsid keeps its
-// environment), a working directory inside the run's directory base, or a
-// file open there (one that also cleared its environment usually keeps
+// environment), a working directory inside one of the run's directories
+// dirs, or a file open there (one that also cleared its environment usually keeps
 // both). It repeats until a scan of /proc finds none, so that a process
 // forked between a scan and a kill is caught by the next scan. What has
 // none of the marks is left to sweepOrphans.
@@ -24,12 +24,12 @@ import (
 // exec while it looks: such a child still holds every file litbook has
 // open, the streams of this run among them, and would be taken for one of
 // its processes (and killed) before it ever became another run's shell.
-func killRun(pgid int, token, base string) {
+func killRun(pgid int, token string, dirs []string) {
 	_ = unix.Kill(-pgid, unix.SIGKILL)
 	needle := runNeedle(token)
 	for i := 0; i < 50; i++ {
 		spawn.Lock()
-		pids := runProcesses(needle, base)
+		pids := runProcesses(needle, dirs)
 		for _, pid := range pids {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
@@ -47,12 +47,12 @@ func runNeedle(token string) []byte { return []byte("\x00LITBOOK_RUN=" + token +
 
 // runProcesses returns the live processes whose environment contains
 // needle (a whole NAME=value entry, NUL-terminated), or whose working
-// directory or open files lie under base. Zombies have neither and are not
+// directory or open files lie under one of dirs. Zombies have neither and are not
 // returned.
 //
 // It looks only at the processes that may be a run's once the run's shell
 // was waited for (see candidates), not at every process of the machine.
-func runProcesses(needle []byte, base string) []int {
+func runProcesses(needle []byte, dirs []string) []int {
 	self := os.Getpid()
 	var matched []int
 	for _, pid := range candidates() {
@@ -62,7 +62,7 @@ func runProcesses(needle []byte, base string) []int {
 		dir := "/proc/" + strconv.Itoa(pid)
 		env, _ := os.ReadFile(dir + "/environ")
 		// The entry is either the first (no NUL before it) or follows one.
-		if bytes.HasPrefix(env, needle[1:]) || bytes.Contains(env, needle) || usesDir(dir, base) {
+		if bytes.HasPrefix(env, needle[1:]) || bytes.Contains(env, needle) || usesDir(dir, dirs) {
 			matched = append(matched, pid)
 		}
 	}
@@ -86,9 +86,16 @@ func candidates() []int {
 }
 
 // usesDir reports whether the process whose /proc directory is proc has
-// its working directory, or a file open, under base.
-func usesDir(proc, base string) bool {
-	under := func(p string) bool { return p == base || strings.HasPrefix(p, base+"/") }
+// its working directory, or a file open, under one of dirs.
+func usesDir(proc string, dirs []string) bool {
+	under := func(p string) bool {
+		for _, d := range dirs {
+			if p == d || strings.HasPrefix(p, d+"/") {
+				return true
+			}
+		}
+		return false
+	}
 	if cwd, err := os.Readlink(proc + "/cwd"); err == nil && under(cwd) {
 		return true
 	}

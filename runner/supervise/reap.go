@@ -145,20 +145,56 @@ func reap(pid int) {
 // Run is the supervision of one run: its cgroups, if any, and the marks
 // that find its processes. A nil *Run does nothing.
 type Run struct {
-	cg    *runCgroup
-	pgid  int
-	token string
-	dir   string
+	cg     *runCgroup
+	bornIn bool // the shell was started in cg's v2 cgroup
+	pgid   int
+	token  string
+	dirs   []string
 }
 
-// Confine moves the shell pid of a run into cgroups of its own, bounded to
-// maxTasks processes and threads where the machine allows (see cgroup.go),
-// and returns the run's supervision. pid leads its process group and must
+// Prepare makes the cgroups of a run whose shell is about to start,
+// bounded to maxTasks processes and threads where the machine allows (see
+// cgroup.go), and returns the run's supervision; Start the shell with
+// StartIn, then Confine it. token is the run's LITBOOK_RUN value and dirs
+// the directories that hold everything of the run.
+func (s *Supervisor) Prepare(token string, dirs []string, maxTasks int) *Run {
+	return &Run{cg: s.cgroups.make(token, maxTasks), token: token, dirs: dirs}
+}
+
+// StartIn starts the command that command makes, through s, in the run's
+// cgroup v2 cgroup where the kernel lets a process be born in one (clone3
+// with CLONE_INTO_CGROUP, Linux 5.7+), else as Start does, and returns it.
+// command may be called twice.
+func (s *Supervisor) StartIn(r *Run, command func() *exec.Cmd) (*exec.Cmd, error) {
+	cmd := command()
+	if r == nil || noCloneInto.Load() || !r.cg.startIn(cmd) {
+		return cmd, s.Start(cmd)
+	}
+	err := s.Start(cmd)
+	if err == nil {
+		r.bornIn = true
+		return cmd, nil
+	}
+	// A kernel without clone3 or CLONE_INTO_CGROUP, or a cgroup that
+	// refuses: start it as usual, and let Confine move it.
+	noCloneInto.Store(true)
+	cmd = command()
+	return cmd, s.Start(cmd)
+}
+
+// noCloneInto is set once starting a process in a cgroup failed.
+var noCloneInto atomic.Bool
+
+// Confine moves the shell pid of a run, started with StartIn, into the
+// run's cgroups it was not born in. pid leads its process group and must
 // not have started anything yet, so that all the run's processes are born
-// inside; token is the run's LITBOOK_RUN value and dir the directory that
-// holds everything of the run.
-func (s *Supervisor) Confine(pid int, token, dir string, maxTasks int) *Run {
-	return &Run{cg: s.cgroups.join(pid, token, maxTasks), pgid: pid, token: token, dir: dir}
+// inside.
+func (s *Supervisor) Confine(r *Run, pid int) {
+	if r == nil {
+		return
+	}
+	r.pgid = pid
+	r.cg.attach(pid, r.bornIn)
 }
 
 // Stop kills the run's cgroups at once, where it has them: called at the
@@ -176,7 +212,7 @@ func (r *Run) Kill() {
 		return
 	}
 	r.cg.kill()
-	killRun(r.pgid, r.token, r.dir)
+	killRun(r.pgid, r.token, r.dirs)
 }
 
 // HitLimit reports whether a fork or clone of the run failed because the
@@ -186,6 +222,7 @@ func (r *Run) HitLimit() bool { return r != nil && r.cg.hitLimit() }
 // Close removes the run's cgroups, once Kill killed their processes.
 func (r *Run) Close() {
 	if r != nil {
+		r.cg.closeFD()
 		r.cg.remove()
 	}
 }
