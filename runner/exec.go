@@ -320,10 +320,11 @@ func shellQuote(s string) string {
 // the run's namespaces), removes what is left of it: its directories,
 // mounts and cgroups. The result does not wait for that.
 //
-// enter, if not nil, runs a function in the run's namespaces, on a thread
-// of its own that may end after it (see executeRun); nil means that the
-// caller is in them, or that runs have none.
-func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget, enter func(func() error) error) (_ *model.Result, cleanup func()) {
+// t, if not nil, is a thread in the run's namespaces, which starts its
+// shell and then ends (see executeRun); execute ends it in any case. nil
+// means that the caller is in the run's namespaces, or that runs have
+// none.
+func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget, t *nsThread) (_ *model.Result, cleanup func()) {
 	res := &model.Result{
 		Run:      run,
 		Commands: make([]model.CommandResult, len(run.Commands)),
@@ -331,16 +332,33 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 		Machine:  env.machine,
 		Start:    time.Now().UTC(),
 	}
+	token := newToken()
+	var sup *supervise.Run // the run's cgroups, if the thread made them
+	if t != nil && t.token != "" {
+		token, sup = t.token, t.sup
+	}
 	cleanup = func() {}
+	if t != nil {
+		cleanup = func() {
+			t.release()
+			sup.Close()
+		}
+	}
 	fail := func(err error) (*model.Result, func()) {
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res, cleanup
 	}
-	sb, err := newSandbox(run, env, bud)
+	sb, err := newSandbox(run, env, bud, token)
 	if err != nil {
 		return fail(err)
 	}
-	cleanup = sb.close
+	cleanup = func() {
+		if t != nil {
+			t.release()
+		}
+		sup.Close()
+		sb.close()
+	}
 	res.FS = sb.fs
 	timeout := env.timeout
 	if run.Timeout > 0 {
@@ -353,13 +371,10 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	ctlDone := make(chan []ctlEvent, 1)
 	go func() { ctlDone <- readControl(sb.ctlR, len(run.Commands)) }()
 	var start time.Time
-	cmd, sup, err := r.launch(run, sb, env, enter, &start)
+	cmd, sup, err := r.launch(run, sb, env, t, sup, &start)
+	t = nil // it started the shell, or failed to, and has ended
 	if err != nil {
 		return fail(err)
-	}
-	cleanup = func() {
-		sup.Close()
-		sb.close()
 	}
 	end := r.waitOrKill(ctx, rctx, cmd, sup, res)
 	res.Duration = end.wait.Sub(start)
@@ -442,12 +457,12 @@ var ioRoot = sync.OnceValue(func() string {
 
 // newSandbox makes the run's directories, its FIFOs and pipes, whose
 // captures share bud, and writes its script.
-func newSandbox(run *model.Run, env *execEnv, bud *budget) (_ *sandbox, err error) {
+func newSandbox(run *model.Run, env *execEnv, bud *budget, token string) (_ *sandbox, err error) {
 	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
-	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: base, token: newToken()}
+	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: base, token: token}
 	defer func() {
 		if err != nil {
 			sb.close()
@@ -677,16 +692,15 @@ func (sb *sandbox) unscript(o model.Output) model.Output {
 }
 
 // launch gives the run a /tmp of its own where runs are isolated, and
-// starts its shell in the run's namespaces (through enter, if not nil),
-// setting *start just before. The shell waits at its start gate while
-// litbook confines it (through the Supervisor, if any: the shell is born
-// in its cgroup where the kernel allows, see supervise.StartIn) and limits
-// the size of its files, then opens the gate. The supervision it returns
-// is nil without a Supervisor.
-func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, enter func(func() error) error, start *time.Time) (*exec.Cmd, *supervise.Run, error) {
-	var sup *supervise.Run
-	if r.Supervisor != nil {
-		sup = r.Supervisor.Prepare(sb.token, sb.dirs(), env.processLimit)
+// starts its shell in the run's namespaces (on t, if not nil, which ends
+// after that), setting *start just before. The shell waits at its start
+// gate while litbook confines it (through the Supervisor, if any, in sup
+// if t made it: the shell is born in its cgroups where the kernel allows,
+// see supervise.StartIn) and limits the size of its files, then opens the
+// gate. The supervision it returns is nil without a Supervisor.
+func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, t *nsThread, sup *supervise.Run, start *time.Time) (*exec.Cmd, *supervise.Run, error) {
+	if r.Supervisor != nil && sup == nil {
+		sup = r.Supervisor.Prepare(sb.token, env.processLimit)
 	}
 	var cmd *exec.Cmd
 	begin := func() error {
@@ -699,7 +713,7 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, enter func(fu
 			if err != nil {
 				return err
 			}
-			if enter == nil {
+			if t == nil {
 				sb.untmp = untmp
 			}
 		}
@@ -714,8 +728,8 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, enter func(fu
 		return err
 	}
 	var err error
-	if enter != nil {
-		err = enter(begin)
+	if t != nil {
+		err = t.do(begin)
 	} else {
 		err = begin()
 	}
@@ -731,7 +745,7 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, enter func(fu
 	}
 	pgid := cmd.Process.Pid
 	if r.Supervisor != nil {
-		r.Supervisor.Confine(sup, pgid)
+		r.Supervisor.Confine(sup, pgid, sb.dirs())
 	}
 	limitFileSize(pgid, env.fileSizeLimit)
 	_, _ = sb.gateW.Write([]byte("go\n"))

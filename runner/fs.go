@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -167,14 +166,13 @@ func inMountNamespace(f func() error) error { return onOwnThread(unshareMounts, 
 // waiting for f. The thread ends after f.
 func goOnOwnThread(unshare func() error, f func()) error {
 	ready := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+	goLocked(func() {
 		err := unshare()
 		ready <- err
 		if err == nil {
 			f()
 		}
-	}()
+	})
 	return <-ready
 }
 
@@ -182,16 +180,15 @@ func goOnOwnThread(unshare func() error, f func()) error {
 // that thread its namespaces.
 func onOwnThread(unshare, f func() error) error {
 	done := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread ends with this goroutine, so that no
-		// other goroutine ever runs in its namespaces.
-		runtime.LockOSThread()
+	// The thread ends with f, so that no other goroutine ever runs in its
+	// namespaces.
+	goLocked(func() {
 		if err := unshare(); err != nil {
 			done <- err
 			return
 		}
 		done <- f()
-	}()
+	})
 	return <-done
 }
 
@@ -224,11 +221,19 @@ func unshareMounts() error {
 func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, bud *budget, alone bool) *model.Result {
 	env.cleaning.Add(1)
 	if run.FS == "" {
-		var enter func(func() error) error
+		var t *nsThread
 		if env.isolated {
-			enter = func(f func() error) error { return env.enter(!run.Network, alone, f) }
+			var err error
+			if t, err = env.thread(!run.Network, alone); err != nil {
+				env.cleaning.Done()
+				return &model.Result{
+					Run: run, Commands: make([]model.CommandResult, len(run.Commands)), Exit: -1,
+					Machine: env.machine, Start: time.Now().UTC(),
+					Err: &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err},
+				}
+			}
 		}
-		res, cleanup := r.execute(ctx, run, env, bud, enter)
+		res, cleanup := r.execute(ctx, run, env, bud, t)
 		go func() {
 			defer env.cleaning.Done()
 			cleanup()

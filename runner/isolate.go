@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,12 +36,37 @@ import (
 // Where namespaces cannot be made, runs share the machine's network and
 // /tmp, TMPDIR is a directory of the run's own, and the build says so once.
 
+// goLocked runs f on a new goroutine locked to an OS thread that ends
+// with f, for an f that changes its thread's namespaces or cgroups. Go
+// ends a thread whose locked goroutine ends, except the process's main
+// thread, which it only parks, for the life of the process, still in those
+// namespaces and cgroups (a run cgroup it stays in could never be
+// removed). So f never runs on the main thread: a goroutine that finds
+// itself there holds it while another, which then cannot be scheduled
+// there, takes f.
+func goLocked(f func()) {
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() != unix.Getpid() {
+			f()
+			return // locked: the thread ends
+		}
+		locked := make(chan struct{})
+		go func() {
+			runtime.LockOSThread() // not the main thread: this one holds it
+			close(locked)
+			f()
+		}()
+		<-locked
+		runtime.UnlockOSThread() // unchanged: the main thread goes on
+	}()
+}
+
 // isolation says whether runs can have namespaces of their own on this
 // machine, or why not; it is probed once per process.
 var isolation = sync.OnceValue(func() error {
 	done := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+	goLocked(func() {
 		if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_NEWNET); err != nil {
 			done <- fmt.Errorf("unshare: %v", err)
 			return
@@ -50,7 +76,7 @@ var isolation = sync.OnceValue(func() error {
 			return
 		}
 		done <- loopbackUp()
-	}()
+	})
 	return <-done
 })
 
@@ -117,11 +143,33 @@ func loopbackUp() error {
 type nsThread struct {
 	err  error       // why its namespaces could not be made
 	work chan func() // its one job; closed to end the thread unused
+	// token and sup are the run's LITBOOK_RUN value and its cgroups, which
+	// the thread made, and joined where a thread may join one (see
+	// supervise.Run.JoinThread), ahead of the run; sup is nil if it made
+	// none.
+	token string
+	sup   *supervise.Run
+}
+
+// do runs f on the thread, which ends after it, and returns f's error.
+func (t *nsThread) do(f func() error) error {
+	errc := make(chan error, 1)
+	t.work <- func() { errc <- f() }
+	return <-errc
+}
+
+// release ends the thread unused; its cgroups are removed once it has
+// left them.
+func (t *nsThread) release() {
+	close(t.work)
 }
 
 // threadPool keeps up to n threads in fresh run namespaces ready.
 type threadPool struct {
-	ready     chan *nsThread
+	ready chan *nsThread
+	// prepare, if set, is called on each thread once its namespaces are
+	// made, and returns the token and cgroups of the run it will serve.
+	prepare   func() (string, *supervise.Run)
 	preparing sync.WaitGroup // threads still making their namespaces
 	threads   sync.WaitGroup // threads not ended yet
 	mu        sync.Mutex
@@ -129,9 +177,9 @@ type threadPool struct {
 }
 
 // newThreadPool starts making n threads in fresh mount and network
-// namespaces.
-func newThreadPool(n int) *threadPool {
-	p := &threadPool{ready: make(chan *nsThread, n)}
+// namespaces, each prepared by prepare if it is not nil.
+func newThreadPool(n int, prepare func() (string, *supervise.Run)) *threadPool {
+	p := &threadPool{ready: make(chan *nsThread, n), prepare: prepare}
 	for range n {
 		p.spawn()
 	}
@@ -143,24 +191,25 @@ func newThreadPool(n int) *threadPool {
 func (p *threadPool) spawn() {
 	p.preparing.Add(1)
 	p.threads.Add(1)
-	go func() {
+	goLocked(func() {
 		defer p.threads.Done()
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 		t := &nsThread{work: make(chan func(), 1)}
-		t.err = unshareRun(true)
+		if t.err = unshareRun(true); t.err == nil && p.prepare != nil {
+			t.token, t.sup = p.prepare()
+		}
 		p.ready <- t
 		p.preparing.Done()
 		if f, ok := <-t.work; ok {
 			f()
 		}
-	}()
+	})
 }
 
-// run calls f on a thread of the pool and returns at once; f runs in the
-// thread's namespaces, and the thread ends after f. alone says that f must
-// not share the machine with the making of namespaces (an exclusive run):
-// run then waits until the thread that replaces this one is ready.
-func (p *threadPool) run(f func(), alone bool) error {
+// take returns a thread of the pool that is ready, and starts making the
+// one that replaces it. alone says that the run it serves must not share
+// the machine with the making of namespaces (an exclusive run): take then
+// waits until the replacement is ready.
+func (p *threadPool) take(alone bool) (*nsThread, error) {
 	t := <-p.ready
 	p.mu.Lock()
 	if !p.closed {
@@ -168,51 +217,60 @@ func (p *threadPool) run(f func(), alone bool) error {
 	}
 	p.mu.Unlock()
 	if t.err != nil {
-		close(t.work)
-		return t.err
+		t.release()
+		t.sup.Close()
+		return nil, t.err
 	}
 	if alone {
 		p.preparing.Wait()
 	}
-	t.work <- f
-	return nil
+	return t, nil
 }
 
-// enter calls f on a thread in fresh namespaces (a network one too if
-// network is set), from the pool where it can, and returns f's error; the
-// thread ends after f. alone is as for threadPool.run.
-func (env *execEnv) enter(network, alone bool, f func() error) error {
-	errc := make(chan error, 1)
-	job := func() { errc <- f() }
+// thread returns a thread in fresh namespaces (a network one too if
+// network is set) for one run: from the pool where it can, else made now.
+func (env *execEnv) thread(network, alone bool) (*nsThread, error) {
+	var t *nsThread
 	var err error
 	if network && env.pool != nil {
-		err = env.pool.run(job, alone)
+		t, err = env.pool.take(alone)
 	} else {
-		err = goOnOwnThread(func() error { return unshareRun(network) }, job)
+		t = &nsThread{work: make(chan func(), 1)}
+		err = goOnOwnThread(func() error { return unshareRun(network) }, func() {
+			if f, ok := <-t.work; ok {
+				f()
+			}
+		})
 	}
 	if err != nil {
-		return fmt.Errorf("cannot make the namespaces of this run: %v", err)
+		return nil, fmt.Errorf("cannot make the namespaces of this run: %v", err)
 	}
-	return <-errc
+	return t, nil
 }
 
-// close ends the threads that are ready and unused, and waits until every
-// thread of the pool has ended. No run may be given to the pool after.
+// close ends the threads that are ready and unused, removes their
+// cgroups, and waits until every thread of the pool has ended. No thread
+// may be taken from the pool after.
 func (p *threadPool) close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
 	p.preparing.Wait()
+	var unused []*nsThread
 	for {
 		select {
 		case t := <-p.ready:
-			close(t.work)
+			t.release()
+			unused = append(unused, t)
 			continue
 		default:
 		}
 		break
 	}
 	p.threads.Wait()
+	for _, t := range unused {
+		t.sup.Close()
+	}
 }
 
 // privateTmp mounts a fresh tmpfs of at most size bytes on /tmp in the

@@ -221,7 +221,16 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
 	workers := min(jobs, s.total)
 	if env.isolated && workers > 0 {
-		env.pool = newThreadPool(workers)
+		var prepare func() (string, *supervise.Run)
+		if r.Supervisor != nil {
+			prepare = func() (string, *supervise.Run) {
+				token := newToken()
+				sup := r.Supervisor.Prepare(token, env.processLimit)
+				sup.JoinThread()
+				return token, sup
+			}
+		}
+		env.pool = newThreadPool(workers, prepare)
 	}
 	go s.queue()
 	go s.reporter()

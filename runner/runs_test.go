@@ -413,31 +413,39 @@ func TestOutputOrderWithShellMessages(t *testing.T) {
 }
 
 // TestThreadPool checks the threads that isolated runs start their shells
-// from: each in a network and a mount namespace of its own, none the
-// machine's nor another's, and every one ended by close, used or not.
+// from: each in a network and a mount namespace of its own, neither the
+// machine's nor that of another thread alive at the same time (the kernel
+// reuses the numbers of namespaces that are gone), and every one ended by
+// close, used or not.
 func TestThreadPool(t *testing.T) {
 	needIsolation(t)
-	host, err := os.Readlink("/proc/thread-self/ns/net")
-	if err != nil {
-		t.Fatal(err)
+	read := func() [2]string {
+		net, _ := os.Readlink("/proc/thread-self/ns/net")
+		mnt, _ := os.Readlink("/proc/thread-self/ns/mnt")
+		return [2]string{net, mnt}
 	}
-	p := newThreadPool(2)
-	seen := map[string]bool{host: true}
-	for i := range 5 {
-		nsc := make(chan [2]string, 1)
-		if err := p.run(func() {
-			net, _ := os.Readlink("/proc/thread-self/ns/net")
-			mnt, _ := os.Readlink("/proc/thread-self/ns/mnt")
-			nsc <- [2]string{net, mnt}
-		}, i == 3); err != nil {
+	host := read()
+	p := newThreadPool(2, nil)
+	for i := range 3 {
+		a, err := p.take(false)
+		if err != nil {
 			t.Fatal(err)
 		}
-		ns := <-nsc
-		for _, n := range ns {
-			if n == "" || seen[n] {
-				t.Errorf("thread %d: namespace %q is the machine's or another thread's", i, n)
+		b, err := p.take(i == 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nsA, nsB [2]string
+		if err := a.do(func() error {
+			nsA = read()
+			return b.do(func() error { nsB = read(); return nil }) // a is alive meanwhile
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for k := range 2 {
+			if nsA[k] == "" || nsA[k] == host[k] || nsB[k] == host[k] || nsA[k] == nsB[k] {
+				t.Errorf("round %d: namespaces %q and %q, the machine's %q: want two of their own", i, nsA[k], nsB[k], host[k])
 			}
-			seen[n] = true
 		}
 	}
 	p.close()
@@ -477,6 +485,19 @@ func TestNothingLeftAfterRuns(t *testing.T) {
 			if strings.HasPrefix(e.Name(), prefix) {
 				t.Errorf("left behind: %s", filepath.Join(d, e.Name()))
 			}
+		}
+	}
+}
+
+// TestLockThreadNotMain: the threads that runs change are never the main
+// thread, which Go would park for good, in the run's namespaces and
+// cgroups, instead of ending it.
+func TestLockThreadNotMain(t *testing.T) {
+	for i := range 300 {
+		main := make(chan bool)
+		goLocked(func() { main <- unix.Gettid() == unix.Getpid() })
+		if <-main {
+			t.Fatalf("goroutine %d was locked to the main thread", i)
 		}
 	}
 }

@@ -131,13 +131,30 @@ type runCgroup struct {
 	// fd is v2 open, for a shell to be born in it (CLONE_INTO_CGROUP),
 	// until attach; -1 if not open.
 	fd int
+	// threadIn is set when the thread that starts the shell joined v1.
+	threadIn bool
+	maxTasks int // the run's bound
+}
+
+// joinThread moves the calling thread into v1 (in cgroup v1, a thread may
+// be in another cgroup than its process).
+func (cg *runCgroup) joinThread() {
+	if cg == nil || cg.v1 == "" {
+		return
+	}
+	// One more task, for the thread, until the shell starts (attach).
+	if os.WriteFile(filepath.Join(cg.v1, "pids.max"), []byte(strconv.Itoa(cg.maxTasks+1)), 0) != nil {
+		return
+	}
+	tid := []byte(strconv.Itoa(unix.Gettid()))
+	cg.threadIn = os.WriteFile(filepath.Join(cg.v1, "tasks"), tid, 0) == nil
 }
 
 // make makes cgroups named for token under d and bounds them to maxTasks
 // tasks, for a run's shell that has not started yet. It returns nil if no
 // cgroup could be made.
 func (d cgroupDirs) make(token string, maxTasks int) *runCgroup {
-	cg := &runCgroup{fd: -1}
+	cg := &runCgroup{fd: -1, maxTasks: maxTasks}
 	name := Prefix(os.Getpid()) + token
 	limit := []byte(strconv.Itoa(maxTasks))
 	if d.v2 != "" {
@@ -204,7 +221,11 @@ func (cg *runCgroup) attach(pid int, bornIn bool) {
 		}
 		cg.v2 = ""
 	}
-	if cg.v1 != "" && os.WriteFile(filepath.Join(cg.v1, "cgroup.procs"), procs, 0) != nil {
+	if cg.threadIn {
+		// The shell was born in v1; the thread that started it leaves
+		// when it ends, and no longer counts.
+		_ = os.WriteFile(filepath.Join(cg.v1, "pids.max"), []byte(strconv.Itoa(cg.maxTasks)), 0)
+	} else if cg.v1 != "" && os.WriteFile(filepath.Join(cg.v1, "cgroup.procs"), procs, 0) != nil {
 		_ = os.Remove(cg.v1)
 		cg.pids, cg.v1 = "", ""
 	}
@@ -284,15 +305,18 @@ func (cg *runCgroup) remove() {
 	}
 }
 
-// cgroupProcs returns the processes in the cgroup directory dir.
+// cgroupProcs returns the processes in the cgroup directory dir, other
+// than litbook itself (a thread of litbook's that started a run's shell
+// may still be in its cgroup v1 pids cgroup, see joinThread).
 func cgroupProcs(dir string) []int {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
 		return nil
 	}
+	self := os.Getpid()
 	var pids []int
 	for _, f := range strings.Fields(string(data)) {
-		if pid, err := strconv.Atoi(f); err == nil {
+		if pid, err := strconv.Atoi(f); err == nil && pid != self {
 			pids = append(pids, pid)
 		}
 	}

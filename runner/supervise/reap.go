@@ -155,10 +155,22 @@ type Run struct {
 // Prepare makes the cgroups of a run whose shell is about to start,
 // bounded to maxTasks processes and threads where the machine allows (see
 // cgroup.go), and returns the run's supervision; Start the shell with
-// StartIn, then Confine it. token is the run's LITBOOK_RUN value and dirs
-// the directories that hold everything of the run.
-func (s *Supervisor) Prepare(token string, dirs []string, maxTasks int) *Run {
-	return &Run{cg: s.cgroups.make(token, maxTasks), token: token, dirs: dirs}
+// StartIn, then Confine it. token is the run's LITBOOK_RUN value.
+func (s *Supervisor) Prepare(token string, maxTasks int) *Run {
+	return &Run{cg: s.cgroups.make(token, maxTasks), token: token}
+}
+
+// JoinThread moves the calling thread, which must be locked to its
+// goroutine and end with it, into the run's cgroup v1 pids cgroup, if the
+// run has one: a process it starts is born there, and Confine need not
+// move the shell (a move takes the kernel a grace period; a thread that
+// joins ahead of the run pays it while other runs execute). Until the
+// thread ends it counts as one of the run's tasks, and is never killed
+// with them.
+func (r *Run) JoinThread() {
+	if r != nil {
+		r.cg.joinThread()
+	}
 }
 
 // StartIn starts the command that command makes, through s, in the run's
@@ -188,12 +200,12 @@ var noCloneInto atomic.Bool
 // Confine moves the shell pid of a run, started with StartIn, into the
 // run's cgroups it was not born in. pid leads its process group and must
 // not have started anything yet, so that all the run's processes are born
-// inside.
-func (s *Supervisor) Confine(r *Run, pid int) {
+// inside; dirs are the directories that hold everything of the run.
+func (s *Supervisor) Confine(r *Run, pid int, dirs []string) {
 	if r == nil {
 		return
 	}
-	r.pgid = pid
+	r.pgid, r.dirs = pid, dirs
 	r.cg.attach(pid, r.bornIn)
 }
 
