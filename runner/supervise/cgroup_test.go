@@ -148,3 +148,24 @@ func TestJoinThread(t *testing.T) {
 		t.Errorf("the run's cgroup is still there after Close: %v", err)
 	}
 }
+
+// TestStartInFailure: a command that cannot start anywhere fails once per
+// attempt, and does not stop later runs from being born in their cgroup.
+func TestStartInFailure(t *testing.T) {
+	s := New()
+	if s.cgroups.v2 == "" {
+		t.Skip("no cgroup v2 cgroup can be made here")
+	}
+	saved := noCloneInto.Load()
+	noCloneInto.Store(false)
+	defer noCloneInto.Store(saved)
+	r := s.Prepare("startinfailure", 10)
+	defer r.Close()
+	calls := 0
+	if _, err := s.StartIn(r, func() *exec.Cmd { calls++; return exec.Command("/nonexistent/litbook-test") }); err == nil {
+		t.Fatal("a missing program started")
+	}
+	if noCloneInto.Load() || r.bornIn {
+		t.Errorf("a missing program turned off starting in cgroups (after %d attempts)", calls)
+	}
+}

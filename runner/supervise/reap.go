@@ -188,13 +188,18 @@ func (s *Supervisor) StartIn(r *Run, command func() *exec.Cmd) (*exec.Cmd, error
 		return cmd, nil
 	}
 	// A kernel without clone3 or CLONE_INTO_CGROUP, or a cgroup that
-	// refuses: start it as usual, and let Confine move it.
-	noCloneInto.Store(true)
+	// refuses: start it as usual, and let Confine move it. Only if that
+	// works was it the cgroup; then later runs do not try again.
 	cmd = command()
-	return cmd, s.Start(cmd)
+	if err := s.Start(cmd); err != nil {
+		return cmd, err
+	}
+	noCloneInto.Store(true)
+	return cmd, nil
 }
 
-// noCloneInto is set once starting a process in a cgroup failed.
+// noCloneInto is set once a process started where it could not be
+// started in a cgroup.
 var noCloneInto atomic.Bool
 
 // Confine moves the shell pid of a run, started with StartIn, into the
