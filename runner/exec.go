@@ -61,6 +61,8 @@ type execEnv struct {
 	goBin string
 	// isolated is set when runs get namespaces of their own (isolate.go).
 	isolated bool
+	// realPaths caches realPath.
+	realPaths sync.Map
 	// ioRoot is where runs get the directory of their streams, or "" to
 	// have it in their base directory (see ioRoot).
 	ioRoot string
@@ -754,13 +756,34 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, t *nsThread, 
 }
 
 // keep returns the directories that a private /tmp must keep at their
-// paths: the run's own, the directories on its PATH, and what in= uses.
+// paths, by their real paths: the run's own (real: env.tempDir is), the
+// directories on its PATH, and what in= uses.
 func (sb *sandbox) keep(run *model.Run, env *execEnv) []string {
-	keep := append([]string{sb.base, env.pathDirs[run.Chapter.Path], env.binDir}, env.keepDirs(run)...)
+	keep := append([]string{env.pathDirs[run.Chapter.Path], env.binDir}, env.keepDirs(run)...)
 	if env.goBin != "" {
 		keep = append(keep, filepath.Dir(env.goBin)) // GOROOT, all of it
 	}
-	return keep
+	for i, p := range keep {
+		keep[i] = env.realPath(p)
+	}
+	return append(keep, sb.base)
+}
+
+// realPath returns p with its symbolic links resolved, or p if that fails;
+// the answer for each path is looked up once per Run.
+func (env *execEnv) realPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if real, ok := env.realPaths.Load(p); ok {
+		return real.(string)
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return p
+	}
+	env.realPaths.Store(p, real)
+	return real
 }
 
 // ending is how a run's shell ended.

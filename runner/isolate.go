@@ -276,7 +276,8 @@ func (p *threadPool) close() {
 // privateTmp mounts a fresh tmpfs of at most size bytes on /tmp in the
 // calling thread's mount namespace, and mounts back at its path in it each
 // directory of keep that is under /tmp: the run's own directory, and the
-// directories of the programs and the Go toolchain on its PATH. The
+// directories of the programs and the Go toolchain on its PATH, each by
+// its real path (a symbolic link under /tmp would vanish under it). The
 // function it returns undoes it all.
 func privateTmp(keep []string, size int64) (func(), error) {
 	type kept struct {
@@ -293,9 +294,6 @@ func privateTmp(keep []string, size int64) (func(), error) {
 	for _, p := range keep {
 		if p == "" {
 			continue
-		}
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
 		}
 		if rel, err := filepath.Rel("/tmp", p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
 			paths = append(paths, p)
