@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,9 @@ type execEnv struct {
 	isolated bool
 	// realPaths caches realPath.
 	realPaths sync.Map
+	// allKeep is every directory that a private /tmp of this Run keeps
+	// but the runs' own (see sandbox.keep), by their real paths.
+	allKeep []string
 	// ioRoot is where runs get the directory of their streams, or "" to
 	// have it in their base directory (see ioRoot).
 	ioRoot string
@@ -334,23 +338,20 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 		Machine:  env.machine,
 		Start:    time.Now().UTC(),
 	}
-	token := newToken()
+	token, base := newToken(), ""
 	var sup *supervise.Run // the run's cgroups, if the thread made them
 	if t != nil && t.token != "" {
-		token, sup = t.token, t.sup
+		token, sup, base = t.token, t.sup, t.base
 	}
 	cleanup = func() {}
 	if t != nil {
-		cleanup = func() {
-			t.release()
-			sup.Close()
-		}
+		cleanup = t.discard
 	}
 	fail := func(err error) (*model.Result, func()) {
 		res.Err = &model.Error{Pos: run.Pos, Msg: err.Error(), Err: err}
 		return res, cleanup
 	}
-	sb, err := newSandbox(run, env, bud, token)
+	sb, err := newSandbox(run, env, bud, token, base)
 	if err != nil {
 		return fail(err)
 	}
@@ -459,10 +460,15 @@ var ioRoot = sync.OnceValue(func() string {
 
 // newSandbox makes the run's directories, its FIFOs and pipes, whose
 // captures share bud, and writes its script.
-func newSandbox(run *model.Run, env *execEnv, bud *budget, token string) (_ *sandbox, err error) {
-	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
-	if err != nil {
-		return nil, err
+//
+// base, if not "", is the run's base directory, made ahead with its work
+// directory in it (see prepareRun).
+func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (_ *sandbox, err error) {
+	made := base != ""
+	if !made {
+		if base, err = os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid())); err != nil {
+			return nil, err
+		}
 	}
 	sb := &sandbox{base: base, work: filepath.Join(base, "work"), io: base, token: token}
 	defer func() {
@@ -474,7 +480,7 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token string) (_ *san
 		sb.tmp = filepath.Join(base, "tmp")
 	}
 	for _, d := range []string{sb.work, sb.tmp} {
-		if d == "" {
+		if d == "" || d == sb.work && made {
 			continue
 		}
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -706,7 +712,7 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, t *nsThread, 
 	}
 	var cmd *exec.Cmd
 	begin := func() error {
-		if env.isolated {
+		if env.isolated && (t == nil || t.base == "") { // else the thread made it (prepareRun)
 			// A /tmp of its own (isolate.go), once the book's files are
 			// read. On a thread that ends after this, it lasts as long as
 			// the namespace, which the run's processes hold, and no
@@ -755,6 +761,29 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, t *nsThread, 
 	return cmd, sup, nil
 }
 
+// prepareRun makes, on a thread of the pool and ahead of the isolated run
+// it will serve, what the run needs before its shell starts: its token,
+// its cgroups, which the thread joins, its base and work directories, and
+// its private /tmp, which keeps every directory that a run of this Run
+// needs kept (allKeep).
+func (r *Runner) prepareRun(env *execEnv, t *nsThread) error {
+	t.token = newToken()
+	if r.Supervisor != nil {
+		t.sup = r.Supervisor.Prepare(t.token, env.processLimit)
+		t.sup.JoinThread()
+	}
+	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
+	if err != nil {
+		return err
+	}
+	t.base = base
+	if err := os.Mkdir(filepath.Join(base, "work"), 0o755); err != nil {
+		return err
+	}
+	_, err = privateTmp(append(slices.Clone(env.allKeep), base), env.fileSizeLimit)
+	return err
+}
+
 // keep returns the directories that a private /tmp must keep at their
 // paths, by their real paths: the run's own (real: env.tempDir is), the
 // directories on its PATH, and what in= uses.
@@ -767,6 +796,30 @@ func (sb *sandbox) keep(run *model.Run, env *execEnv) []string {
 		keep[i] = env.realPath(p)
 	}
 	return append(keep, sb.base)
+}
+
+// setAllKeep sets allKeep, once env is complete.
+func (env *execEnv) setAllKeep() {
+	dirs := []string{env.binDir}
+	for _, d := range env.pathDirs {
+		dirs = append(dirs, d)
+	}
+	for _, d := range env.programDirs {
+		dirs = append(dirs, d)
+	}
+	if env.goBin != "" {
+		dirs = append(dirs, filepath.Dir(env.goBin))
+	}
+	if env.goEnv != nil {
+		dirs = append(dirs, env.goEnv.cache, env.goEnv.modCache)
+	}
+	for _, d := range dirs {
+		if d != "" {
+			env.allKeep = append(env.allKeep, env.realPath(d))
+		}
+	}
+	slices.Sort(env.allKeep)
+	env.allKeep = slices.Compact(env.allKeep)
 }
 
 // realPath returns p with its symbolic links resolved, or p if that fails;

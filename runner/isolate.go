@@ -143,12 +143,14 @@ func loopbackUp() error {
 type nsThread struct {
 	err  error       // why its namespaces could not be made
 	work chan func() // its one job; closed to end the thread unused
-	// token and sup are the run's LITBOOK_RUN value and its cgroups, which
-	// the thread made, and joined where a thread may join one (see
-	// supervise.Run.JoinThread), ahead of the run; sup is nil if it made
-	// none.
+	// What the thread made ahead of the run, if it was given a prepare
+	// function: the run's LITBOOK_RUN value token; its cgroups sup, which
+	// the thread joined where a thread may join one (see
+	// supervise.Run.JoinThread), nil if none; and its base directory, with
+	// its work directory in it, which the thread's private /tmp keeps.
 	token string
 	sup   *supervise.Run
+	base  string
 }
 
 // do runs f on the thread, which ends after it, and returns f's error.
@@ -158,18 +160,32 @@ func (t *nsThread) do(f func() error) error {
 	return <-errc
 }
 
-// release ends the thread unused; its cgroups are removed once it has
-// left them.
+// release ends the thread unused.
 func (t *nsThread) release() {
 	close(t.work)
+}
+
+// discard ends the thread unused and removes what it made for its run.
+func (t *nsThread) discard() {
+	t.release()
+	t.remove()
+}
+
+// remove removes what the thread made for its run: its cgroups, once the
+// thread has left them, and its base directory.
+func (t *nsThread) remove() {
+	t.sup.Close()
+	if t.base != "" {
+		supervise.RemoveAll(t.base)
+	}
 }
 
 // threadPool keeps up to n threads in fresh run namespaces ready.
 type threadPool struct {
 	ready chan *nsThread
 	// prepare, if set, is called on each thread once its namespaces are
-	// made, and returns the token and cgroups of the run it will serve.
-	prepare   func() (string, *supervise.Run)
+	// made, to make what the run it will serve needs (see nsThread).
+	prepare   func(*nsThread) error
 	preparing sync.WaitGroup // threads still making their namespaces
 	threads   sync.WaitGroup // threads not ended yet
 	mu        sync.Mutex
@@ -178,7 +194,7 @@ type threadPool struct {
 
 // newThreadPool starts making n threads in fresh mount and network
 // namespaces, each prepared by prepare if it is not nil.
-func newThreadPool(n int, prepare func() (string, *supervise.Run)) *threadPool {
+func newThreadPool(n int, prepare func(*nsThread) error) *threadPool {
 	p := &threadPool{ready: make(chan *nsThread, n), prepare: prepare}
 	for range n {
 		p.spawn()
@@ -195,7 +211,7 @@ func (p *threadPool) spawn() {
 		defer p.threads.Done()
 		t := &nsThread{work: make(chan func(), 1)}
 		if t.err = unshareRun(true); t.err == nil && p.prepare != nil {
-			t.token, t.sup = p.prepare()
+			t.err = p.prepare(t)
 		}
 		p.ready <- t
 		p.preparing.Done()
@@ -217,8 +233,7 @@ func (p *threadPool) take(alone bool) (*nsThread, error) {
 	}
 	p.mu.Unlock()
 	if t.err != nil {
-		t.release()
-		t.sup.Close()
+		t.discard()
 		return nil, t.err
 	}
 	if alone {
@@ -269,7 +284,7 @@ func (p *threadPool) close() {
 	}
 	p.threads.Wait()
 	for _, t := range unused {
-		t.sup.Close()
+		t.remove()
 	}
 }
 

@@ -221,16 +221,8 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
 	workers := min(jobs, s.total)
 	if env.isolated && workers > 0 {
-		var prepare func() (string, *supervise.Run)
-		if r.Supervisor != nil {
-			prepare = func() (string, *supervise.Run) {
-				token := newToken()
-				sup := r.Supervisor.Prepare(token, env.processLimit)
-				sup.JoinThread()
-				return token, sup
-			}
-		}
-		env.pool = newThreadPool(workers, prepare)
+		env.setAllKeep()
+		env.pool = newThreadPool(workers, func(t *nsThread) error { return r.prepareRun(env, t) })
 	}
 	go s.queue()
 	go s.reporter()
