@@ -190,21 +190,24 @@ type threadPool struct {
 	threads   sync.WaitGroup // threads not ended yet
 	mu        sync.Mutex
 	closed    bool
+	left      int // threads still to make: no more than will be taken
 }
 
 // newThreadPool starts making n threads in fresh mount and network
-// namespaces, each prepared by prepare if it is not nil.
-func newThreadPool(n int, prepare func(*nsThread) error) *threadPool {
-	p := &threadPool{ready: make(chan *nsThread, n), prepare: prepare}
-	for range n {
+// namespaces, each prepared by prepare if it is not nil, and makes no more
+// than total in all, the number that will be taken.
+func newThreadPool(n, total int, prepare func(*nsThread) error) *threadPool {
+	p := &threadPool{ready: make(chan *nsThread, n), prepare: prepare, left: total}
+	for range min(n, total) {
 		p.spawn()
 	}
 	return p
 }
 
 // spawn starts making one more thread; the pool never holds more than
-// the capacity of ready, since each take spawns one.
+// the capacity of ready, since each take spawns at most one.
 func (p *threadPool) spawn() {
+	p.left--
 	p.preparing.Add(1)
 	p.threads.Add(1)
 	goLocked(func() {
@@ -228,7 +231,7 @@ func (p *threadPool) spawn() {
 func (p *threadPool) take(alone bool) (*nsThread, error) {
 	t := <-p.ready
 	p.mu.Lock()
-	if !p.closed {
+	if !p.closed && p.left > 0 {
 		p.spawn()
 	}
 	p.mu.Unlock()

@@ -220,9 +220,15 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	}
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
 	workers := min(jobs, s.total)
-	if env.isolated && workers > 0 {
+	pooled := 0 // trials that start from a thread of the pool
+	for i, run := range runs {
+		if run.FS == "" && !run.Network {
+			pooled += len(s.trials[i])
+		}
+	}
+	if env.isolated && pooled > 0 {
 		env.setAllKeep()
-		env.pool = newThreadPool(workers, func(t *nsThread) error { return r.prepareRun(env, t) })
+		env.pool = newThreadPool(workers, pooled, func(t *nsThread) error { return r.prepareRun(env, t) })
 	}
 	go s.queue()
 	go s.reporter()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -425,7 +426,7 @@ func TestThreadPool(t *testing.T) {
 		return [2]string{net, mnt}
 	}
 	host := read()
-	p := newThreadPool(2, nil)
+	p := newThreadPool(2, 8, nil)
 	for i := range 3 {
 		a, err := p.take(false)
 		if err != nil {
@@ -499,5 +500,24 @@ func TestLockThreadNotMain(t *testing.T) {
 		if <-main {
 			t.Fatalf("goroutine %d was locked to the main thread", i)
 		}
+	}
+}
+
+// TestThreadPoolMakesNoMore: a pool makes as many threads as will be
+// taken, not one for each take plus the ones ready at the end.
+func TestThreadPoolMakesNoMore(t *testing.T) {
+	needIsolation(t)
+	var made atomic.Int32
+	p := newThreadPool(2, 3, func(*nsThread) error { made.Add(1); return nil })
+	for range 3 {
+		th, err := p.take(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		th.release()
+	}
+	p.close()
+	if n := made.Load(); n != 3 {
+		t.Errorf("the pool made %d threads for 3 runs", n)
 	}
 }
