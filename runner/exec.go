@@ -216,13 +216,18 @@ func (s *stream) drain() {
 	}
 }
 
-// finish releases litbook's write end and waits for the stream to end, at
-// most until deadline; then it stops reading.
-func (s *stream) finish(deadline time.Time) {
+// release releases litbook's write end, so that the stream ends once
+// what else writes to it is gone, and stops reading at deadline.
+func (s *stream) release(deadline time.Time) {
 	if s.hold != nil {
 		s.hold.Close()
 	}
 	_ = s.r.SetReadDeadline(deadline)
+}
+
+// wait waits until the stream has ended or its deadline has passed (see
+// release), then closes it.
+func (s *stream) wait() {
 	<-s.done
 	s.r.Close()
 }
@@ -374,8 +379,19 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	ctlDone := make(chan []ctlEvent, 1)
 	go func() { ctlDone <- readControl(sb.ctlR, len(run.Commands)) }()
 	var start time.Time
+	var ended chan struct{} // see nsThread.ended
+	if t != nil {
+		ended = t.ended
+	}
+	free := func() {
+		if ended != nil {
+			close(ended)
+			ended = nil
+		}
+	}
+	defer free()
 	cmd, sup, err := r.launch(run, sb, env, t, sup, &start)
-	t = nil // it started the shell, or failed to, and has ended
+	t = nil // it started the shell, or failed to, and has left
 	if err != nil {
 		return fail(err)
 	}
@@ -392,6 +408,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 		sup.Kill()
 		r.Supervisor.SweepOrphans(func() bool { return env.executing.Load() == 1 })
 	}
+	free()
 	sb.collect(res)
 	setExit(res, end.err)
 	// A foreground command that ended the shell (exit N, exec prog, or an
@@ -651,12 +668,15 @@ func (sb *sandbox) drain() {
 // collect stops reading the streams, once what is left of the run has been
 // killed, and puts what they captured in res.
 func (sb *sandbox) collect(res *model.Result) {
+	// Every stream is released first, then waited for: they end together.
 	deadline := time.Now().Add(drainGrace)
-	for _, s := range sb.streams {
-		s.finish(deadline)
+	all := append(slices.Clip(sb.streams), sb.shOut.s, sb.shErr.s)
+	for _, s := range all {
+		s.release(deadline)
 	}
-	sb.shOut.s.finish(deadline)
-	sb.shErr.s.finish(deadline)
+	for _, s := range all {
+		s.wait()
+	}
 	// dash names the script and its line ("/tmp/…/script.sh: 13:"),
 	// which mean nothing to the author and name litbook's internal paths:
 	// say "sh:" as a terminal would, in the shell's own output and in each
@@ -761,16 +781,15 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, t *nsThread, 
 	return cmd, sup, nil
 }
 
-// prepareRun makes, on a thread of the pool and ahead of the isolated run
-// it will serve, what the run needs before its shell starts: its token,
-// its cgroups, which the thread joins, its base and work directories, and
-// its private /tmp, which keeps every directory that a run of this Run
-// needs kept (allKeep).
-func (r *Runner) prepareRun(env *execEnv, t *nsThread) error {
+// prepareRun makes, on a slot thread of the pool and ahead of the
+// isolated run it will start, what the run needs before its shell starts:
+// its token, its cgroups (its cgroup v1 pids cgroup is the slot's, sl, if
+// not nil), its base and work directories, and its private /tmp, which
+// keeps every directory that a run of this Run needs kept (allKeep).
+func (r *Runner) prepareRun(env *execEnv, t *nsThread, sl *supervise.Slot) error {
 	t.token = newToken()
 	if r.Supervisor != nil {
-		t.sup = r.Supervisor.Prepare(t.token, env.processLimit)
-		t.sup.JoinThread()
+		t.sup = r.Supervisor.PrepareIn(sl, t.token, env.processLimit)
 	}
 	base, err := os.MkdirTemp(env.tempDir, supervise.Prefix(os.Getpid()))
 	if err != nil {

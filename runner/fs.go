@@ -209,22 +209,22 @@ func unshareMounts() error {
 // or for a run with fs= on a filesystem of its own in a mount namespace of
 // its own (see the top of this file). It returns the trial's result as
 // soon as the run has ended; what is left of the run is removed after
-// that, meanwhile, and env.cleaning counts it until then. alone says that
-// the run is exclusive: nothing else may use the machine.
+// that, meanwhile, and env.cleaning counts it until then.
 //
 // An isolated run needs its namespaces only to start its shell in them:
 // the shell and its children hold them from then on, and what litbook
 // does for the run afterwards (waiting, reading, killing, removing) needs
 // none. Only that start goes to a thread in the run's namespaces, which
-// ends after it. A run with fs= keeps its thread to the end: its files are
-// read, and its filesystem unmounted, in its mount namespace.
-func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, bud *budget, alone bool) *model.Result {
+// then leaves them for the next run's (a slot thread of the pool) or ends.
+// A run with fs= keeps its thread to the end: its files are read, and its
+// filesystem unmounted, in its mount namespace.
+func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, bud *budget) *model.Result {
 	env.cleaning.Add(1)
 	if run.FS == "" {
 		var t *nsThread
 		if env.isolated {
 			var err error
-			if t, err = env.thread(!run.Network, alone); err != nil {
+			if t, err = env.thread(!run.Network, pooled(run)); err != nil {
 				env.cleaning.Done()
 				return &model.Result{
 					Run: run, Commands: make([]model.CommandResult, len(run.Commands)), Exit: -1,

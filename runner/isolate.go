@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
 )
@@ -133,46 +134,56 @@ func loopbackUp() error {
 
 // Making a network namespace costs about half a millisecond of the
 // kernel's time (it registers the namespace's sysctls and devices), and a
-// run waited for it before its shell could start. A threadPool makes
-// the threads of the next runs, each in fresh mount and network
-// namespaces, while the current runs execute; a run takes one that is
-// ready. Every thread still serves one run only and ends with it, so no
-// run ever sees what another left in its namespaces.
+// run waited for it before its shell could start. A threadPool keeps a
+// thread for each worker, a slot, that makes the namespaces (and the
+// directories, private /tmp and cgroups, see Runner.prepareRun) of the
+// next run while the current runs execute. A slot thread starts a run's
+// shell and at once leaves its namespaces for fresh ones, made for the
+// next run: the shell holds the namespaces it was started in, and no run
+// ever sees what another left in its own. The thread itself lives as
+// long as the pool, so that it joins a cgroup v1 pids cgroup once, not
+// once a run (see supervise.Slot).
 
-// nsThread is an OS thread in namespaces of its own, ready for one run.
+// nsThread is an OS thread in namespaces made for one run, ready to start
+// its shell.
 type nsThread struct {
 	err  error       // why its namespaces could not be made
-	work chan func() // its one job; closed to end the thread unused
-	// What the thread made ahead of the run, if it was given a prepare
-	// function: the run's LITBOOK_RUN value token; its cgroups sup, which
-	// the thread joined where a thread may join one (see
-	// supervise.Run.JoinThread), nil if none; and its base directory, with
-	// its work directory in it, which the thread's private /tmp keeps.
+	work chan func() // the run's start; closed to give the thread up unused
+	// What was made ahead of the run, if the thread is a slot's: the run's
+	// LITBOOK_RUN value token; its cgroups sup, nil if none; and its base
+	// directory, with its work directory in it, which the thread's private
+	// /tmp keeps.
 	token string
 	sup   *supervise.Run
 	base  string
+	// ended, for a slot's thread, is closed once the run's processes are
+	// gone: the slot's cgroup is the run's until then, and the slot makes
+	// no namespaces for another run before.
+	ended chan struct{}
 }
 
-// do runs f on the thread, which ends after it, and returns f's error.
+// do runs f on the thread and returns f's error. The thread then leaves
+// the run's namespaces, or ends.
 func (t *nsThread) do(f func() error) error {
 	errc := make(chan error, 1)
 	t.work <- func() { errc <- f() }
 	return <-errc
 }
 
-// release ends the thread unused.
+// release gives the thread up unused.
 func (t *nsThread) release() {
 	close(t.work)
 }
 
-// discard ends the thread unused and removes what it made for its run.
+// discard gives the thread up unused and removes what was made for its
+// run.
 func (t *nsThread) discard() {
 	t.release()
 	t.remove()
 }
 
-// remove removes what the thread made for its run: its cgroups, once the
-// thread has left them, and its base directory.
+// remove removes what was made for the thread's run: its cgroups (not a
+// slot's) and its base directory.
 func (t *nsThread) remove() {
 	t.sup.Close()
 	if t.base != "" {
@@ -180,78 +191,119 @@ func (t *nsThread) remove() {
 	}
 }
 
-// threadPool keeps up to n threads in fresh run namespaces ready.
+// threadPool keeps slot threads for n workers, two each: while a run
+// executes, the slot it started from makes nothing for another (see
+// nsThread.ended), and the other has namespaces ready for the worker's
+// next run.
 type threadPool struct {
 	ready chan *nsThread
-	// prepare, if set, is called on each thread once its namespaces are
-	// made, to make what the run it will serve needs (see nsThread).
-	prepare   func(*nsThread) error
-	preparing sync.WaitGroup // threads still making their namespaces
-	threads   sync.WaitGroup // threads not ended yet
+	// newSlot, if set, is called on each slot thread first; prepare, if
+	// set, on each thread's fresh namespaces, to make what the run it
+	// will start needs (see nsThread), with what newSlot returned.
+	newSlot func() *supervise.Slot
+	prepare func(*nsThread, *supervise.Slot) error
+	threads sync.WaitGroup // slot threads not ended yet
+
+	done      chan struct{} // closed by close
 	mu        sync.Mutex
+	idle      *sync.Cond // signalled when preparing drops
+	preparing int        // slot threads making namespaces now
 	closed    bool
-	left      int // threads still to make: no more than will be taken
+	left      int // namespaces still to make: no more than will be taken
+	slots     []*supervise.Slot
 }
 
-// newThreadPool starts making n threads in fresh mount and network
-// namespaces, each prepared by prepare if it is not nil, and makes no more
-// than total in all, the number that will be taken.
-func newThreadPool(n, total int, prepare func(*nsThread) error) *threadPool {
-	p := &threadPool{ready: make(chan *nsThread, n), prepare: prepare, left: total}
-	for range min(n, total) {
-		p.spawn()
+// newThreadPool starts the slot threads of n workers, which make no more
+// than total namespaces in all, the number that will be taken.
+func newThreadPool(n, total int, newSlot func() *supervise.Slot, prepare func(*nsThread, *supervise.Slot) error) *threadPool {
+	slots := min(2*n, total)
+	p := &threadPool{ready: make(chan *nsThread, slots), newSlot: newSlot, prepare: prepare, left: total, done: make(chan struct{})}
+	p.idle = sync.NewCond(&p.mu)
+	for range slots {
+		p.threads.Add(1)
+		goLocked(p.slot)
 	}
 	return p
 }
 
-// spawn starts making one more thread; the pool never holds more than
-// the capacity of ready, since each take spawns at most one.
-func (p *threadPool) spawn() {
-	p.left--
-	p.preparing.Add(1)
-	p.threads.Add(1)
-	goLocked(func() {
-		defer p.threads.Done()
-		t := &nsThread{work: make(chan func(), 1)}
-		if t.err = unshareRun(true); t.err == nil && p.prepare != nil {
-			t.err = p.prepare(t)
+// slot is the life of a slot thread: make namespaces for a run, wait for
+// the run's start, again, until the pool is closed or has made enough.
+func (p *threadPool) slot() {
+	defer p.threads.Done()
+	var sl *supervise.Slot
+	if p.newSlot != nil {
+		sl = p.newSlot()
+		p.mu.Lock()
+		p.slots = append(p.slots, sl)
+		p.mu.Unlock()
+	}
+	tmp := false // whether the namespaces the thread is in have a private /tmp
+	for {
+		p.mu.Lock()
+		if p.closed || p.left == 0 {
+			p.mu.Unlock()
+			// The thread counts as a task of the slot, whose pids.max
+			// allows for it, until the last run that started there ends.
+			<-p.done
+			return
 		}
-		p.ready <- t
-		p.preparing.Done()
+		p.left--
+		p.preparing++
+		p.mu.Unlock()
+		t := &nsThread{work: make(chan func(), 1), ended: make(chan struct{})}
+		if t.err = unshareRun(true); t.err == nil {
+			if tmp {
+				// The fresh mount namespace is a copy of the last one:
+				// the last run's /tmp is not the next run's.
+				t.err = unix.Unmount("/tmp", unix.MNT_DETACH)
+			}
+			tmp = false
+			if t.err == nil && p.prepare != nil {
+				t.err = p.prepare(t, sl)
+				tmp = t.err == nil && t.base != ""
+			}
+		}
+		p.ready <- t // never blocks: a slot has one ready at most
+		p.mu.Lock()
+		p.preparing--
+		p.idle.Broadcast()
+		p.mu.Unlock()
 		if f, ok := <-t.work; ok {
 			f()
+			<-t.ended
 		}
-	})
+	}
 }
 
-// take returns a thread of the pool that is ready, and starts making the
-// one that replaces it. alone says that the run it serves must not share
-// the machine with the making of namespaces (an exclusive run): take then
-// waits until the replacement is ready.
-func (p *threadPool) take(alone bool) (*nsThread, error) {
+// take returns a thread of the pool whose namespaces are ready; the slot
+// makes the next ones after the run's start.
+func (p *threadPool) take() (*nsThread, error) {
 	t := <-p.ready
-	p.mu.Lock()
-	if !p.closed && p.left > 0 {
-		p.spawn()
-	}
-	p.mu.Unlock()
 	if t.err != nil {
 		t.discard()
 		return nil, t.err
 	}
-	if alone {
-		p.preparing.Wait()
-	}
 	return t, nil
 }
 
+// quiesce waits until no slot thread is making namespaces: for a run that
+// must have the machine to itself.
+func (p *threadPool) quiesce() {
+	p.mu.Lock()
+	for p.preparing > 0 {
+		p.idle.Wait()
+	}
+	p.mu.Unlock()
+}
+
 // thread returns a thread in fresh namespaces (a network one too if
-// network is set) for one run: from the pool where it can, else made now.
-func (env *execEnv) thread(network, alone bool) (*nsThread, error) {
+// network is set) for one run: from the pool where it can, else one made
+// now, which ends after the run's start.
+func (env *execEnv) thread(network, pooled bool) (*nsThread, error) {
 	var t *nsThread
 	var err error
-	if network && env.pool != nil {
-		t, err = env.pool.take(alone)
+	if pooled && env.pool != nil {
+		t, err = env.pool.take()
 	} else {
 		t = &nsThread{work: make(chan func(), 1)}
 		err = goOnOwnThread(func() error { return unshareRun(network) }, func() {
@@ -266,14 +318,22 @@ func (env *execEnv) thread(network, alone bool) (*nsThread, error) {
 	return t, nil
 }
 
-// close ends the threads that are ready and unused, removes their
-// cgroups, and waits until every thread of the pool has ended. No thread
-// may be taken from the pool after.
+// pooled says whether a trial of run starts from a thread of the pool:
+// one that is isolated in the usual way, and does not need the machine to
+// itself.
+func pooled(run *model.Run) bool {
+	return run.FS == "" && !run.Network && !run.Exclusive
+}
+
+// close gives up the threads that are ready and unused, removes what was
+// made for them, waits until every slot thread has ended, and removes the
+// slots. No thread may be taken from the pool after.
 func (p *threadPool) close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
-	p.preparing.Wait()
+	close(p.done)
+	p.quiesce()
 	var unused []*nsThread
 	for {
 		select {
@@ -288,6 +348,9 @@ func (p *threadPool) close() {
 	p.threads.Wait()
 	for _, t := range unused {
 		t.remove()
+	}
+	for _, sl := range p.slots {
+		sl.Close()
 	}
 }
 

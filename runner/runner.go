@@ -220,15 +220,19 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 	}
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
 	workers := min(jobs, s.total)
-	pooled := 0 // trials that start from a thread of the pool
+	inPool := 0 // trials that start from a thread of the pool
 	for i, run := range runs {
-		if run.FS == "" && !run.Network {
-			pooled += len(s.trials[i])
+		if pooled(run) {
+			inPool += len(s.trials[i])
 		}
 	}
-	if env.isolated && pooled > 0 {
+	if env.isolated && inPool > 0 {
 		env.setAllKeep()
-		env.pool = newThreadPool(workers, pooled, func(t *nsThread) error { return r.prepareRun(env, t) })
+		var newSlot func() *supervise.Slot
+		if r.Supervisor != nil {
+			newSlot = func() *supervise.Slot { return r.Supervisor.NewSlot(env.processLimit) }
+		}
+		env.pool = newThreadPool(workers, inPool, newSlot, func(t *nsThread, sl *supervise.Slot) error { return r.prepareRun(env, t, sl) })
 	}
 	go s.queue()
 	go s.reporter()

@@ -414,10 +414,10 @@ func TestOutputOrderWithShellMessages(t *testing.T) {
 }
 
 // TestThreadPool checks the threads that isolated runs start their shells
-// from: each in a network and a mount namespace of its own, neither the
-// machine's nor that of another thread alive at the same time (the kernel
-// reuses the numbers of namespaces that are gone), and every one ended by
-// close, used or not.
+// from: each run's in a network and a mount namespace of its own, neither
+// the machine's nor that of another run's ready at the same time (the
+// kernel reuses the numbers of namespaces that are gone), and every slot
+// thread ended by close.
 func TestThreadPool(t *testing.T) {
 	needIsolation(t)
 	read := func() [2]string {
@@ -426,13 +426,13 @@ func TestThreadPool(t *testing.T) {
 		return [2]string{net, mnt}
 	}
 	host := read()
-	p := newThreadPool(2, 8, nil)
+	p := newThreadPool(2, 6, nil, nil)
 	for i := range 3 {
-		a, err := p.take(false)
+		a, err := p.take()
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := p.take(i == 1)
+		b, err := p.take()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -443,6 +443,8 @@ func TestThreadPool(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		close(a.ended) // the runs they started are over
+		close(b.ended)
 		for k := range 2 {
 			if nsA[k] == "" || nsA[k] == host[k] || nsB[k] == host[k] || nsA[k] == nsB[k] {
 				t.Errorf("round %d: namespaces %q and %q, the machine's %q: want two of their own", i, nsA[k], nsB[k], host[k])
@@ -508,13 +510,16 @@ func TestLockThreadNotMain(t *testing.T) {
 func TestThreadPoolMakesNoMore(t *testing.T) {
 	needIsolation(t)
 	var made atomic.Int32
-	p := newThreadPool(2, 3, func(*nsThread) error { made.Add(1); return nil })
+	p := newThreadPool(2, 3, nil, func(*nsThread, *supervise.Slot) error { made.Add(1); return nil })
 	for range 3 {
-		th, err := p.take(false)
+		th, err := p.take()
 		if err != nil {
 			t.Fatal(err)
 		}
-		th.release()
+		if err := th.do(func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		close(th.ended)
 	}
 	p.close()
 	if n := made.Load(); n != 3 {

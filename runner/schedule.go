@@ -57,7 +57,7 @@ type schedule struct {
 func newSchedule(ctx context.Context, r *Runner, runs []*model.Run, goVersion string, env *execEnv) *schedule {
 	s := &schedule{
 		ctx: ctx, r: r, runs: runs, goVersion: goVersion, env: env,
-		tasks:   make(chan task),
+		tasks:   make(chan task, 64),
 		left:    make([]int, len(runs)),
 		failed:  make([]bool, len(runs)),
 		trials:  make([][]*model.Result, len(runs)),
@@ -173,10 +173,14 @@ func (s *schedule) execute(tk task) *model.Result {
 	s.r.progress(Event{Kind: RunStarted, Run: run, Trial: tk.trial + 1, Done: s.done, Total: s.total, Running: int(n)})
 	s.mu.Unlock()
 	if run.Exclusive {
-		// Alone means alone: what earlier runs left is removed first.
+		// Alone means alone: what earlier runs left is removed first,
+		// and no namespaces are being made for the next.
 		s.env.cleaning.Wait()
+		if s.env.pool != nil {
+			s.env.pool.quiesce()
+		}
 	}
-	res := s.r.executeRun(s.ctx, run, s.env, s.budgets[tk.run], run.Exclusive)
+	res := s.r.executeRun(s.ctx, run, s.env, s.budgets[tk.run])
 	res.Trial = tk.trial + 1
 	if res.Err != nil && run.Trials > 1 {
 		res.Err.Msg = fmt.Sprintf("trial %d of %d: %s", res.Trial, run.Trials, res.Err.Msg)

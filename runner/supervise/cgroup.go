@@ -131,30 +131,65 @@ type runCgroup struct {
 	// fd is v2 open, for a shell to be born in it (CLONE_INTO_CGROUP),
 	// until attach; -1 if not open.
 	fd int
-	// threadIn is set when the thread that starts the shell joined v1.
-	threadIn bool
-	maxTasks int // the run's bound
+	// slot is set when v1 is a Slot's: the shell is born there, and runs
+	// share it one after another, so the run neither moves its shell
+	// there nor removes it.
+	slot bool
+	// maxBefore is the count of failed forks in v1's pids.events when the
+	// run began (a Slot's counts those of the runs before).
+	maxBefore int64
 }
 
-// joinThread moves the calling thread into v1 (in cgroup v1, a thread may
-// be in another cgroup than its process).
-func (cg *runCgroup) joinThread() {
-	if cg == nil || cg.v1 == "" {
-		return
+// A Slot is a cgroup v1 pids cgroup that one thread of litbook joins for
+// good, and that the runs whose shells that thread starts share, one after
+// another. Moving a task into a cgroup holds the kernel's cgroup_mutex for
+// a grace period (cgroup_threadgroup_rwsem is taken for writing), and
+// nothing that touches a cgroup, not even a process born in one with
+// CLONE_INTO_CGROUP, goes on meanwhile: a cgroup of each run's own in a
+// v1 hierarchy costs a move for each run, a Slot one for each thread.
+// The thread counts as one task, so pids.max is one more than a run's
+// bound; killing the cgroup never kills litbook.
+type Slot struct {
+	dir string
+}
+
+// NewSlot makes a Slot for runs of at most maxTasks tasks and moves the
+// calling thread, which must be locked to its goroutine and end with it,
+// into it. It returns nil where runs get no cgroup v1 pids cgroup (see
+// cgroup.go) or it cannot be made; runs then get cgroups of their own.
+func (s *Supervisor) NewSlot(maxTasks int) *Slot {
+	d := s.cgroups
+	if d.v1Pids == "" || d.v2 != "" && d.v2Pids {
+		return nil
 	}
-	// One more task, for the thread, until the shell starts (attach).
-	if os.WriteFile(filepath.Join(cg.v1, "pids.max"), []byte(strconv.Itoa(cg.maxTasks+1)), 0) != nil {
-		return
+	dir, err := os.MkdirTemp(d.v1Pids, Prefix(os.Getpid())+"slot")
+	if err != nil {
+		return nil
 	}
 	tid := []byte(strconv.Itoa(unix.Gettid()))
-	cg.threadIn = os.WriteFile(filepath.Join(cg.v1, "tasks"), tid, 0) == nil
+	if os.WriteFile(filepath.Join(dir, "pids.max"), []byte(strconv.Itoa(maxTasks+1)), 0) != nil ||
+		os.WriteFile(filepath.Join(dir, "tasks"), tid, 0) != nil {
+		_ = unix.Rmdir(dir)
+		return nil
+	}
+	return &Slot{dir: dir}
+}
+
+// Close removes the slot, once its thread has ended.
+func (sl *Slot) Close() {
+	if sl != nil {
+		removeCgroup(sl.dir)
+	}
 }
 
 // make makes cgroups named for token under d and bounds them to maxTasks
 // tasks, for a run's shell that has not started yet. It returns nil if no
 // cgroup could be made.
-func (d cgroupDirs) make(token string, maxTasks int) *runCgroup {
-	cg := &runCgroup{fd: -1, maxTasks: maxTasks}
+//
+// With a Slot, the run has the slot's cgroup v1 pids cgroup rather than
+// one of its own.
+func (d cgroupDirs) make(token string, maxTasks int, sl *Slot) *runCgroup {
+	cg := &runCgroup{fd: -1}
 	name := Prefix(os.Getpid()) + token
 	limit := []byte(strconv.Itoa(maxTasks))
 	if d.v2 != "" {
@@ -173,7 +208,10 @@ func (d cgroupDirs) make(token string, maxTasks int) *runCgroup {
 			}
 		}
 	}
-	if d.v1Pids != "" && cg.pids == "" {
+	if sl != nil && cg.pids == "" {
+		cg.v1, cg.pids, cg.slot = sl.dir, sl.dir, true
+		cg.maxBefore = failedForks(sl.dir)
+	} else if d.v1Pids != "" && cg.pids == "" {
 		dir := filepath.Join(d.v1Pids, name)
 		if os.Mkdir(dir, 0o755) == nil {
 			if os.WriteFile(filepath.Join(dir, "pids.max"), limit, 0) == nil {
@@ -221,11 +259,7 @@ func (cg *runCgroup) attach(pid int, bornIn bool) {
 		}
 		cg.v2 = ""
 	}
-	if cg.threadIn {
-		// The shell was born in v1; the thread that started it leaves
-		// when it ends, and no longer counts.
-		_ = os.WriteFile(filepath.Join(cg.v1, "pids.max"), []byte(strconv.Itoa(cg.maxTasks)), 0)
-	} else if cg.v1 != "" && os.WriteFile(filepath.Join(cg.v1, "cgroup.procs"), procs, 0) != nil {
+	if cg.v1 != "" && !cg.slot && os.WriteFile(filepath.Join(cg.v1, "cgroup.procs"), procs, 0) != nil {
 		_ = os.Remove(cg.v1)
 		cg.pids, cg.v1 = "", ""
 	}
@@ -243,19 +277,23 @@ func (cg *runCgroup) closeFD() {
 // hitLimit reports whether a fork or clone of the run failed because the
 // run had maxTasks tasks already.
 func (cg *runCgroup) hitLimit() bool {
-	if cg == nil || cg.pids == "" {
-		return false
-	}
-	ev, err := os.ReadFile(filepath.Join(cg.pids, "pids.events"))
+	return cg != nil && cg.pids != "" && failedForks(cg.pids) > cg.maxBefore
+}
+
+// failedForks returns the count of forks and clones that the pids cgroup
+// dir refused because it was at its pids.max, or 0.
+func failedForks(dir string) int64 {
+	ev, err := os.ReadFile(filepath.Join(dir, "pids.events"))
 	if err != nil {
-		return false
+		return 0
 	}
 	for _, line := range strings.Split(string(ev), "\n") {
-		if n, ok := strings.CutPrefix(line, "max "); ok && strings.TrimSpace(n) != "0" {
-			return true
+		if n, ok := strings.CutPrefix(line, "max "); ok {
+			v, _ := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+			return v
 		}
 	}
-	return false
+	return 0
 }
 
 // kill kills every process in the run's cgroups: at once through
@@ -291,17 +329,24 @@ func (cg *runCgroup) remove() {
 	if cg == nil {
 		return
 	}
-	for _, dir := range []string{cg.v2, cg.v1} {
-		if dir == "" {
-			continue
+	removeCgroup(cg.v2)
+	if !cg.slot {
+		removeCgroup(cg.v1)
+	}
+}
+
+// removeCgroup removes the cgroup dir, if not "", waiting up to about 2 s
+// for its last tasks to be gone.
+func removeCgroup(dir string) {
+	if dir == "" {
+		return
+	}
+	for i := range 200 {
+		err := unix.Rmdir(dir) // a cgroup is a directory: no unlink first
+		if err == nil || errors.Is(err, os.ErrNotExist) || !errors.Is(err, unix.EBUSY) {
+			return
 		}
-		for i := range 200 {
-			err := unix.Rmdir(dir) // a cgroup is a directory: no unlink first
-			if err == nil || errors.Is(err, os.ErrNotExist) || !errors.Is(err, unix.EBUSY) {
-				break
-			}
-			time.Sleep(time.Duration(min(i+1, 10)) * time.Millisecond)
-		}
+		time.Sleep(time.Duration(min(i+1, 10)) * time.Millisecond)
 	}
 }
 

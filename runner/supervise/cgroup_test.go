@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -89,21 +91,24 @@ func v1Pids(t *testing.T, pid int) string {
 	return ""
 }
 
-// TestJoinThread: a thread that joined a run's cgroup v1 pids cgroup
-// starts a shell that is born there, which Confine then leaves alone; the
-// thread counts as one task until the shell starts, and is never among
-// the processes that killing the cgroup kills.
-func TestJoinThread(t *testing.T) {
+// TestSlot: runs whose shells a slot's thread starts are born in the
+// slot's cgroup v1 pids cgroup, which Confine then leaves alone, one after
+// another; each gets the whole process limit (the thread counts as one
+// more task), a failed fork counts against the run it happened in only,
+// killing never kills litbook, and only Slot.Close removes the cgroup.
+func TestSlot(t *testing.T) {
 	s := New()
 	if s.cgroups.v1Pids == "" || s.cgroups.v2Pids {
 		t.Skip("no cgroup v1 pids hierarchy that runs use here")
 	}
-	const token = "jointhread"
-	name := Prefix(os.Getpid()) + token
-	r := s.Prepare(token, 7)
-	done := make(chan *exec.Cmd, 1)
-	release := make(chan bool)
-	go func(release <-chan bool) {
+	type result struct {
+		cmd *exec.Cmd
+		err error
+	}
+	starts := make(chan func() result)
+	results := make(chan result)
+	slots := make(chan *Slot, 1)
+	go func() {
 		// Never unlocked: the thread ends with the goroutine. Not the main
 		// thread, which Go parks instead, in the cgroup.
 		runtime.LockOSThread()
@@ -112,40 +117,63 @@ func TestJoinThread(t *testing.T) {
 			runtime.Gosched()
 			runtime.LockOSThread()
 		}
-		r.JoinThread()
-		cmd, err := s.StartIn(r, func() *exec.Cmd { return exec.Command("sleep", "3162") })
-		if err != nil {
-			t.Error(err)
-			cmd = nil
-		}
-		done <- cmd
-		<-release // in the cgroup until Kill is done
-	}(release)
-	defer func() {
-		if release != nil {
-			close(release)
+		slots <- s.NewSlot(3)
+		for start := range starts {
+			results <- start()
 		}
 	}()
-	cmd := <-done
-	if cmd == nil {
-		return
+	sl := <-slots
+	if sl == nil {
+		close(starts)
+		t.Fatal("NewSlot made no slot")
 	}
-	pid := cmd.Process.Pid
-	if !r.cg.threadIn || !strings.HasSuffix(v1Pids(t, pid), "/"+name) {
-		t.Errorf("the shell was born in %q (thread joined: %v), want .../%s", v1Pids(t, pid), r.cg.threadIn, name)
+	defer func() {
+		if starts != nil {
+			close(starts)
+		}
+	}()
+	for i, script := range []string{"sleep 3162", "for i in 1 2 3 4 5; do sleep 3163 & done; wait"} {
+		token := "slot" + strconv.Itoa(i)
+		r := s.PrepareIn(sl, token, 3)
+		starts <- func() result {
+			cmd, err := s.StartIn(r, func() *exec.Cmd { return exec.Command("sh", "-c", script) })
+			return result{cmd, err}
+		}
+		res := <-results
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		pid := res.cmd.Process.Pid
+		if got := v1Pids(t, pid); !strings.HasSuffix(got, "/"+filepath.Base(sl.dir)) {
+			t.Errorf("run %d: the shell was born in %q, want the slot's %s", i, got, sl.dir)
+		}
+		s.Confine(r, pid, nil)
+		if i == 1 {
+			// 3 tasks: the shell and 2 sleeps; the third fork fails.
+			for deadline := time.Now().Add(10 * time.Second); !r.HitLimit() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			}
+			if !r.HitLimit() {
+				t.Errorf("run %d never reached its limit of 3 tasks", i)
+			}
+		} else if r.HitLimit() {
+			t.Errorf("run %d reached a limit it never met", i)
+		}
+		r.Kill() // with the slot's thread inside: must not kill this process
+		_ = res.cmd.Wait()
+		s.Exited(pid)
+		r.Close()
+		if _, err := os.Stat(sl.dir); err != nil {
+			t.Errorf("run %d removed the slot: %v", i, err)
+		}
 	}
-	s.Confine(r, pid, nil)
-	if max, _ := os.ReadFile(r.cg.v1 + "/pids.max"); strings.TrimSpace(string(max)) != "7" {
-		t.Errorf("pids.max is %q after Confine, want 7", max)
+	if max, _ := os.ReadFile(filepath.Join(sl.dir, "pids.max")); strings.TrimSpace(string(max)) != "4" {
+		t.Errorf("the slot's pids.max is %q, want 4: 3 for a run, 1 for its thread", max)
 	}
-	r.Kill() // with the thread still in the cgroup: must not kill this process
-	_ = cmd.Wait()
-	s.Exited(pid)
-	close(release)
-	release = nil
-	r.Close()
-	if _, err := os.Stat(r.cg.v1); !os.IsNotExist(err) {
-		t.Errorf("the run's cgroup is still there after Close: %v", err)
+	close(starts)
+	starts = nil
+	sl.Close()
+	if _, err := os.Stat(sl.dir); !os.IsNotExist(err) {
+		t.Errorf("the slot is still there after Close: %v", err)
 	}
 }
 

@@ -157,20 +157,14 @@ type Run struct {
 // cgroup.go), and returns the run's supervision; Start the shell with
 // StartIn, then Confine it. token is the run's LITBOOK_RUN value.
 func (s *Supervisor) Prepare(token string, maxTasks int) *Run {
-	return &Run{cg: s.cgroups.make(token, maxTasks), token: token}
+	return s.PrepareIn(nil, token, maxTasks)
 }
 
-// JoinThread moves the calling thread, which must be locked to its
-// goroutine and end with it, into the run's cgroup v1 pids cgroup, if the
-// run has one: a process it starts is born there, and Confine need not
-// move the shell (a move takes the kernel a grace period; a thread that
-// joins ahead of the run pays it while other runs execute). Until the
-// thread ends it counts as one of the run's tasks, and is never killed
-// with them.
-func (r *Run) JoinThread() {
-	if r != nil {
-		r.cg.joinThread()
-	}
+// PrepareIn is Prepare for a run whose shell the thread of slot sl (if
+// not nil) starts: the run has the slot's cgroup v1 pids cgroup, which its
+// shell is born in, rather than one of its own.
+func (s *Supervisor) PrepareIn(sl *Slot, token string, maxTasks int) *Run {
+	return &Run{cg: s.cgroups.make(token, maxTasks, sl), token: token}
 }
 
 // StartIn starts the command that command makes, through s, in the run's
