@@ -510,6 +510,12 @@ func (s *state) run(toRun []*model.Run, progs *runner.Programs) error {
 	if s.bd.Progress != nil {
 		s.bd.Progress.Stop()
 	}
+	if res.Stored > 0 {
+		// Once, not once a record (see store.Sync).
+		if err := store.Sync(b.Root); err != nil {
+			storeErrs.Add(model.Pos{File: store.Dir}, "cannot sync the stored results to the disk: %v", err)
+		}
+	}
 	if err != nil {
 		if res.Stored == 0 {
 			return fmt.Errorf("%w: runs were stopped, nothing was changed", runner.ErrInterrupted)

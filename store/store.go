@@ -21,6 +21,7 @@ import (
 
 	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
+	"golang.org/x/sys/unix"
 )
 
 // Format is the version of the record format this litbook writes. Records
@@ -368,7 +369,8 @@ func jsonError(data []byte, err error) string {
 
 // Save stores rec atomically at RecordPath under root and sets rec.Path.
 // A corrupt file in its place is kept beside it as NAME.json.corrupt; a
-// file from a newer litbook is never replaced.
+// file from a newer litbook is never replaced. It does not wait for the
+// disk: call Sync once the build's records are saved.
 func Save(root string, ix *Index, rec *model.Record) error {
 	rel := RecordPath(rec.Machine, rec.Run)
 	if p := ix.Problem(rel); p != nil && p.Newer {
@@ -385,7 +387,7 @@ func Save(root string, ix *Index, rec *model.Record) error {
 		// earlier copy.
 		_ = os.Link(target, fmt.Sprintf("%s.corrupt-%s", target, time.Now().UTC().Format("20060102T150405.000000000")))
 	}
-	if err := WriteFileAtomic(target, data); err != nil {
+	if err := writeFileAtomic(target, data, false); err != nil {
 		return fmt.Errorf("storing the result of %s: %w", rec.Run.ID, err)
 	}
 	rec.Path = rel
@@ -395,7 +397,33 @@ func Save(root string, ix *Index, rec *model.Record) error {
 // WriteFileAtomic writes data to name through a temporary file in the same
 // directory, synced before it is renamed into place: readers and crashes
 // see the old file or the new one, never a part.
-func WriteFileAtomic(name string, data []byte) error {
+func WriteFileAtomic(name string, data []byte) error { return writeFileAtomic(name, data, true) }
+
+// Sync waits until every record saved under root is on the disk (syncfs of
+// its filesystem). A build saves records as their runs end, without
+// waiting for the disk each time: every fsync commits the filesystem's
+// journal, and a build of many short runs spent its time waiting for
+// those commits, as did every run's own directory operations on the same
+// filesystem. A build that is killed still leaves each record whole or
+// absent (a rename replaces it); a machine that loses power in a build
+// may leave one of that build's records truncated, which is then
+// reported and measured again, as every corrupt record is.
+func Sync(root string) error {
+	dir := filepath.Join(root, Dir)
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}
+
+// writeFileAtomic is WriteFileAtomic; sync says whether it waits for the
+// disk before the rename and after it.
+func writeFileAtomic(name string, data []byte, sync bool) error {
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -417,8 +445,10 @@ func WriteFileAtomic(name string, data []byte) error {
 	if err := tmp.Chmod(0o644); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
@@ -427,6 +457,9 @@ func WriteFileAtomic(name string, data []byte) error {
 		return err
 	}
 	ok = true
+	if !sync {
+		return nil
+	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()
