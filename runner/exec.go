@@ -504,9 +504,9 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (
 	if err := copyInputs(run, env.root, sb.dir); err != nil {
 		return nil, err
 	}
-	if in := run.Stdin; in != nil {
-		if sb.stdin, err = openInput(env.root, in.Path); err != nil {
-			return nil, fmt.Errorf("stdin=: %v", err)
+	if run.Stdin != nil {
+		if sb.stdin, err = openInput(run, env.root, sb.io); err != nil {
+			return nil, err
 		}
 	}
 	for i := range run.Commands {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/litbook/litbook/internal/inputs"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
@@ -140,8 +141,8 @@ func TestStdinEnvAndFiles(t *testing.T) {
 	write("chapters/tree/run.sh", "#!/bin/sh\necho ran\n", 0o755)
 	write("chapters/tree/sub/f", "f\n", 0o644)
 	for _, r := range b.Runs {
-		r.Stdin = &model.Input{Path: "chapters/in.txt"}
-		r.Files = []model.Input{{Path: "chapters/in.txt", Name: "in.txt"}, {Path: "chapters/tree", Name: "tree", Dir: true}}
+		r.Stdin = digested(t, b.Root, model.Input{Path: "chapters/in.txt"})
+		r.Files = []model.Input{*digested(t, b.Root, model.Input{Path: "chapters/in.txt", Name: "in.txt"}), *digested(t, b.Root, model.Input{Path: "chapters/tree", Name: "tree", Dir: true})}
 		r.Env = []string{"GREETING=hello", "LIST=a,b", "LANG=C"}
 	}
 	res := runBook(t, context.Background(), &Runner{}, b)
@@ -164,6 +165,59 @@ func TestStdinEnvAndFiles(t *testing.T) {
 	}
 	if got := string(res[1].Commands[3].Stdout.Data); got != "copy.txt\n" {
 		t.Errorf("ls after removing the copies: %q", got)
+	}
+}
+
+// digested returns in with the digest of its content under root, as the
+// loader sets it.
+func digested(t *testing.T, root string, in model.Input) *model.Input {
+	t.Helper()
+	d, err := inputs.Digest(filepath.Join(root, filepath.FromSlash(in.Path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Digest = d
+	return &in
+}
+
+// TestInputChangedDuringBuild edits the files of stdin= and files= after
+// they were digested (as the loader does) and before the runs copy them:
+// each run must fail at its block, naming the file, rather than run on
+// content that its key does not cover.
+func TestInputChangedDuringBuild(t *testing.T) {
+	b := book(t, "cat", "cat in.txt", "cat tree/f", "cat")
+	write := func(name, content string) {
+		p := filepath.Join(b.Root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("chapters/in.txt", "old\n")
+	write("chapters/tree/f", "old\n")
+	write("chapters/same.txt", "same\n")
+	b.Runs[0].Stdin = digested(t, b.Root, model.Input{Path: "chapters/in.txt"})
+	b.Runs[1].Files = []model.Input{*digested(t, b.Root, model.Input{Path: "chapters/in.txt", Name: "in.txt"})}
+	b.Runs[2].Files = []model.Input{*digested(t, b.Root, model.Input{Path: "chapters/tree", Name: "tree", Dir: true})}
+	b.Runs[3].Stdin = digested(t, b.Root, model.Input{Path: "chapters/same.txt"})
+	write("chapters/in.txt", "new\n") // same size, other content
+	write("chapters/tree/f", "newer\n")
+	res := runBook(t, context.Background(), &Runner{}, b)
+	for i, file := range []string{"chapters/in.txt", "chapters/in.txt", "chapters/tree"} {
+		r := res[i]
+		if r.Err == nil {
+			t.Errorf("run %d ran on the edited %s: stdout %q", i+1, file, r.Commands[0].Stdout.Data)
+			continue
+		}
+		want := fmt.Sprintf("chapters/t.md:%d: ", b.Runs[i].Pos.Line)
+		if msg := r.Err.Error(); !strings.HasPrefix(msg, want) || !strings.Contains(msg, file+" changed during the build") {
+			t.Errorf("run %d: %q, want %s... %s changed during the build", i+1, msg, want, file)
+		}
+	}
+	if r := res[3]; r.Err != nil || string(r.Commands[0].Stdout.Data) != "same\n" {
+		t.Errorf("the run whose stdin= did not change: %v, stdout %q", r.Err, r.Commands[0].Stdout.Data)
 	}
 }
 
