@@ -575,3 +575,15 @@ func TestThreadPoolMakesNoMore(t *testing.T) {
 		t.Errorf("the pool made %d threads for 3 runs", n)
 	}
 }
+
+// TestMachineSaysIsolation: the machine a build records says whether its
+// runs could be isolated, since that enters their key.
+func TestMachineSaysIsolation(t *testing.T) {
+	m, err := (&Runner{TempDir: t.TempDir()}).Machine("go-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Unisolated != (isolation() != nil) {
+		t.Errorf("Unisolated = %v; isolation() = %v", m.Unisolated, isolation())
+	}
+}
