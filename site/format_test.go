@@ -157,6 +157,46 @@ func TestRunViewInterleavesStreams(t *testing.T) {
 	}
 }
 
+// TestRunViewCleansStreamsWhole: a chunk boundary (where the other
+// stream's bytes arrived) may fall inside a UTF-8 character, a terminal
+// escape sequence or a CRLF of one stream; the page shows each stream as
+// it would have cleaned it whole, not two halves of a character, nor the
+// tail of an escape sequence as text.
+func TestRunViewCleansStreamsWhole(t *testing.T) {
+	out := []byte("caf\xc3\xa9 \x1b[31mred\x1b[0m\r\nend\n")
+	cut := func(s string) int { return strings.Index(string(out), s) }
+	run := &model.Run{Name: "log", Commands: []*model.Command{{Text: "serve"}}}
+	cr := model.CommandResult{Ran: true, Done: true,
+		Stdout: model.Output{Data: out, Total: int64(len(out))},
+		Stderr: model.Output{Data: []byte("1\n2\n3\n"), Total: 6},
+	}
+	// Cut stdout inside é, inside ESC [31m and between CR and LF; a line
+	// of stderr arrives at each cut.
+	cuts := []int{cut("\xa9"), cut("1mred"), cut("\nend")}
+	prev := 0
+	for _, c := range cuts {
+		cr.Order = append(cr.Order, model.Chunk{Len: c - prev}, model.Chunk{Stderr: true, Len: 2})
+		prev = c
+	}
+	cr.Order = append(cr.Order, model.Chunk{Len: len(out) - prev})
+	res := &model.Result{Run: run, Commands: []model.CommandResult{cr}}
+	var stdout, stderr strings.Builder
+	for _, s := range newRunView(run, res).Spans {
+		switch s.Class {
+		case "out":
+			stdout.WriteString(s.Text)
+		case "err":
+			stderr.WriteString(s.Text)
+		}
+	}
+	if got, want := stdout.String(), "café red\nend\n"; got != want {
+		t.Errorf("stdout shown as %q, want %q", got, want)
+	}
+	if got, want := stderr.String(), "1\n2\n3\n"; got != want {
+		t.Errorf("stderr shown as %q, want %q", got, want)
+	}
+}
+
 func TestRunViewBackgroundHereDocument(t *testing.T) {
 	// A background command's "&" is shown where it was written: before
 	// the lines of its here-document.
