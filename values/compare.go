@@ -41,8 +41,9 @@ type Comparison struct {
 
 // Compare tells whether a and b, one value measured on two machines (or
 // two builds), differ: exact values (see Changed) by equality; timings,
-// and values whose trials vary, by a two-sided Mann–Whitney U test at level Alpha, which
-// assumes nothing about their shape; text by the set of texts seen.
+// and values whose trials vary, by a two-sided Mann–Whitney U test at
+// level Alpha, which assumes nothing about their shape; text by the set
+// of texts seen.
 func Compare(a, b Value) Comparison {
 	if a.kind == String || b.kind == String {
 		if a.kind != b.kind || !slices.Equal(distinct(a.strs), distinct(b.strs)) {
