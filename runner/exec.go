@@ -46,6 +46,7 @@ type execEnv struct {
 	fileSizeLimit int64
 	processLimit  int
 	scratch       *scratch // makes the filesystems of runs with fs=
+	tool          runTool  // runs mkfs, supervised and cancelled with the build
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32

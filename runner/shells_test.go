@@ -11,7 +11,7 @@ import (
 
 func TestShells(t *testing.T) {
 	cache := filepath.Join(t.TempDir(), "shells.json")
-	got := Shells(context.Background(), cache, []string{"bash", "appender", "bash"})
+	got := (&Runner{}).Shells(context.Background(), cache, []string{"bash", "appender", "bash"})
 	if !regexp.MustCompile(`^sh=\S+@\S+( bash=bash@\S+)?$`).MatchString(got) {
 		t.Fatalf("Shells = %q", got)
 	}
@@ -27,7 +27,7 @@ func TestShells(t *testing.T) {
 	if err := os.WriteFile(cache, lie, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if again := Shells(context.Background(), cache, []string{"bash"}); !strings.HasPrefix(again, "sh=") || strings.Count(again, "@cached") != strings.Count(again, "=") {
+	if again := (&Runner{}).Shells(context.Background(), cache, []string{"bash"}); !strings.HasPrefix(again, "sh=") || strings.Count(again, "@cached") != strings.Count(again, "=") {
 		t.Errorf("the second call did not use the cache: %q", again)
 	}
 }
