@@ -525,7 +525,7 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (
 		return nil, err
 	}
 	if run.Stdin != nil {
-		if sb.stdin, err = openInput(run, env.root, sb.io); err != nil {
+		if sb.stdin, err = openInput(run, env.root, sb.base); err != nil {
 			return nil, err
 		}
 	}
