@@ -1,16 +1,14 @@
 package loader
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/litbook/litbook/internal/inputs"
 	"github.com/litbook/litbook/model"
 )
 
@@ -36,12 +34,6 @@ var envReserved = map[string]string{
 	"TMPDIR":      "it is the run's own temporary directory",
 	"LITBOOK_RUN": "it identifies the run's processes",
 }
-
-// Limits of files=: what is copied into every trial's directory.
-const (
-	maxInputFiles = 10000
-	maxInputBytes = 256 << 20
-)
 
 // runInputAttr handles the attributes stdin=, files=, env= and network of
 // run block r, and reports whether a was valid.
@@ -203,63 +195,10 @@ func resolveInput(root, dir, rel string, dirOK bool) (*model.Input, error) {
 	case !fi.IsDir() && !fi.Mode().IsRegular():
 		return nil, fmt.Errorf("%s is not a regular file", p)
 	}
-	if in.Digest, err = digestTree(abs, fi); err != nil {
+	if in.Digest, err = inputs.Digest(abs); err != nil {
 		return nil, err
 	}
 	return in, nil
-}
-
-// digestTree returns the SHA-256 of the file at abs, or of a directory's
-// names, modes and contents, in order. It refuses what a copy could not
-// reproduce or should not make: symbolic links, special files, and more
-// than maxInputFiles files or maxInputBytes bytes.
-func digestTree(abs string, fi fs.FileInfo) (string, error) {
-	h := sha256.New()
-	files, size := 0, int64(0)
-	add := func(name string, p string, fi fs.FileInfo) error {
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			return fmt.Errorf("%s is a symbolic link: files= copies only regular files and directories", name)
-		case fi.IsDir():
-			fmt.Fprintf(h, "dir %q\n", name)
-			return nil
-		case !fi.Mode().IsRegular():
-			return fmt.Errorf("%s is not a regular file", name)
-		}
-		files++
-		size += fi.Size()
-		if files > maxInputFiles || size > maxInputBytes {
-			return fmt.Errorf("more than %d files or %d MiB: too much to copy into every run", maxInputFiles, maxInputBytes>>20)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "file %q %o %d\n", name, fi.Mode().Perm()&0o111, len(data))
-		h.Write(data)
-		return nil
-	}
-	if !fi.IsDir() {
-		if err := add(".", abs, fi); err != nil {
-			return "", err
-		}
-		return hex.EncodeToString(h.Sum(nil)), nil
-	}
-	err := filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(abs, p)
-		return add(filepath.ToSlash(rel), p, info)
-	})
-	if err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // lastForeground returns the last command of cmds that is not in the

@@ -129,6 +129,13 @@ type Machine struct {
 	// "sh=dash@sha256:1a2b3c4d bash=bash 5.2.15(1)-release".
 	Shells    string
 	GoVersion string // of the toolchain that built the programs: go1.26.8
+	// Unisolated is set when runs shared the machine's network and /tmp,
+	// because litbook could not make namespaces for them (no root, no
+	// CAP_SYS_ADMIN): a run then sees the machine's other services and
+	// files, and may measure what an isolated one would not. Only this
+	// state enters the key, so that records measured isolated, the
+	// default, keep theirs.
+	Unisolated bool
 
 	// Recorded, not keyed.
 	Hostname   string  // only where the book asks for it (record-hostname)

@@ -329,7 +329,7 @@ func (s *state) plan() error {
 		s.errs.Append(err)
 		return s.errs
 	}
-	s.shells = shells(s.ctx, b)
+	s.shells = shells(s.ctx, s.rn, b)
 	s.identify(&mach)
 	ix, err := store.Load(b.Root)
 	if err != nil {
@@ -375,7 +375,7 @@ func (s *state) plan() error {
 	})
 	if types := p.ScratchTypes(); len(types) > 0 {
 		// Runs on filesystems this machine cannot make (fs=): scratch.go.
-		avail := s.rn.Filesystems(b.Book, types)
+		avail := s.rn.Filesystems(s.ctx, b.Book, types)
 		p.RefuseFS(ix, mach, func(fs string) error { return avail[fs] })
 	}
 	s.res.Plan = p

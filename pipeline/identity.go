@@ -11,15 +11,16 @@ import (
 	"github.com/litbook/litbook/runner"
 )
 
-// shells identifies the shells that b's runs use (see runner.Shells).
-func shells(ctx context.Context, b *loader.Parsed) string {
+// shells identifies the shells that b's runs use (see Runner.Shells),
+// starting the probes through rn.
+func shells(ctx context.Context, rn *runner.Runner, b *loader.Parsed) string {
 	var names []string
 	for _, run := range b.Runs {
 		for _, c := range run.Calls {
 			names = append(names, c.Name)
 		}
 	}
-	return runner.Shells(ctx, filepath.Join(b.Root, ".litbook", "shells.json"), names)
+	return rn.Shells(ctx, filepath.Join(b.Root, ".litbook", "shells.json"), names)
 }
 
 // version returns litbook's module version, or its VCS revision when it
@@ -50,11 +51,15 @@ var version = sync.OnceValue(func() string {
 // compares stored machines with. It starts no process on a machine whose
 // shells it has seen.
 func (bd *Builder) Machine(ctx context.Context, b *loader.Parsed) (model.Machine, error) {
-	m, err := (&runner.Runner{}).Machine("")
+	rn := &runner.Runner{}
+	if bd.Runner != nil {
+		bd.Runner(rn) // its Supervisor starts the shells' probes
+	}
+	m, err := rn.Machine("")
 	if err != nil {
 		return m, err
 	}
-	s := &state{bd: bd, ctx: ctx, res: &Result{Book: b}, shells: shells(ctx, b)}
+	s := &state{bd: bd, ctx: ctx, res: &Result{Book: b}, shells: shells(ctx, rn, b)}
 	s.identify(&m)
 	return m, nil
 }

@@ -239,17 +239,20 @@ func (sp *stamper) inputRead(p string) {
 }
 
 // inputTree stamps the input p, a file or a directory with everything in
-// it, before the build reads it.
+// it, which the build has already read: the loader digested it for the
+// run's key, and the runs use that content or fail (see
+// runner.copyInputs), so a file changed since is a change to stamp, not
+// content the build used.
 func (sp *stamper) inputTree(p string) {
 	root := sp.abs(p)
 	_ = filepath.WalkDir(root, func(q string, d fs.DirEntry, err error) error {
 		if err == nil {
-			sp.input(q, nil)
+			sp.inputRead(q)
 		}
 		return nil
 	})
 	if _, ok := sp.st.Files[root]; !ok {
-		sp.input(root, nil) // missing: stamped as missing
+		sp.inputRead(root) // missing: stamped as missing
 	}
 }
 
@@ -266,7 +269,7 @@ func (sp *stamper) output(p string) {
 //
 // It also stamps what else the loader read (the files program blocks
 // include, the files of the book's packages that programs import) and
-// what the runs read when they execute (stdin=, files=).
+// the files runs read (stdin=, files=), which it digested.
 func (sp *stamper) inputsLoaded(b *loader.Parsed) {
 	for _, ch := range b.Chapters {
 		sp.input(ch.Path, ch.Source)

@@ -16,12 +16,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner/supervise"
-	"golang.org/x/sys/unix"
 )
 
 // compilation compiles the programs of one Build. The go command stops
@@ -111,21 +108,16 @@ func (c *compilation) fail(p *model.Program, e *model.Error) {
 // Its work directory goes in gotmp, which the caller removes however go
 // ends: killed when the build is cancelled, go leaves its own.
 func (c *compilation) goCommand(ctx context.Context, gotmp string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, c.r.goCmd(), args...)
-	cmd.Dir = c.src
-	// The book's programs are built as their own module, whatever
-	// workspace surrounds the book.
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTMPDIR="+gotmp)
 	// Cancelling kills go and the compilers it started. A litbook killed
 	// with SIGKILL cancels nothing: the kernel kills go then (Pdeathsig),
 	// or it would go on writing binaries into bin while the next build
 	// builds there. Its compilers end with the package they compile, as go
-	// build starts no more. (Pdeathsig follows the thread that started go,
-	// and litbook locks no goroutine to a thread, so no thread of
-	// litbook's exits before litbook does.)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
-	cmd.WaitDelay = time.Second
+	// build starts no more.
+	cmd := c.r.command(ctx, c.r.goCmd(), args...)
+	cmd.Dir = c.src
+	// The book's programs are built as their own module, whatever
+	// workspace surrounds the book.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOTMPDIR="+gotmp)
 	return cmd
 }
 

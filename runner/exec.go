@@ -46,6 +46,7 @@ type execEnv struct {
 	fileSizeLimit int64
 	processLimit  int
 	scratch       *scratch // makes the filesystems of runs with fs=
+	tool          runTool  // runs mkfs, supervised and cancelled with the build
 	// executing counts the runs executing now; orphans are swept only
 	// when a run ends alone.
 	executing atomic.Int32
@@ -125,8 +126,18 @@ type capture struct {
 	// seq numbers the reads of every stream of a run, in the order they
 	// happened; chunks records the kept bytes of each read with its
 	// number, so that two streams can be merged in the order they arrived.
-	seq    *atomic.Int64
+	seq    *sequence
 	chunks []seqChunk
+}
+
+// sequence numbers the reads of a run's streams. A stream reads (one
+// non-blocking read(2)) and numbers what it read with mu held, so that the
+// numbers are the order of the reads themselves, not of the goroutines
+// that made them: a write made after litbook took the other stream's
+// earlier write out of its pipe is always numbered after it.
+type sequence struct {
+	mu sync.Mutex
+	n  int64
 }
 
 // seqChunk is the kept part of one read of a stream.
@@ -139,8 +150,9 @@ func (c *capture) Write(p []byte) (int, error) {
 	c.total += int64(len(p))
 	if n := c.budget.take(int64(len(p))); n > 0 {
 		c.data = append(c.data, p[:n]...)
-		if c.seq != nil {
-			c.chunks = append(c.chunks, seqChunk{c.seq.Add(1), int(n)})
+		if c.seq != nil { // the caller holds c.seq.mu (see drain)
+			c.seq.n++
+			c.chunks = append(c.chunks, seqChunk{c.seq.n, int(n)})
 		}
 	}
 	return len(p), nil
@@ -198,10 +210,18 @@ func (s *stream) drain() {
 		err := rc.Read(func(fd uintptr) bool {
 			buf := getBuffer()
 			defer putBuffer(buf)
+			if seq := s.cap.seq; seq != nil {
+				seq.mu.Lock()
+			}
 			n, err := unix.Read(int(fd), buf)
+			if n > 0 {
+				_, _ = s.cap.Write(buf[:n])
+			}
+			if seq := s.cap.seq; seq != nil {
+				seq.mu.Unlock()
+			}
 			switch {
 			case n > 0:
-				_, _ = s.cap.Write(buf[:n])
 			case err == unix.EAGAIN:
 				return false // wait until readable
 			case err == unix.EINTR:
@@ -234,7 +254,7 @@ func (s *stream) wait() {
 
 // newFIFO makes a FIFO at path and opens it for reading without blocking;
 // seq numbers its reads among those of the run's other streams.
-func newFIFO(path string, bud *budget, seq *atomic.Int64) (*stream, error) {
+func newFIFO(path string, bud *budget, seq *sequence) (*stream, error) {
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		return nil, &os.PathError{Op: "mkfifo", Path: path, Err: err}
 	}
@@ -458,7 +478,7 @@ type sandbox struct {
 	// none.
 	untmp func()
 	// seq numbers the reads of the commands' streams.
-	seq atomic.Int64
+	seq sequence
 }
 
 // ioRoot returns the directory in which a run's streams (FIFOs) and script
@@ -521,9 +541,9 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (
 	if err := copyInputs(run, env.root, sb.dir); err != nil {
 		return nil, err
 	}
-	if in := run.Stdin; in != nil {
-		if sb.stdin, err = openInput(env.root, in.Path); err != nil {
-			return nil, fmt.Errorf("stdin=: %v", err)
+	if run.Stdin != nil {
+		if sb.stdin, err = openInput(run, env.root, sb.base); err != nil {
+			return nil, err
 		}
 	}
 	for i := range run.Commands {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -111,21 +110,30 @@ func scratchFor(workDir string) *scratch {
 // pristine image if needed and mounts it once in a throwaway mount
 // namespace, in the runner's TempDir. A filesystem that could be made is
 // not probed again by this process.
-func (r *Runner) Filesystems(b *model.Book, fsTypes []string) map[string]error {
+// Cancelling ctx kills the mkfs it may be running.
+func (r *Runner) Filesystems(ctx context.Context, b *model.Book, fsTypes []string) map[string]error {
 	tmp, _ := filepath.Abs(r.tempDir())
 	s := scratchFor(r.workDir(b))
+	run := func(name string, args ...string) ([]byte, error) {
+		return r.output(r.command(ctx, name, args...), true)
+	}
 	out := map[string]error{}
 	for _, t := range fsTypes {
-		out[t] = s.probe(t, tmp)
+		out[t] = s.probe(t, tmp, run)
 	}
 	return out
 }
+
+// runTool runs the command name with args as Runner.command makes it (under
+// the Supervisor, killed when the build is cancelled or litbook dies) and
+// returns its standard output and error.
+type runTool func(name string, args ...string) ([]byte, error)
 
 // probe mounts a filesystem of type t on a temporary directory of tempDir
 // in a throwaway mount namespace. A success is remembered for the life of
 // the process; a failure is tried again at the next build (litbook serve
 // may outlive the installation of a missing mkfs).
-func (s *scratch) probe(t, tempDir string) error {
+func (s *scratch) probe(t, tempDir string, run runTool) error {
 	s.mu.Lock()
 	_, done := s.probed[t]
 	s.mu.Unlock()
@@ -142,7 +150,7 @@ func (s *scratch) probe(t, tempDir string) error {
 		if err := os.Mkdir(work, 0o755); err != nil {
 			return err
 		}
-		_, undo, err := s.mount(t, base, work)
+		_, undo, err := s.mount(t, base, work, run)
 		if err != nil {
 			return err
 		}
@@ -264,7 +272,7 @@ func (r *Runner) executeRun(ctx context.Context, run *model.Run, env *execEnv, b
 // filesystem of its type; it must be called in the run's mount namespace,
 // on the thread that starts the run's shell. undo unmounts it.
 func (env *execEnv) mountRunFS(run *model.Run, base, work string) (*model.Filesystem, func(), error) {
-	fs, undo, err := env.scratch.mount(run.FS, base, work)
+	fs, undo, err := env.scratch.mount(run.FS, base, work, env.tool)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot make the %s filesystem of this run: %w", run.FS, err)
 	}
@@ -273,7 +281,7 @@ func (env *execEnv) mountRunFS(run *model.Run, base, work string) (*model.Filesy
 
 // mount mounts a fresh filesystem of type t on work, using base (the
 // run's base directory) for its image or layers, and checks its type.
-func (s *scratch) mount(t, base, work string) (*model.Filesystem, func(), error) {
+func (s *scratch) mount(t, base, work string, run runTool) (*model.Filesystem, func(), error) {
 	fs := &model.Filesystem{Type: t}
 	switch t {
 	case "tmpfs":
@@ -296,7 +304,7 @@ func (s *scratch) mount(t, base, work string) (*model.Filesystem, func(), error)
 			return nil, nil, fmt.Errorf("mount overlay: %v", err)
 		}
 	case "ext4", "xfs", "btrfs":
-		img := s.image(t)
+		img := s.image(t, run)
 		if img.err != nil {
 			return nil, nil, img.err
 		}
@@ -336,8 +344,9 @@ func (s *scratch) mount(t, base, work string) (*model.Filesystem, func(), error)
 	return fs, undo, nil
 }
 
-// image returns the pristine image of type t, making it on first use.
-func (s *scratch) image(t string) *image {
+// image returns the pristine image of type t, making it on first use
+// with mkfs, which run runs.
+func (s *scratch) image(t string, run runTool) *image {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if img := s.images[t]; img != nil && img.err == nil {
@@ -347,15 +356,15 @@ func (s *scratch) image(t string) *image {
 		// Removed meanwhile (litbook clean): make it again.
 	}
 	img := &image{path: filepath.Join(s.dir, t+".img")}
-	img.how, img.err = makeImage(t, img.path)
+	img.how, img.err = makeImage(t, img.path, run)
 	s.images[t] = img
 	return img
 }
 
 // makeImage makes the pristine image of type t at path unless it exists
 // with its description beside it (path + ".how"), and returns the
-// description.
-func makeImage(t, path string) (string, error) {
+// description. run runs mkfs.
+func makeImage(t, path string, run runTool) (string, error) {
 	howPath := path + ".how"
 	if how, err := os.ReadFile(howPath); err == nil {
 		if _, err := os.Stat(path); err == nil {
@@ -383,11 +392,11 @@ func makeImage(t, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command(bin, append(slices.Clone(mkfsArgs[t]), tmp)...).CombinedOutput()
+	out, err := run(bin, append(slices.Clone(mkfsArgs[t]), tmp)...)
 	if err != nil {
 		return "", fmt.Errorf("%s: %v: %s", tool, err, lastLine(out))
 	}
-	how := fmt.Sprintf("%d MiB loop image, %s", imageSize>>20, toolVersion(bin, tool))
+	how := fmt.Sprintf("%d MiB loop image, %s", imageSize>>20, toolVersion(bin, tool, run))
 	if err := os.Rename(tmp, path); err != nil {
 		return "", err
 	}
@@ -417,8 +426,8 @@ var versionRE = regexp.MustCompile(`v?(\d+\.\d+(\.\d+)?)`)
 
 // toolVersion returns "mkfs.xfs 6.1.0", or the tool's name if it does not
 // say its version.
-func toolVersion(bin, tool string) string {
-	out, _ := exec.Command(bin, "-V").CombinedOutput()
+func toolVersion(bin, tool string, run runTool) string {
+	out, _ := run(bin, "-V")
 	if m := versionRE.FindSubmatch(out); m != nil {
 		return tool + " " + string(m[1])
 	}

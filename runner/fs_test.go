@@ -2,19 +2,23 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/litbook/litbook/model"
+	"golang.org/x/sys/unix"
 )
 
 // needFS skips the test unless litbook can make every filesystem of
 // types here (root, loop devices, the mkfs tools).
 func needFS(t *testing.T, rn *Runner, b *model.Book, types ...string) {
 	t.Helper()
-	for fs, err := range rn.Filesystems(b, types) {
+	for fs, err := range rn.Filesystems(context.Background(), b, types) {
 		if err != nil {
 			if os.Getenv("LITBOOK_REQUIRE_FS") != "" {
 				t.Fatalf("cannot make %s: %v", fs, err)
@@ -133,7 +137,7 @@ func TestFSMissingTool(t *testing.T) {
 	defer func() { mkfsDirs = saved }()
 	b := fsBook(t, "stat -f -c %T .", "xfs")
 	rn := &Runner{TempDir: t.TempDir(), WorkDir: t.TempDir()}
-	if err := rn.Filesystems(b, []string{"xfs"})["xfs"]; err == nil || !strings.Contains(err.Error(), "mkfs.xfs not found (Debian package xfsprogs)") {
+	if err := rn.Filesystems(context.Background(), b, []string{"xfs"})["xfs"]; err == nil || !strings.Contains(err.Error(), "mkfs.xfs not found (Debian package xfsprogs)") {
 		t.Errorf("Filesystems: got %v, want mkfs.xfs not found", err)
 	}
 	res := runBook(t, context.Background(), rn, b)[0]
@@ -142,5 +146,55 @@ func TestFSMissingTool(t *testing.T) {
 	}
 	if res.Commands[0].Ran {
 		t.Errorf("the transcript ran anyway")
+	}
+}
+
+// TestMkfsSupervised: litbook owns mkfs as it owns go. A sweep of runs'
+// orphans, which kills every child of litbook's that it did not start
+// through the Supervisor, leaves mkfs alone; cancelling the build kills
+// it. The mkfs here is a stand-in that never ends.
+func TestMkfsSupervised(t *testing.T) {
+	if err := isolation(); err != nil {
+		t.Skipf("no mount namespaces here: %v", err)
+	}
+	bin, state := t.TempDir(), t.TempDir()
+	pidFile := filepath.Join(state, "pid")
+	fake := "#!/bin/sh\n[ \"$1\" = -V ] && { echo 'mkfs.xfs version 9.9.9'; exit 0; }\n" +
+		"echo $$ > " + pidFile + ".tmp && mv " + pidFile + ".tmp " + pidFile + "\nexec sleep 3133\n"
+	if err := os.WriteFile(filepath.Join(bin, "mkfs.xfs"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	b := fsBook(t, "true", "xfs")
+	rn := &Runner{Supervisor: testSupervisor(), TempDir: t.TempDir(), WorkDir: t.TempDir()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- rn.Filesystems(ctx, b, []string{"xfs"})["xfs"] }()
+	var pid int
+	for deadline := time.Now().Add(20 * time.Second); pid == 0; time.Sleep(5 * time.Millisecond) { // polling for the stand-in's start
+		if data, err := os.ReadFile(pidFile); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("mkfs never started")
+		}
+	}
+	defer unix.Kill(pid, unix.SIGKILL) // whatever happens
+	testSupervisor().SweepOrphans(func() bool { return true })
+	if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); !strings.Contains(string(cmdline), "3133") {
+		t.Errorf("a sweep of orphans killed mkfs: it was not started through the Supervisor")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Filesystems succeeded with mkfs killed")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("cancelling did not stop mkfs: Filesystems still waits for it")
+	}
+	if pids := alive("sleep 3133"); len(pids) > 0 {
+		t.Errorf("mkfs outlived the cancelled build: %v", pids)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,7 +23,7 @@ type goEnv struct {
 
 // lookGoEnv asks the go command for its caches.
 func (r *Runner) lookGoEnv(ctx context.Context) (*goEnv, error) {
-	out, err := exec.CommandContext(ctx, r.goCmd(), "env", "GOCACHE", "GOMODCACHE").Output()
+	out, err := r.output(r.command(ctx, r.goCmd(), "env", "GOCACHE", "GOMODCACHE"), false)
 	if err != nil {
 		return nil, fmt.Errorf("go env: %v", err)
 	}

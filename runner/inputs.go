@@ -2,6 +2,7 @@ package runner
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/litbook/litbook/internal/inputs"
 	"github.com/litbook/litbook/model"
 )
 
@@ -40,48 +42,44 @@ func EnvNames() []string {
 	return names
 }
 
-// openInput opens the file of the book at rel (slash-separated) for
-// reading, refusing anything but a regular file.
-func openInput(root, rel string) (*os.File, error) {
-	f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", rel)
-	}
-	return f, nil
-}
-
 // copyInputs copies the files= of run from the book at root into the
-// run's directory work, keeping executable bits. The loader refused
-// symbolic links and special files; any found now is an error.
+// run's directory work, keeping executable bits, and checks that what it
+// copied is what the loader digested: the run's key covers that content,
+// so a file edited since (while the build ran) fails the run rather than
+// be measured under the key of its old content.
 func copyInputs(run *model.Run, root, work string) error {
 	for _, in := range run.Files {
 		src := filepath.Join(root, filepath.FromSlash(in.Path))
-		dst := filepath.Join(work, in.Name)
-		err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			target := filepath.Join(dst, rel)
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			switch {
-			case d.IsDir():
-				return os.MkdirAll(target, 0o755)
-			case !info.Mode().IsRegular():
-				return fmt.Errorf("%s is not a regular file", p)
-			}
-			return copyFile(p, target, 0o644|info.Mode().Perm()&0o111)
-		})
-		if err != nil {
-			return fmt.Errorf("files=: cannot copy %s into the run directory: %v", in.Path, err)
+		if err := copyInput(in, src, filepath.Join(work, in.Name)); err != nil {
+			return fmt.Errorf("files=: %v", err)
 		}
+	}
+	return nil
+}
+
+// openInput copies the stdin= of run from the book at root into dir, as
+// copyInputs does files=, and opens the copy for reading: the run reads
+// the content its key covers even if the book's file changes while it
+// runs.
+func openInput(run *model.Run, root, dir string) (*os.File, error) {
+	in := run.Stdin
+	dst := filepath.Join(dir, "stdin")
+	if err := copyInput(*in, filepath.Join(root, filepath.FromSlash(in.Path)), dst); err != nil {
+		return nil, fmt.Errorf("stdin=: %v", err)
+	}
+	return os.Open(dst)
+}
+
+// copyInput copies in, at src, to dst and checks its digest.
+func copyInput(in model.Input, src, dst string) error {
+	digest, err := inputs.Copy(src, dst)
+	switch {
+	case errors.Is(err, inputs.ErrChanged) || err == nil && digest != in.Digest:
+		return fmt.Errorf("%s changed during the build, after litbook read it; build again", in.Path)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s was removed during the build; build again", in.Path)
+	case err != nil:
+		return fmt.Errorf("cannot copy %s into the run directory: %v", in.Path, err)
 	}
 	return nil
 }

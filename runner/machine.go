@@ -83,7 +83,8 @@ func (r *Runner) Machine(goVersion string) (model.Machine, error) {
 
 // machine describes this machine, with goVersion from the toolchain that
 // builds the programs and the filesystem of the directory runs are made in
-// (runDirRoot, absolute).
+// (runDirRoot, absolute), and whether runs can be isolated here
+// (isolate.go).
 func machine(goVersion, runDirRoot string) model.Machine {
 	var u unix.Utsname
 	kernel := "unknown"
@@ -102,6 +103,7 @@ func machine(goVersion, runDirRoot string) model.Machine {
 		CPUModel:   cpuModel(),
 		FS:         fsType(runDirRoot),
 		GoVersion:  goVersion,
+		Unisolated: isolation() != nil,
 		RunDirRoot: runDirRoot,
 		Load:       loadAverage(),
 	}

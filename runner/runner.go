@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +10,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner/supervise"
+	"golang.org/x/sys/unix"
 )
 
 // ErrTimeout is wrapped by the error of a run killed at its time limit.
@@ -126,6 +129,34 @@ func (r *Runner) wait(cmd *exec.Cmd) error {
 	return err
 }
 
+// command returns the command name with args, to start with start or
+// runCmd as a child that litbook owns, as it owns go: in a process group of
+// its own, killed with everything it started when ctx is cancelled, and by
+// the kernel when litbook dies (Pdeathsig). (Pdeathsig follows the thread
+// that starts the child: litbook's threads end only with litbook, or, for
+// the threads that hold a run's namespaces, with the run, which waits for
+// the child first.) Through the Supervisor, no sweep takes it for a run's
+// orphan.
+func (r *Runner) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
+	cmd.WaitDelay = time.Second
+	return cmd
+}
+
+// output runs cmd, made by command, and returns its standard output, and
+// its standard error too if combined.
+func (r *Runner) output(cmd *exec.Cmd, combined bool) ([]byte, error) {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if combined {
+		cmd.Stderr = &out
+	}
+	err := r.runCmd(cmd)
+	return out.Bytes(), err
+}
+
 // runCmd starts cmd and waits for it.
 func (r *Runner) runCmd(cmd *exec.Cmd) error {
 	if err := r.start(cmd); err != nil {
@@ -194,6 +225,9 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		binDir:        progs.BinDir,
 		isolated:      isolation() == nil,
 		ioRoot:        ioRoot(),
+	}
+	env.tool = func(name string, args ...string) ([]byte, error) {
+		return r.output(r.command(ctx, name, args...), true)
 	}
 	if note := isolationNote(); note != "" && r.Note != nil {
 		r.Note(note)

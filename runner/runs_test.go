@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/litbook/litbook/internal/inputs"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner/supervise"
 	"golang.org/x/sys/unix"
@@ -36,12 +38,20 @@ func helper(args []string) int {
 	}
 	switch args[0] {
 	case "interleave":
-		// Writes to stdout and stderr in turn, each time waiting until
-		// litbook has read what it wrote, so that the order in which
-		// litbook reads is the order of the writes.
-		for i, s := range []string{"out 1\n", "err 1\n", "out 2\n", "err 2\n", "out 3\n"} {
-			fd := 1 + i%2
-			if _, err := unix.Write(fd, []byte(s)); err != nil {
+		// interleave N: writes "1 out", "2 err", "3 out"... up to N, to
+		// stdout and stderr in turn, each time waiting until litbook has
+		// taken the write out of its pipe before writing to the other:
+		// the order litbook promises to keep (see sequence in exec.go).
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			return 2
+		}
+		for i := 1; i <= n; i++ {
+			fd, name := 1, "out"
+			if i%2 == 0 {
+				fd, name = 2, "err"
+			}
+			if _, err := unix.Write(fd, []byte(fmt.Sprintf("%d %s\n", i, name))); err != nil {
 				return 1
 			}
 			deadline := time.Now().Add(10 * time.Second)
@@ -53,7 +63,7 @@ func helper(args []string) int {
 				if time.Now().After(deadline) {
 					return 1
 				}
-				time.Sleep(time.Millisecond) // polling the pipe's state
+				time.Sleep(100 * time.Microsecond) // polling the pipe's state
 			}
 		}
 	case "listen":
@@ -140,8 +150,8 @@ func TestStdinEnvAndFiles(t *testing.T) {
 	write("chapters/tree/run.sh", "#!/bin/sh\necho ran\n", 0o755)
 	write("chapters/tree/sub/f", "f\n", 0o644)
 	for _, r := range b.Runs {
-		r.Stdin = &model.Input{Path: "chapters/in.txt"}
-		r.Files = []model.Input{{Path: "chapters/in.txt", Name: "in.txt"}, {Path: "chapters/tree", Name: "tree", Dir: true}}
+		r.Stdin = digested(t, b.Root, model.Input{Path: "chapters/in.txt"})
+		r.Files = []model.Input{*digested(t, b.Root, model.Input{Path: "chapters/in.txt", Name: "in.txt"}), *digested(t, b.Root, model.Input{Path: "chapters/tree", Name: "tree", Dir: true})}
 		r.Env = []string{"GREETING=hello", "LIST=a,b", "LANG=C"}
 	}
 	res := runBook(t, context.Background(), &Runner{}, b)
@@ -164,6 +174,59 @@ func TestStdinEnvAndFiles(t *testing.T) {
 	}
 	if got := string(res[1].Commands[3].Stdout.Data); got != "copy.txt\n" {
 		t.Errorf("ls after removing the copies: %q", got)
+	}
+}
+
+// digested returns in with the digest of its content under root, as the
+// loader sets it.
+func digested(t *testing.T, root string, in model.Input) *model.Input {
+	t.Helper()
+	d, err := inputs.Digest(filepath.Join(root, filepath.FromSlash(in.Path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Digest = d
+	return &in
+}
+
+// TestInputChangedDuringBuild edits the files of stdin= and files= after
+// they were digested (as the loader does) and before the runs copy them:
+// each run must fail at its block, naming the file, rather than run on
+// content that its key does not cover.
+func TestInputChangedDuringBuild(t *testing.T) {
+	b := book(t, "cat", "cat in.txt", "cat tree/f", "cat")
+	write := func(name, content string) {
+		p := filepath.Join(b.Root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("chapters/in.txt", "old\n")
+	write("chapters/tree/f", "old\n")
+	write("chapters/same.txt", "same\n")
+	b.Runs[0].Stdin = digested(t, b.Root, model.Input{Path: "chapters/in.txt"})
+	b.Runs[1].Files = []model.Input{*digested(t, b.Root, model.Input{Path: "chapters/in.txt", Name: "in.txt"})}
+	b.Runs[2].Files = []model.Input{*digested(t, b.Root, model.Input{Path: "chapters/tree", Name: "tree", Dir: true})}
+	b.Runs[3].Stdin = digested(t, b.Root, model.Input{Path: "chapters/same.txt"})
+	write("chapters/in.txt", "new\n") // same size, other content
+	write("chapters/tree/f", "newer\n")
+	res := runBook(t, context.Background(), &Runner{}, b)
+	for i, file := range []string{"chapters/in.txt", "chapters/in.txt", "chapters/tree"} {
+		r := res[i]
+		if r.Err == nil {
+			t.Errorf("run %d ran on the edited %s: stdout %q", i+1, file, r.Commands[0].Stdout.Data)
+			continue
+		}
+		want := fmt.Sprintf("chapters/t.md:%d: ", b.Runs[i].Pos.Line)
+		if msg := r.Err.Error(); !strings.HasPrefix(msg, want) || !strings.Contains(msg, file+" changed during the build") {
+			t.Errorf("run %d: %q, want %s... %s changed during the build", i+1, msg, want, file)
+		}
+	}
+	if r := res[3]; r.Err != nil || string(r.Commands[0].Stdout.Data) != "same\n" {
+		t.Errorf("the run whose stdin= did not change: %v, stdout %q", r.Err, r.Commands[0].Stdout.Data)
 	}
 }
 
@@ -217,20 +280,44 @@ func TestExitPerCommand(t *testing.T) {
 	}
 }
 
+// TestOutputOrder runs a program that numbers its own writes, which
+// alternate between stdout and stderr, each made only once litbook took
+// the one before out of its pipe: the order recorded must put every write
+// after the one the program made before it. (Writes closer together than
+// that may show in either order, as documented; this test makes none.)
 func TestOutputOrder(t *testing.T) {
+	const writes = 60
 	dir := helperPath(t)
-	b := book(t, helperName+" interleave\necho only out\necho only err >&2")
+	b := book(t, fmt.Sprintf("%s interleave %d\necho only out\necho only err >&2", helperName, writes))
 	res := runWith(t, b, dir)[0]
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
 	c := res.Commands[0]
-	if got := string(c.Stdout.Data) + "|" + string(c.Stderr.Data); got != "out 1\nout 2\nout 3\n|err 1\nerr 2\n" {
-		t.Fatalf("streams: %q", got)
+	var shown []string // the lines as the page shows them
+	var off [2]int
+	for _, ch := range c.Order {
+		data, k := c.Stdout.Data, 0
+		if ch.Stderr {
+			data, k = c.Stderr.Data, 1
+		}
+		shown = append(shown, strings.Split(strings.TrimSuffix(string(data[off[k]:off[k]+ch.Len]), "\n"), "\n")...)
+		off[k] += ch.Len
 	}
-	want := []model.Chunk{{Len: 6}, {Stderr: true, Len: 6}, {Len: 6}, {Stderr: true, Len: 6}, {Len: 6}}
-	if fmt.Sprint(c.Order) != fmt.Sprint(want) {
-		t.Errorf("order %v, want %v", c.Order, want)
+	if off[0] != len(c.Stdout.Data) || off[1] != len(c.Stderr.Data) {
+		t.Fatalf("order %v covers %v bytes of %d and %d", c.Order, off, len(c.Stdout.Data), len(c.Stderr.Data))
+	}
+	if len(shown) != writes {
+		t.Fatalf("%d lines shown, want %d: %q", len(shown), writes, shown)
+	}
+	for i, line := range shown {
+		name := "out"
+		if (i+1)%2 == 0 {
+			name = "err"
+		}
+		if want := fmt.Sprintf("%d %s", i+1, name); line != want {
+			t.Fatalf("line %d shown is %q, want %q: the order does not follow the writes\n%s", i+1, line, want, strings.Join(shown, "\n"))
+		}
 	}
 	for i := 1; i < 3; i++ {
 		if o := res.Commands[i].Order; o != nil {
@@ -524,5 +611,17 @@ func TestThreadPoolMakesNoMore(t *testing.T) {
 	p.close()
 	if n := made.Load(); n != 3 {
 		t.Errorf("the pool made %d threads for 3 runs", n)
+	}
+}
+
+// TestMachineSaysIsolation: the machine a build records says whether its
+// runs could be isolated, since that enters their key.
+func TestMachineSaysIsolation(t *testing.T) {
+	m, err := (&Runner{TempDir: t.TempDir()}).Machine("go-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Unisolated != (isolation() != nil) {
+		t.Errorf("Unisolated = %v; isolation() = %v", m.Unisolated, isolation())
 	}
 }

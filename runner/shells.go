@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,8 +26,9 @@ func IsShell(name string) bool { return slices.Contains(shellNames, name) }
 // name resolves to, and its version where the shell prints one, else a
 // digest of the binary. The identity of each binary is cached in
 // cacheFile, by its path, size and modification time, so that a build with
-// nothing changed reads no binary and starts no process.
-func Shells(ctx context.Context, cacheFile string, names []string) string {
+// nothing changed reads no binary and starts no process; a shell that
+// prints its version is started as r starts go (see Runner.command).
+func (r *Runner) Shells(ctx context.Context, cacheFile string, names []string) string {
 	cache := map[string]shellID{}
 	if data, err := os.ReadFile(cacheFile); err == nil {
 		_ = json.Unmarshal(data, &cache) // a damaged cache is rebuilt
@@ -56,7 +56,7 @@ func Shells(ctx context.Context, cacheFile string, names []string) string {
 		}
 		id, ok := cache[real]
 		if !ok || id.Size != fi.Size() || !id.Mtime.Equal(fi.ModTime()) {
-			id = shellID{Size: fi.Size(), Mtime: fi.ModTime(), ID: identify(ctx, real)}
+			id = shellID{Size: fi.Size(), Mtime: fi.ModTime(), ID: r.identify(ctx, real)}
 			cache[real] = id
 			changed = true
 		}
@@ -93,12 +93,12 @@ func lookSystemPath(name string) string {
 // identify returns the version that the shell at path prints, for the
 // shells whose --version says it on its first line (bash, zsh), else
 // "sha256:" and the first 8 hex digits of the binary's digest.
-func identify(ctx context.Context, path string) string {
+func (r *Runner) identify(ctx context.Context, path string) string {
 	switch filepath.Base(path) {
 	case "bash", "zsh":
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, path, "--version").Output()
+		out, err := r.output(r.command(ctx, path, "--version"), false)
 		if err == nil {
 			line, _, _ := strings.Cut(string(out), "\n")
 			// "GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)",

@@ -212,7 +212,7 @@ func moduleDir(b *model.Book) string {
 // modDir's module, as go build will run there, and returns its trimmed
 // output, one value a line, and its trimmed standard error.
 func (r *Runner) goEnv(ctx context.Context, modDir string, names ...string) (out, stderr string, err error) {
-	cmd := exec.CommandContext(ctx, r.goCmd(), append([]string{"env"}, names...)...)
+	cmd := r.command(ctx, r.goCmd(), append([]string{"env"}, names...)...)
 	if _, err := os.Stat(filepath.Join(modDir, "go.mod")); err == nil {
 		cmd.Dir = modDir
 	}

@@ -127,8 +127,15 @@ func machineParts(m model.Machine) []string {
 	if m.GoVersion != "" {
 		parts = append(parts, m.GoVersion)
 	}
+	if m.Unisolated {
+		parts = append(parts, unisolated)
+	}
 	return parts
 }
+
+// unisolated is what the site says of a machine whose runs could not be
+// isolated (model.Machine.Unisolated).
+const unisolated = "runs not isolated (they shared the machine's network and /tmp)"
 
 // measuredParts is machineParts for a result or record: for a run with
 // fs=, the filesystem litbook made for it replaces the run directory's.

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
+	"github.com/litbook/litbook/store"
 )
 
 func TestFormatCount(t *testing.T) {
@@ -155,6 +157,46 @@ func TestRunViewInterleavesStreams(t *testing.T) {
 	}
 }
 
+// TestRunViewCleansStreamsWhole: a chunk boundary (where the other
+// stream's bytes arrived) may fall inside a UTF-8 character, a terminal
+// escape sequence or a CRLF of one stream; the page shows each stream as
+// it would have cleaned it whole, not two halves of a character, nor the
+// tail of an escape sequence as text.
+func TestRunViewCleansStreamsWhole(t *testing.T) {
+	out := []byte("caf\xc3\xa9 \x1b[31mred\x1b[0m\r\nend\n")
+	cut := func(s string) int { return strings.Index(string(out), s) }
+	run := &model.Run{Name: "log", Commands: []*model.Command{{Text: "serve"}}}
+	cr := model.CommandResult{Ran: true, Done: true,
+		Stdout: model.Output{Data: out, Total: int64(len(out))},
+		Stderr: model.Output{Data: []byte("1\n2\n3\n"), Total: 6},
+	}
+	// Cut stdout inside é, inside ESC [31m and between CR and LF; a line
+	// of stderr arrives at each cut.
+	cuts := []int{cut("\xa9"), cut("1mred"), cut("\nend")}
+	prev := 0
+	for _, c := range cuts {
+		cr.Order = append(cr.Order, model.Chunk{Len: c - prev}, model.Chunk{Stderr: true, Len: 2})
+		prev = c
+	}
+	cr.Order = append(cr.Order, model.Chunk{Len: len(out) - prev})
+	res := &model.Result{Run: run, Commands: []model.CommandResult{cr}}
+	var stdout, stderr strings.Builder
+	for _, s := range newRunView(run, res).Spans {
+		switch s.Class {
+		case "out":
+			stdout.WriteString(s.Text)
+		case "err":
+			stderr.WriteString(s.Text)
+		}
+	}
+	if got, want := stdout.String(), "café red\nend\n"; got != want {
+		t.Errorf("stdout shown as %q, want %q", got, want)
+	}
+	if got, want := stderr.String(), "1\n2\n3\n"; got != want {
+		t.Errorf("stderr shown as %q, want %q", got, want)
+	}
+}
+
 func TestRunViewBackgroundHereDocument(t *testing.T) {
 	// A background command's "&" is shown where it was written: before
 	// the lines of its here-document.
@@ -168,5 +210,53 @@ func TestRunViewBackgroundHereDocument(t *testing.T) {
 	}
 	if want := "cat <<END >f &\nbody\nEND"; cmd != want {
 		t.Errorf("shown as %q, want %q", cmd, want)
+	}
+}
+
+// TestUnisolatedIsShown: a result measured where runs could not be
+// isolated says so wherever the site says how a run was measured (the
+// transcript's footer, a value's note, the Machines page); an isolated
+// one says nothing of it.
+func TestUnisolatedIsShown(t *testing.T) {
+	open := testMachine
+	open.Unisolated = true
+	run := &model.Run{ID: "t/r", Name: "r", Commands: []*model.Command{{Text: "true"}}}
+	res := &model.Result{Run: run, Commands: make([]model.CommandResult, 1), Machine: open}
+	if got := strings.Join(newRunView(run, res).Measured, " · "); !strings.Contains(got, unisolated) {
+		t.Errorf("footer of an unisolated run: %q", got)
+	}
+	res.Machine = testMachine
+	if got := strings.Join(newRunView(run, res).Measured, " · "); strings.Contains(got, "isolated") {
+		t.Errorf("footer of an isolated run: %q", got)
+	}
+
+	root := t.TempDir()
+	ch := &model.Chapter{Path: "chapters/t.md", Slug: "t", Title: "T"}
+	run.Chapter = ch
+	run.Block = []byte("console run=r\n$ true\n")
+	b := &loader.Parsed{Book: &model.Book{Root: root, Chapters: []*model.Chapter{ch}, Runs: []*model.Run{run}}}
+	ix, err := store.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []model.Machine{testMachine, open} {
+		key, sources := store.Key(run, model.Config{}, m.GoVersion, m)
+		rec := &model.Record{Run: run, Key: key, Sources: sources, GoVersion: m.GoVersion, Machine: m,
+			Trials: []*model.Result{{Run: run, Trial: 1, Machine: m, Commands: []model.CommandResult{{Ran: true, Done: true}}}}}
+		if err := store.Save(root, ix, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ix, err = store.Load(root); err != nil {
+		t.Fatal(err)
+	}
+	v := newMachinesView(b, nil, ix, testMachine)
+	if len(v.Machines) != 2 {
+		t.Fatalf("%d machines, want the isolated one and the unisolated one", len(v.Machines))
+	}
+	for _, m := range v.Machines {
+		if shown := strings.Contains(m.FS, unisolated); shown != strings.Contains(m.Dir, "unisolated") {
+			t.Errorf("machine %s: run directories %q", m.Dir, m.FS)
+		}
 	}
 }

@@ -69,6 +69,9 @@ func newMachinesView(b *loader.Parsed, records []*model.Record, ix *store.Index,
 		if m.RunDirRoot != "" {
 			fs += " at " + m.RunDirRoot
 		}
+		if m.Unisolated {
+			fs += ", " + unisolated
+		}
 		v.Machines = append(v.Machines, machineRow{
 			ID: "m-" + mi.Dir, Dir: mi.Dir, System: systemName(m), CPUs: m.CPUs, FS: fs,
 			Go: joinAnd(mi.GoVersions), Records: mi.Records,

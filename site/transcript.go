@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/litbook/litbook/internal/inert"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/naming"
 )
@@ -178,16 +179,29 @@ func (t *terminal) outputs(cr model.CommandResult) {
 		t.output("err", cr.Stderr)
 		return
 	}
+	// Each stream is cleaned whole, cut where the chunks end: a chunk
+	// boundary inside a character or an escape sequence of one stream
+	// does not break it in two (inert.Pieces).
+	var cuts [2][]int
 	var off [2]int
 	for _, c := range cr.Order {
-		k, class, o := 0, "out", cr.Stdout
+		k, o := 0, cr.Stdout
 		if c.Stderr {
-			k, class, o = 1, "err", cr.Stderr
+			k, o = 1, cr.Stderr
 		}
-		end := min(off[k]+c.Len, len(o.Data))
+		off[k] = min(off[k]+c.Len, len(o.Data))
+		cuts[k] = append(cuts[k], off[k])
+	}
+	pieces := [2][]string{inert.Pieces(cr.Stdout.Data, cuts[0]), inert.Pieces(cr.Stderr.Data, cuts[1])}
+	var next [2]int
+	for _, c := range cr.Order {
+		k, class := 0, "out"
+		if c.Stderr {
+			k, class = 1, "err"
+		}
 		// A chunk continues the line it arrived on, as on a terminal.
-		t.add(class, cleanText(o.Data[off[k]:end]))
-		off[k] = end
+		t.add(class, pieces[k][next[k]])
+		next[k]++
 	}
 	for _, o := range []model.Output{cr.Stdout, cr.Stderr} {
 		if o.Truncated() {

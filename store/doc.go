@@ -39,7 +39,14 @@
 //     each shell a transcript calls (bash, dash, zsh...), by the binary the
 //     name resolves to and its version, or the binary's digest where the
 //     shell prints no version. Chapter 5 of the bundled book measures what
-//     the shell's buffering does.
+//     the shell's buffering does;
+//   - whether runs were isolated: where litbook cannot make namespaces (no
+//     root, no CAP_SYS_ADMIN), runs share the machine's network and /tmp
+//     and may measure what an isolated run would not, so such results are
+//     reused only where runs are unisolated too. Only the unisolated state
+//     is added to the fingerprint (and "-unisolated" to the directory's
+//     name), so that records measured isolated, the default, keep their
+//     keys.
 //
 // The Go version that builds the programs is keyed beside the fingerprint.
 // Recorded with every record but not keyed: the exact kernel release, the

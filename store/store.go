@@ -92,7 +92,12 @@ func machineKey(sources, goVersion string, m model.Machine) string {
 // fingerprint is the part of m that results depend on: see the package
 // documentation for the rule. The Go version is keyed beside it.
 func fingerprint(m model.Machine) string {
-	return strings.Join([]string{m.OS, model.KernelVersion(m.Kernel), m.Arch, fmt.Sprint(m.CPUs), m.CPUModel, m.FS, m.Shells}, "\x00")
+	fp := strings.Join([]string{m.OS, model.KernelVersion(m.Kernel), m.Arch, fmt.Sprint(m.CPUs), m.CPUModel, m.FS, m.Shells}, "\x00")
+	if m.Unisolated {
+		// Added only when set: records measured isolated keep their keys.
+		fp += "\x00unisolated"
+	}
+	return fp
 }
 
 // validRunID reports whether id has the form of a run's ID, CHAPTER/NAME,
@@ -125,10 +130,16 @@ func SameMachine(a, b model.Machine) bool { return fingerprint(a) == fingerprint
 
 // MachineDir is the name of the directory that holds m's records: the
 // fingerprint, its readable part in words and the rest (CPU model, shells)
-// as a digest, e.g. linux-amd64-2cpu-ext4-6.18.44-1f2e3d4c.
+// as a digest, e.g. linux-amd64-2cpu-ext4-6.18.44-1f2e3d4c
+// (linux-amd64-2cpu-ext4-6.18.44-unisolated-5a6b7c8d where runs could not
+// be isolated).
 func MachineDir(m model.Machine) string {
 	sum := sha256.Sum256([]byte(fingerprint(m)))
-	name := fmt.Sprintf("%s-%s-%dcpu-%s-%s-%x", m.OS, m.Arch, m.CPUs, m.FS, model.KernelVersion(m.Kernel), sum[:4])
+	words := fmt.Sprintf("%s-%s-%dcpu-%s-%s", m.OS, m.Arch, m.CPUs, m.FS, model.KernelVersion(m.Kernel))
+	if m.Unisolated {
+		words += "-unisolated"
+	}
+	name := fmt.Sprintf("%s-%x", words, sum[:4])
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
@@ -599,6 +610,7 @@ type machine struct {
 	CPUModel   string  `json:"cpuModel,omitempty"`
 	FS         string  `json:"fs"`
 	Shells     string  `json:"shells,omitempty"`
+	Unisolated bool    `json:"unisolated,omitempty"`
 	Hostname   string  `json:"hostname,omitempty"`
 	RunDirRoot string  `json:"runDirRoot"`
 	Load       float64 `json:"load,omitempty"`
@@ -607,7 +619,7 @@ type machine struct {
 
 func newMachine(m model.Machine) machine {
 	return machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, CPUModel: m.CPUModel, FS: m.FS, Shells: m.Shells,
-		Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
+		Unisolated: m.Unisolated, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
 }
 
 type filesystem struct {
@@ -617,7 +629,7 @@ type filesystem struct {
 
 func (m machine) model(goVersion string) model.Machine {
 	return model.Machine{OS: m.OS, Kernel: m.Kernel, Arch: m.Arch, CPUs: m.CPUs, CPUModel: m.CPUModel, FS: m.FS, Shells: m.Shells,
-		GoVersion: goVersion, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
+		Unisolated: m.Unisolated, GoVersion: goVersion, Hostname: m.Hostname, RunDirRoot: m.RunDirRoot, Load: m.Load, Litbook: m.Litbook}
 }
 
 type trial struct {

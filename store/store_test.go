@@ -127,6 +127,7 @@ func TestKey(t *testing.T) {
 		"CPU model":      func(m *model.Machine) { m.CPUModel = "AMD EPYC 7763" },
 		"shells":         func(m *model.Machine) { m.Shells = "sh=dash@sha256:00000000" },
 		"kernel version": func(m *model.Machine) { m.Kernel = "6.18.45" },
+		"isolation":      func(m *model.Machine) { m.Unisolated = true },
 	} {
 		other := here
 		change(&other)
@@ -159,6 +160,47 @@ func TestKey(t *testing.T) {
 	run.Block = append(run.Block, '\n')
 	if _, s6 := Key(run, cfg, "go1.26.8", here); s6 == sources {
 		t.Error("a run block edit must change the sources")
+	}
+}
+
+// TestUnisolatedRecords stores a record measured where runs could not be
+// isolated: it is kept apart, says so when loaded, and is not what a build
+// on an isolating machine finds, nor the other way round; while the key
+// of an isolated run is what it was before isolation was keyed, so that
+// committed results stay valid.
+func TestUnisolatedRecords(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	open := here
+	open.Unisolated = true
+	rec := testRecord(run, open)
+	ix, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(root, ix, rec); err != nil {
+		t.Fatal(err)
+	}
+	if want := "results/linux-amd64-2cpu-ext4-6.18.44-unisolated-"; !strings.HasPrefix(rec.Path, want) {
+		t.Errorf("Path = %q, want %s...", rec.Path, want)
+	}
+	if ix, err = Load(root); err != nil {
+		t.Fatal(err)
+	}
+	e := ix.Find(run.ID, rec.Key)
+	if e == nil || !e.Machine.Unisolated {
+		t.Fatalf("the record read back: %+v", e)
+	}
+	isolatedKey, sources := Key(run, cfg, "go1.26.8", here)
+	if ix.Find(run.ID, isolatedKey) != nil || ix.FindSources(run.ID, sources, here) != nil {
+		t.Error("an isolating machine reuses a result measured unisolated")
+	}
+	if ix.FindSources(run.ID, sources, open) == nil {
+		t.Error("an unisolated machine does not find its own result")
+	}
+	// Pinned: the key of this run measured isolated, as it was before.
+	if want := "576cf52c1a05"; !strings.HasPrefix(isolatedKey, want) {
+		t.Errorf("the isolated key changed: %s, want %s...", isolatedKey, want)
 	}
 }
 

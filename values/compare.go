@@ -13,8 +13,9 @@ const (
 	// Same: equal, or a test on the trials finds no difference beyond noise.
 	Same Verdict = iota
 	// Changed: different values that are exact (every trial of a side
-	// agrees, as byte counts and exit statuses do), or trial
-	// distributions that a Mann–Whitney U test tells apart (p < Alpha).
+	// agrees, as byte counts and exit statuses do, a single trial
+	// included; never a timing), or trial distributions that a
+	// Mann–Whitney U test tells apart (p < Alpha).
 	Changed
 	// Untested: different, noisy, and too few trials on a side for the
 	// test to tell a change from noise (it needs MinTrials each).
@@ -39,9 +40,10 @@ type Comparison struct {
 }
 
 // Compare tells whether a and b, one value measured on two machines (or
-// two builds), differ: exact values by equality; distributions whose
-// trials vary by a two-sided Mann–Whitney U test at level Alpha, which
-// assumes nothing about their shape; text by the set of texts seen.
+// two builds), differ: exact values (see Changed) by equality; timings,
+// and values whose trials vary, by a two-sided Mann–Whitney U test at
+// level Alpha, which assumes nothing about their shape; text by the set
+// of texts seen.
 func Compare(a, b Value) Comparison {
 	if a.kind == String || b.kind == String {
 		if a.kind != b.kind || !slices.Equal(distinct(a.strs), distinct(b.strs)) {
@@ -53,13 +55,17 @@ func Compare(a, b Value) Comparison {
 		return Comparison{Changed, -1, fmt.Sprintf("a %s against a %s", a.kind, b.kind)}
 	}
 	x, y := a.nums, b.nums
-	exact := allSame(x) && allSame(y)
+	// A count, size, percentage or status whose trials agree on each side
+	// (a single trial, or a single value, included) is exact: it changed
+	// iff it differs. A timing is never exact, even where its trials
+	// happen to agree: it is tested like any noisy value.
+	exact := allSame(x) && allSame(y) && a.kind != Duration && b.kind != Duration
 	switch {
 	case len(x) == 0 || len(y) == 0:
 		return Comparison{Same, -1, "nothing to compare"}
-	case exact && x[0] == y[0]:
+	case allSame(x) && allSame(y) && x[0] == y[0]:
 		return Comparison{Same, -1, "equal in every trial"}
-	case exact && (len(x) > 1 || len(y) > 1):
+	case exact:
 		return Comparison{Changed, -1, "each side's trials agree, on different values"}
 	case len(x) < MinTrials || len(y) < MinTrials:
 		lx, hx := minMax(x)

@@ -48,6 +48,16 @@ func TestCompare(t *testing.T) {
 		{"equal counts", nums(Number, 0, 0, 0), nums(Number, 0, 0), Same},
 		{"exact counts that differ", nums(Bytes, 4096, 4096), nums(Bytes, 512, 512), Changed},
 		{"one trial each, different timings", nums(Duration, 10*ms), nums(Duration, 12*ms), Untested},
+		// A count, size or status is exact however many trials agree on
+		// it, one included: it changed iff it differs. A timing is never
+		// exact: trials that happen to agree are still too few to tell.
+		{"one trial each, different counts", nums(Bytes, 4096), nums(Bytes, 512), Changed},
+		{"one trial against two, different counts", nums(Number, 3), nums(Number, 4, 4), Changed},
+		{"one trial each, equal counts", nums(Number, 3), nums(Number, 3), Same},
+		{"equal timings against one, different", nums(Duration, 10*ms, 10*ms), nums(Duration, 12*ms), Untested},
+		{"agreeing timings, too few", nums(Duration, 10*ms, 10*ms, 10*ms), nums(Duration, 12*ms, 12*ms, 12*ms), Untested},
+		{"agreeing timings, enough to test", nums(Duration, 10*ms, 10*ms, 10*ms, 10*ms), nums(Duration, 12*ms, 12*ms, 12*ms, 12*ms), Changed},
+		{"noisy counts, too few", nums(Number, 1, 2), nums(Number, 5, 6), Untested},
 		{"few trials, overlapping ranges", nums(Duration, 10*ms, 14*ms), nums(Duration, 12*ms, 13*ms), Same},
 		{"noisy timings, same distribution", nums(Duration, 10*ms, 12*ms, 11*ms, 13*ms, 12*ms), nums(Duration, 11*ms, 13*ms, 10*ms, 12*ms, 12.5*ms), Same},
 		{"noisy timings, shifted", nums(Duration, 10*ms, 12*ms, 11*ms, 13*ms, 12*ms), nums(Duration, 20*ms, 22*ms, 21*ms, 24*ms, 23*ms), Changed},

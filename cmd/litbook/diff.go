@@ -249,6 +249,13 @@ func differences(a, b model.Machine) []string {
 	add("filesystem", a.FS, b.FS)
 	add("kernel version", model.KernelVersion(a.Kernel), model.KernelVersion(b.Kernel))
 	add("shells", a.Shells, b.Shells)
+	isolated := func(m model.Machine) string {
+		if m.Unisolated {
+			return "not isolated"
+		}
+		return "isolated"
+	}
+	add("runs", isolated(a), isolated(b))
 	add("Go", a.GoVersion, b.GoVersion)
 	if model.KernelVersion(a.Kernel) == model.KernelVersion(b.Kernel) {
 		add("kernel build", a.Kernel, b.Kernel)

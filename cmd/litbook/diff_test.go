@@ -58,7 +58,7 @@ func TestDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec.Machine = model.Machine{OS: "Linux", Kernel: "6.1.0", Arch: "arm64", CPUs: 8, FS: "tmpfs", Hostname: "other"}
+	rec.Machine = model.Machine{OS: "Linux", Kernel: "6.1.0", Arch: "arm64", CPUs: 8, FS: "tmpfs", Hostname: "other", Unisolated: true}
 	rec.Key, _ = store.Key(b.Runs[0], b.Config, rec.GoVersion, rec.Machine)
 	for _, tr := range rec.Trials {
 		tr.Commands[0].Stdout = model.Output{Data: []byte("n=4\n"), Total: 4}
@@ -85,7 +85,9 @@ func TestDiff(t *testing.T) {
 	}
 	for _, want := range []string{
 		"A  linux-amd64-",
-		"B  linux-arm64-8cpu-tmpfs-6.1.0-26113c27  (Linux 6.1.0 arm64, 8 CPUs, tmpfs;",
+		"B  linux-arm64-8cpu-tmpfs-6.1.0-unisolated-",
+		"  (Linux 6.1.0 arm64, 8 CPUs, tmpfs;",
+		"runs (isolated / not isolated)",
 		"chapters/a.md",
 		"3     run r      2 trials",
 		"7     =r.n == 3  3 ✓",
