@@ -74,7 +74,7 @@ func open(dir string) (*Parsed, *config, error) {
 // book.toml could be read, the book as far as it loaded, so that a build
 // can go on with the chapters that have no error (a chapter that could not
 // be read is left out).
-func Load(dir string) (*Parsed, error) { return load(context.Background(), dir) }
+func Load(dir string) (*Parsed, error) { return load(context.Background(), dir, nil) }
 
 // ErrInterrupted is the error of a load that its context stopped.
 var ErrInterrupted = errors.New("interrupted while loading the book: nothing was changed")
@@ -84,13 +84,17 @@ var ErrInterrupted = errors.New("interrupted while loading the book: nothing was
 // not answer, such as a hung FUSE or NFS mount): the read is left behind,
 // which is harmless since loading starts no process and writes nothing.
 func LoadContext(ctx context.Context, dir string) (*Parsed, error) {
+	return loadContext(ctx, dir, nil)
+}
+
+func loadContext(ctx context.Context, dir string, c *Cache) (*Parsed, error) {
 	type loaded struct {
 		b   *Parsed
 		err error
 	}
 	done := make(chan loaded, 1)
 	go func() {
-		b, err := load(ctx, dir)
+		b, err := load(ctx, dir, c)
 		done <- loaded{b, err}
 	}()
 	select {
@@ -104,7 +108,7 @@ func LoadContext(ctx context.Context, dir string) (*Parsed, error) {
 	}
 }
 
-func load(ctx context.Context, dir string) (*Parsed, error) {
+func load(ctx context.Context, dir string, c *Cache) (*Parsed, error) {
 	b, cfg, err := open(dir)
 	if b == nil {
 		return nil, err
@@ -120,7 +124,7 @@ func load(ctx context.Context, dir string) (*Parsed, error) {
 		b.Parts = append(b.Parts, &model.Part{Title: title})
 	}
 	numbered, lettered := 0, 0
-	parsed := parseChapters(ctx, root, paths)
+	parsed := parseChapters(ctx, root, paths, c)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
 	var states []*chapterState
@@ -283,7 +287,8 @@ func notText(p string, src []byte) *model.Error {
 
 // parseChapters reads and parses the chapters at paths (relative to root)
 // in parallel: parsing is most of the time a large book takes to load.
-func parseChapters(ctx context.Context, root string, paths []string) []parsedChapter {
+// Chapters that c holds with the same source are not parsed again.
+func parseChapters(ctx context.Context, root string, paths []string, c *Cache) []parsedChapter {
 	out := make([]parsedChapter, len(paths))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -304,6 +309,10 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 					continue
 				}
 				src = bytes.TrimPrefix(src, utf8BOM)
+				if ch, doc, ok := c.get(root, p, src); ok {
+					out[i].ch, out[i].doc, out[i].st = ch, doc, &chapterState{ch: ch, root: root}
+					continue
+				}
 				if bad := notText(p, src); bad != nil {
 					out[i].bad = bad
 					continue
@@ -311,6 +320,7 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 				ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
 				out[i].ch = ch
 				out[i].doc, out[i].st = parseChapterIn(md, ch, root)
+				c.put(root, p, ch, out[i].doc, out[i].st)
 			}
 		}()
 	}

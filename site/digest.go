@@ -86,6 +86,12 @@ func goBuildID(path string) (string, error) {
 // Machines page shows of the store. Two builds with the same digest write
 // the same site, so the second has nothing to do.
 func inputDigest(in Input, files []string) (string, error) {
+	return digestOf(in, files, true)
+}
+
+// digestOf is inputDigest, or, without chapters, the digest of what every
+// page depends on besides the chapters' sources.
+func digestOf(in Input, files []string, chapters bool) (string, error) {
 	b := in.Book
 	h := sha256.New()
 	field := func(name string, data []byte) {
@@ -96,8 +102,10 @@ func inputDigest(in Input, files []string) (string, error) {
 	field("executable", []byte(executableDigest()))
 	field("config", []byte(fmt.Sprintf("%#v", b.Config)))
 	for _, ch := range b.Chapters {
-		field("chapter", []byte(ch.Path))
-		field("source", ch.Source)
+		if chapters {
+			field("chapter", []byte(ch.Path))
+			field("source", ch.Source)
+		}
 	}
 	// Code included from files of the book (include=) is shown too.
 	for _, rel := range b.Includes {

@@ -168,6 +168,13 @@ type chapterOut struct {
 	docs     []searchDoc
 	sections [][2]string
 	err      error
+
+	// What an Incremental keeps of the chapter (siteWriter.keep): the
+	// digest of its page, its part of the print page, and what its
+	// rendering asked the book's links.
+	pageSum fileSum
+	print   []byte
+	trace   []linkQuery
 }
 
 // render writes the site of in.Book into dir, which exists and is empty:
@@ -175,23 +182,31 @@ type chapterOut struct {
 // the chapters gave (index, Machines, print, not found), then the scripts,
 // the stylesheet and the book's files.
 func render(in Input, dir string, hl *highlighter) error {
+	_, err := renderKeep(in, dir, hl, false)
+	return err
+}
+
+// renderKeep is render that, with keep set, returns what an Incremental
+// keeps of each chapter.
+func renderKeep(in Input, dir string, hl *highlighter, keep bool) ([]chapterOut, error) {
 	w, err := newSiteWriter(in, dir, hl)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	w.keep = keep
 	parts, err := newPrintParts(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer parts.close()
-	outs, err := w.chapters(parts)
-	if err != nil {
-		return err
+	outs := make([]chapterOut, len(w.b.Chapters))
+	if err := w.chapters(outs, nil, parts); err != nil {
+		return nil, err
 	}
 	if err := w.navPages(outs, parts); err != nil {
-		return err
+		return nil, err
 	}
-	return w.assets(outs)
+	return outs, w.assets(outs)
 }
 
 // siteWriter is what every page of one site is drawn from.
@@ -206,6 +221,16 @@ type siteWriter struct {
 	lk       *links.Links
 	base     page    // what every page shares
 	contents navList // the chapters, in order
+
+	// keep has each chapter's rendering return what an Incremental
+	// keeps of it (see chapterOut).
+	keep bool
+	// mem, if not nil, receives the files of the site instead of dir, by
+	// name: an Incremental checks them before it writes any.
+	mem map[string][]byte
+	// pieces are the print page's pieces (see printPieces) when mem is
+	// set.
+	pieces [][]byte
 }
 
 func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
@@ -256,19 +281,35 @@ func (w *siteWriter) write(name string, p *page) error {
 	if err := w.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("site: %s: %w", name, err)
 	}
-	return os.WriteFile(filepath.Join(w.dir, name), buf.Bytes(), 0o644)
+	return w.writeFile(name, buf.Bytes())
 }
 
-// chapters writes every chapter's page, in parallel: each worker has its
-// own renderer, since a renderer knows which chapter it draws. Each
-// chapter's part of the print page goes to parts, and what the search
-// index and the sidebar need of it to the returned outs.
-func (w *siteWriter) chapters(parts *printParts) ([]chapterOut, error) {
+// writeFile writes data to the file name of the site, or keeps it in
+// w.mem.
+func (w *siteWriter) writeFile(name string, data []byte) error {
+	if w.mem != nil {
+		w.mem[name] = data
+		return nil
+	}
+	return os.WriteFile(filepath.Join(w.dir, name), data, 0o644)
+}
+
+// chapters writes the pages of the chapters whose indexes are in which
+// (every chapter if which is nil), in parallel: each worker has its own
+// renderer, since a renderer knows which chapter it draws. Each chapter's
+// part of the print page goes to parts (if not nil), and what the search
+// index and the sidebar need of chapter i to outs[i].
+func (w *siteWriter) chapters(outs []chapterOut, which []int, parts *printParts) error {
 	b := w.b
-	outs := make([]chapterOut, len(b.Chapters))
+	if which == nil {
+		which = make([]int, len(b.Chapters))
+		for i := range which {
+			which[i] = i
+		}
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(b.Chapters), 1)) {
+	for range min(runtime.GOMAXPROCS(0), max(len(which), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -280,17 +321,17 @@ func (w *siteWriter) chapters(parts *printParts) ([]chapterOut, error) {
 			}
 		}()
 	}
-	for i := range b.Chapters {
+	for _, i := range which {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
-	for _, o := range outs {
-		if o.err != nil {
-			return nil, o.err
+	for _, i := range which {
+		if outs[i].err != nil {
+			return outs[i].err
 		}
 	}
-	return outs, nil
+	return nil
 }
 
 // chapter draws chapter i twice with the worker's renderer: its page, then
@@ -302,6 +343,8 @@ func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, part
 	nr.print = false
 	nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
 	nr.memo = map[highlightKey]string{} // for the print pass
+	nr.trace = nil
+	nr.tracing = w.keep
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
 		o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
@@ -323,7 +366,15 @@ func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, part
 	if i+1 < len(w.contents) {
 		p.Next = &w.contents[i+1]
 	}
-	if o.err = w.write(naming.PageFile(ch.Slug), &p); o.err != nil {
+	var page bytes.Buffer
+	if err := w.tmpl.ExecuteTemplate(&page, "layout", &p); err != nil {
+		o.err = fmt.Errorf("site: %s: %w", naming.PageFile(ch.Slug), err)
+		return o
+	}
+	if w.keep {
+		o.pageSum = sumOf(page.Bytes())
+	}
+	if o.err = w.writeFile(naming.PageFile(ch.Slug), page.Bytes()); o.err != nil {
 		return o
 	}
 	nr.print = true
@@ -334,8 +385,14 @@ func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, part
 		return o
 	}
 	nr.memo = nil
-	if o.part, o.err = parts.add(buf.Bytes()); o.err != nil {
-		return o
+	if w.keep {
+		o.print = bytes.Clone(buf.Bytes())
+		o.trace = nr.trace
+	}
+	if parts != nil {
+		if o.part, o.err = parts.add(buf.Bytes()); o.err != nil {
+			return o
+		}
 	}
 	o.docs = searchDocs(b, i, w.byRun, nr.exprs.text)
 	o.sections = sections(doc, ch.Source)
@@ -376,11 +433,26 @@ func (w *siteWriter) navPages(outs []chapterOut, parts *printParts) error {
 	for i, ch := range b.Chapters {
 		pr.Contents[i] = navItem{Title: ch.Title, Href: naming.Fragment(naming.PrintID(ch, "")), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
-	if err := writePrintPage(w.tmpl, &pr, b, parts, outs, filepath.Join(w.dir, PrintPage)); err != nil {
-		return err
-	}
-	if err := parts.close(); err != nil {
-		return err
+	if w.mem != nil {
+		// An Incremental writes the pieces, and checks them one by one.
+		w.pieces = w.pieces[:0]
+		err := printPieces(w.tmpl, &pr, b, func(i int, wr io.Writer) error {
+			_, err := wr.Write(outs[i].print)
+			return err
+		}, func(_ int, data []byte) error {
+			w.pieces = append(w.pieces, bytes.Clone(data))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		if err := writePrintPage(w.tmpl, &pr, b, parts, outs, filepath.Join(w.dir, PrintPage)); err != nil {
+			return err
+		}
+		if err := parts.close(); err != nil {
+			return err
+		}
 	}
 
 	nf := w.base
@@ -424,9 +496,12 @@ func (w *siteWriter) assets(outs []chapterOut) error {
 		MiniSearchLicence: miniSearchLicence,
 		Icon:              faviconSVG,
 	} {
-		if err := os.WriteFile(filepath.Join(w.dir, name), data, 0o644); err != nil {
+		if err := w.writeFile(name, data); err != nil {
 			return err
 		}
+	}
+	if w.mem != nil {
+		return nil // an Incremental writes only when the files are unchanged
 	}
 	return copyFiles(w.b.Root, w.lk.Files(), w.dir)
 }
@@ -485,33 +560,59 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Parsed, parts *p
 		}
 	}()
 	w := bufio.NewWriterSize(f, 256<<10)
+	err = printPieces(tmpl, p, b, func(i int, w io.Writer) error {
+		part := outs[i].part
+		_, err := io.Copy(w, io.NewSectionReader(parts.f, part.off, part.n))
+		return err
+	}, func(_ int, data []byte) error {
+		_, err := w.Write(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// printPieces makes the print page piece by piece and gives each to emit
+// in order: the top of the page (piece -1), each chapter's, with its
+// part's title page if it starts one, from part (piece i for chapter i),
+// and the bottom (piece len(b.Chapters)). Each piece is whole elements,
+// so that the ids and links of the page are those of its pieces.
+func printPieces(tmpl *template.Template, p *page, b *loader.Parsed, part func(i int, w io.Writer) error, emit func(i int, data []byte) error) error {
+	var buf bytes.Buffer
 	for _, t := range []string{"top", "print-top"} {
-		if err := tmpl.ExecuteTemplate(w, t, p); err != nil {
+		if err := tmpl.ExecuteTemplate(&buf, t, p); err != nil {
 			return fmt.Errorf("site: %s: %w", PrintPage, err)
 		}
 	}
+	if err := emit(-1, buf.Bytes()); err != nil {
+		return err
+	}
 	for i, ch := range b.Chapters {
+		buf.Reset()
 		if ch.Part != nil && ch.Part.Chapters[0] == ch {
 			n := slices.Index(b.Parts, ch.Part) + 1
-			if err := tmpl.ExecuteTemplate(w, "print-part", partView{N: n, Title: ch.Part.Title}); err != nil {
+			if err := tmpl.ExecuteTemplate(&buf, "print-part", partView{N: n, Title: ch.Part.Title}); err != nil {
 				return fmt.Errorf("site: %s: %w", PrintPage, err)
 			}
 		}
-		if err := tmpl.ExecuteTemplate(w, "print-chapter", naming.PrintID(ch, "")); err != nil {
+		if err := tmpl.ExecuteTemplate(&buf, "print-chapter", naming.PrintID(ch, "")); err != nil {
 			return fmt.Errorf("site: %s: %w", PrintPage, err)
 		}
-		part := outs[i].part
-		if _, err := io.Copy(w, io.NewSectionReader(parts.f, part.off, part.n)); err != nil {
+		if err := part(i, &buf); err != nil {
 			return err
 		}
-		if _, err := w.WriteString("</article>\n"); err != nil {
+		buf.WriteString("</article>\n")
+		if err := emit(i, buf.Bytes()); err != nil {
 			return err
 		}
 	}
-	if err := tmpl.ExecuteTemplate(w, "bottom", p); err != nil {
+	buf.Reset()
+	if err := tmpl.ExecuteTemplate(&buf, "bottom", p); err != nil {
 		return fmt.Errorf("site: %s: %w", PrintPage, err)
 	}
-	return w.Flush()
+	return emit(len(b.Chapters), buf.Bytes())
 }
 
 // shownResults returns the result each run's transcript shows: its first

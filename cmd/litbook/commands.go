@@ -106,6 +106,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	var lk *links.Links
 	bd, p := builder(e, o, "litbook build")
 	defer p.Stop()
+	bd.LoadCache = o.loadCache
 	bd.Prepare = func(b *loader.Parsed) error {
 		warnUnlisted(e, b)
 		out = o.buildDir
@@ -124,7 +125,13 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		return err
 	}
 	bd.Publish = func(r *pipeline.Result) error {
-		err := site.Write(site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: lk}, out)
+		in := site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: lk}
+		var err error
+		if o.site != nil {
+			err = o.site.Write(in, out)
+		} else {
+			err = site.Write(in, out)
+		}
 		var list model.ErrorList
 		var one *model.Error
 		if err != nil && !errors.As(err, &list) && !errors.As(err, &one) {

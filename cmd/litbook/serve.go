@@ -110,6 +110,8 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 		ln.Close()
 		return err
 	}
+	// Every build keeps what it parsed and drew for the next.
+	o.site, o.loadCache = &site.Incremental{}, &loader.Cache{}
 	s := &server{e: e, o: o, bookDir: bookDir, root: root, clients: map[chan struct{}]bool{}, hosts: allowedHosts(addr)}
 	// The timer fires a moment after the last relevant change.
 	timer := time.NewTimer(time.Hour)

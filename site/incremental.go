@@ -1,0 +1,390 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/litbook/litbook/links"
+	"github.com/litbook/litbook/loader"
+	"github.com/litbook/litbook/naming"
+)
+
+// Incremental writes the site of one book again and again, as litbook
+// serve does after every edit, redrawing only what changed.
+//
+// Its first Write is Write's: the site is rendered into a fresh directory
+// that then takes buildDir's place. It keeps what every chapter's
+// rendering made: the digest of its page, its part of the print page, its
+// entries of the search index and the sidebar, and the answers its links
+// got from the book. A later Write, when nothing but chapters' sources
+// changed (same chapters, in the same order; same litbook, book.toml,
+// records, stored results, included and linked files: see digestOf),
+// draws again only the chapters whose key changed or whose links now get
+// other answers, then the pages made from all chapters (title page, print
+// page, search index, sidebar, Machines and not-found pages), checks every
+// link of the site as Write does (from the scans of the pages it kept,
+// and of those it drew), and writes only the files whose bytes changed,
+// each in one step (a new file renamed over the old). A chapter's key
+// covers everything of the book that its page shows besides its links:
+// its source, path, title, number and part, the pages before and after
+// it, and, for a chapter with runs, programs or values, every chapter's
+// source. The site it leaves is the one Write would write, byte for byte.
+//
+// While it writes, the site's marker names no inputs, so that a build
+// that finds it half-written does the whole work. Anything else (the
+// site changed under it, an error) makes the next Write a whole one. An
+// Incremental is for one build directory; it is safe for concurrent use.
+type Incremental struct {
+	mu sync.Mutex
+	// dir is the site's directory and digest its inputs' (see
+	// inputDigest) when this wrote it; dir is "" when this knows no site.
+	dir, digest string
+	// global is the digest of what every page depends on besides the
+	// chapters (digestOf without chapters).
+	global   string
+	paths    []string // the chapters, in order
+	chapters []keptChapter
+	known    map[highlightKey]string // highlighted blocks
+	files    map[string]bool         // every file of the site
+	scans    map[string]pageScan     // every page's scan but the print page's
+	// gen are the site's files made from all chapters, but the print
+	// page, with their content.
+	gen map[string][]byte
+	// top and bottom are the print page's first and last pieces.
+	top, bottom []byte
+}
+
+// keptChapter is what an Incremental keeps of a chapter's rendering.
+type keptChapter struct {
+	key fileSum
+	out chapterOut
+	// piece is its piece of the print page and pieceScan that piece's
+	// scan.
+	piece     []byte
+	pieceScan pageScan
+}
+
+type fileSum [sha256.Size]byte
+
+func sumOf(data []byte) fileSum { return sha256.Sum256(data) }
+
+// Write writes the site of in.Book into buildDir as the package's Write
+// does, redrawing only what changed since the last Write (see
+// Incremental).
+func (inc *Incremental) Write(in Input, buildDir string) error {
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	b := in.Book
+	dir, err := checkBuildDir(b, buildDir)
+	if err != nil {
+		return err
+	}
+	if _, err := replaceable(dir, buildDir, true); err != nil {
+		return err
+	}
+	in.Links = linksFor(b, in.Links, dir)
+	if inc.dir != dir || PublishedDigest(dir) != inc.digest || !slices.Equal(inc.paths, chapterPaths(b)) {
+		return writeSite(in, buildDir, inc)
+	}
+	digest, err := inputDigest(in, in.Links.Files())
+	if err != nil {
+		return err
+	}
+	if digest == inc.digest {
+		return nil
+	}
+	global, err := digestOf(in, in.Links.Files(), false)
+	if err != nil {
+		return err
+	}
+	if global != inc.global {
+		return writeSite(in, buildDir, inc)
+	}
+	if err := inc.update(in, dir, digest); err != nil {
+		inc.reset()
+		return err
+	}
+	return nil
+}
+
+// reset forgets the site.
+func (inc *Incremental) reset() {
+	inc.dir, inc.digest, inc.global, inc.paths = "", "", "", nil
+	inc.chapters, inc.files, inc.scans, inc.gen = nil, nil, nil, nil
+	inc.top, inc.bottom = nil, nil
+}
+
+func chapterPaths(b *loader.Parsed) []string {
+	paths := make([]string, len(b.Chapters))
+	for i, ch := range b.Chapters {
+		paths[i] = ch.Path
+	}
+	return paths
+}
+
+// keys returns the key of every chapter of in.Book (see Incremental).
+func keys(in Input, global string, contents navList) []fileSum {
+	b := in.Book
+	cross := map[string]bool{} // chapters whose pages read other chapters
+	for _, ch := range b.Chapters {
+		if len(ch.Runs) > 0 || len(ch.Programs) > 0 {
+			cross[ch.Path] = true
+		}
+	}
+	for _, x := range b.Exprs {
+		cross[x.Chapter.Path] = true
+	}
+	var all []byte // every chapter's source, once a chapter needs it
+	if len(cross) > 0 {
+		h := sha256.New()
+		for _, ch := range b.Chapters {
+			fmt.Fprintf(h, "%s %d\n", ch.Path, len(ch.Source))
+			h.Write(ch.Source)
+		}
+		all = h.Sum(nil)
+	}
+	out := make([]fileSum, len(b.Chapters))
+	for i, ch := range b.Chapters {
+		h := sha256.New()
+		field := func(name string, data []byte) {
+			fmt.Fprintf(h, "%s %d\n", name, len(data))
+			h.Write(data)
+		}
+		field("global", []byte(global))
+		field("path", []byte(ch.Path))
+		field("slug", []byte(ch.Slug))
+		field("title", []byte(ch.Title))
+		field("number", []byte(ch.Number))
+		field("appendix", []byte(fmt.Sprint(ch.Appendix)))
+		if ch.Part != nil {
+			field("part", []byte(fmt.Sprintf("%d %q %v", slices.Index(b.Parts, ch.Part), ch.Part.Title, ch.Part.Chapters[0] == ch)))
+		}
+		field("source", ch.Source)
+		if i > 0 {
+			field("prev", []byte(fmt.Sprintf("%#v", contents[i-1])))
+		}
+		if i+1 < len(contents) {
+			field("next", []byte(fmt.Sprintf("%#v", contents[i+1])))
+		}
+		if cross[ch.Path] {
+			field("book", all)
+		}
+		h.Sum(out[i][:0])
+	}
+	return out
+}
+
+// holds reports whether every question of trace, asked by chapter i's
+// rendering, gets the same answer from lk.
+func holds(lk *links.Links, i int, trace []linkQuery) bool {
+	for _, q := range trace {
+		var a string
+		if q.xref {
+			a = lk.XrefText(i, q.dest)
+		} else {
+			a, _ = lk.Href(i, q.dest, q.print)
+		}
+		if a != q.answer {
+			return false
+		}
+	}
+	return true
+}
+
+// remember keeps what Write rendered into the site now in dir.
+func (inc *Incremental) remember(in Input, dir, digest string, outs []chapterOut, scan *siteScan) error {
+	b := in.Book
+	global, err := digestOf(in, in.Links.Files(), false)
+	if err != nil {
+		return err
+	}
+	w, err := newSiteWriter(in, dir, nil)
+	if err != nil {
+		return err
+	}
+	ks := keys(in, global, w.contents)
+	inc.chapters = make([]keptChapter, len(outs))
+	for i := range outs {
+		inc.chapters[i] = keptChapter{key: ks[i], out: outs[i]}
+	}
+	inc.gen = map[string][]byte{}
+	for name := range scan.files {
+		if generated(name) {
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				return err
+			}
+			inc.gen[name] = data
+		}
+	}
+	inc.dir, inc.digest, inc.global, inc.paths = dir, digest, global, chapterPaths(b)
+	inc.files, inc.scans = scan.files, scan.scans
+	delete(inc.scans, PrintPage)
+	inc.top, inc.bottom = nil, nil
+	return nil
+}
+
+// generated reports whether the file name of a site is made from all
+// chapters (and is not the print page, which an Incremental keeps in
+// pieces).
+func generated(name string) bool {
+	switch name {
+	case IndexPage, MachinesPage, NotFoundPage, Stylesheet, Script, TOCScript, SearchIndex, MiniSearch, MiniSearchLicence, Icon:
+		return true
+	}
+	return false
+}
+
+// update writes the site of in into dir, which holds the site inc knows,
+// made from the same chapters and the same global inputs.
+func (inc *Incremental) update(in Input, dir, digest string) error {
+	b := in.Book
+	hl := &highlighter{formatter: chromahtml.New(chromahtml.WithClasses(true)), known: inc.known, written: map[highlightKey]bool{}}
+	w, err := newSiteWriter(in, dir, hl)
+	if err != nil {
+		return err
+	}
+	w.keep, w.mem = true, map[string][]byte{}
+	ks := keys(in, inc.global, w.contents)
+	outs := make([]chapterOut, len(b.Chapters))
+	var redraw []int
+	for i := range b.Chapters {
+		if k := &inc.chapters[i]; k.key == ks[i] && holds(w.lk, i, k.out.trace) {
+			outs[i] = k.out
+		} else {
+			redraw = append(redraw, i)
+		}
+	}
+	if len(redraw) > 0 {
+		if err := w.chapters(outs, redraw, nil); err != nil {
+			return err
+		}
+	}
+	if err := w.navPages(outs, nil); err != nil {
+		return err
+	}
+	if err := w.assets(outs); err != nil {
+		return err
+	}
+
+	// Check every link of the new site, from the scans of its pages.
+	scans := make(map[string]pageScan, len(inc.scans)+1)
+	for name, sc := range inc.scans {
+		scans[name] = sc
+	}
+	write := map[string][]byte{}
+	for _, i := range redraw {
+		name := naming.PageFile(b.Chapters[i].Slug)
+		data := w.mem[name]
+		delete(w.mem, name)
+		if outs[i].pageSum != inc.chapters[i].out.pageSum {
+			write[name] = data
+			scans[name] = scanPage(data)
+		}
+	}
+	for name, data := range w.mem {
+		if !generated(name) {
+			return fmt.Errorf("site: %s: not a file an Incremental knows", name)
+		}
+		if !bytes.Equal(data, inc.gen[name]) {
+			write[name] = data
+			if _, page := scans[name]; page {
+				scans[name] = scanPage(data)
+			}
+		}
+	}
+	pieces := w.pieces
+	if len(pieces) != len(b.Chapters)+2 {
+		return fmt.Errorf("site: %d pieces of the print page for %d chapters", len(pieces), len(b.Chapters))
+	}
+	kept := make([]keptChapter, len(b.Chapters))
+	var printScan pageScan
+	printScan.ids = map[string]bool{}
+	printChanged := !bytes.Equal(pieces[0], inc.top) || !bytes.Equal(pieces[len(pieces)-1], inc.bottom)
+	add := func(sc pageScan) {
+		for id := range sc.ids {
+			printScan.ids[id] = true
+		}
+		printScan.refs = append(printScan.refs, sc.refs...)
+	}
+	add(scanPage(pieces[0]))
+	for i := range b.Chapters {
+		piece := pieces[i+1]
+		kept[i] = keptChapter{key: ks[i], out: outs[i], piece: piece}
+		if old := &inc.chapters[i]; old.piece != nil && bytes.Equal(old.piece, piece) {
+			kept[i].pieceScan = old.pieceScan
+		} else {
+			kept[i].pieceScan = scanPage(piece)
+			printChanged = true
+		}
+		add(kept[i].pieceScan)
+	}
+	add(scanPage(pieces[len(pieces)-1]))
+	scans[PrintPage] = printScan
+	if err := checkScans(inc.files, scans); err != nil {
+		return err
+	}
+
+	// Write: the marker first names no inputs, then the files, then the
+	// marker names the new inputs.
+	marker := filepath.Join(dir, MarkerFile)
+	if err := writeAtomic(marker, markerContent(""), nil); err != nil {
+		return err
+	}
+	for name, data := range write {
+		if err := writeAtomic(filepath.Join(dir, name), data, nil); err != nil {
+			return err
+		}
+	}
+	if printChanged {
+		if err := writeAtomic(filepath.Join(dir, PrintPage), nil, pieces); err != nil {
+			return err
+		}
+	}
+	if err := writeAtomic(marker, markerContent(digest), nil); err != nil {
+		return err
+	}
+	delete(scans, PrintPage)
+	for name, data := range write {
+		if generated(name) {
+			inc.gen[name] = data
+		}
+	}
+	inc.chapters, inc.scans, inc.digest = kept, scans, digest
+	inc.top, inc.bottom = pieces[0], pieces[len(pieces)-1]
+	return nil
+}
+
+// writeAtomic writes data, or the pieces one after the other, to a new
+// file beside file, and renames it over file.
+func writeAtomic(file string, data []byte, pieces [][]byte) error {
+	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-")
+	if err != nil {
+		return err
+	}
+	bufs := append([][]byte{data}, pieces...)
+	for _, p := range bufs {
+		if _, err = f.Write(p); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), file)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
