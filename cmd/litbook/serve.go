@@ -73,7 +73,7 @@ const (
 
 // debounce is how long serve waits after a change for more changes before
 // it builds: editors write a file in several steps.
-const debounce = 100 * time.Millisecond
+const debounce = 20 * time.Millisecond
 
 //go:embed live.js
 var liveJS []byte
