@@ -86,16 +86,25 @@ func scanSite(dir string) (*siteScan, error) {
 // checkScans checks the links of the pages scanned, by name, against the
 // files of the site and the ids of its pages.
 func checkScans(files map[string]bool, scans map[string]pageScan) error {
-	pages := make([]string, 0, len(scans))
+	return checkScansAgainst(files, scans, scans)
+}
+
+// checkScansAgainst checks the links of the pages scanned in check, by
+// name, against the files of the site and the ids of its pages, all
+// scanned in scans.
+func checkScansAgainst(files map[string]bool, check, scans map[string]pageScan) error {
 	ids := make(map[string]map[string]bool, len(scans))
 	for p, sc := range scans {
-		pages = append(pages, p)
 		ids[p] = sc.ids
+	}
+	pages := make([]string, 0, len(check))
+	for p := range check {
+		pages = append(pages, p)
 	}
 	sort.Strings(pages)
 	var problems []string
 	for _, p := range pages {
-		for _, ref := range scans[p].refs {
+		for _, ref := range check[p].refs {
 			if why := checkRef(p, ref, files, ids); why != "" {
 				problems = append(problems, fmt.Sprintf("%s: %s=%q %s", p, ref.attr, ref.value, why))
 			}

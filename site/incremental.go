@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -279,13 +280,23 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		scans[name] = sc
 	}
 	write := map[string][]byte{}
+	// The links of a page that is the same as before lead where they
+	// did, unless a page's ids changed: then every link is checked.
+	fresh := map[string]pageScan{} // pages and pieces scanned again
+	idsChanged := false
+	rescan := func(name string, data []byte, old pageScan) pageScan {
+		sc := scanPage(data)
+		idsChanged = idsChanged || !maps.Equal(sc.ids, old.ids)
+		return sc
+	}
 	for _, i := range redraw {
 		name := naming.PageFile(b.Chapters[i].Slug)
 		data := w.mem[name]
 		delete(w.mem, name)
 		if outs[i].pageSum != inc.chapters[i].out.pageSum {
 			write[name] = data
-			scans[name] = scanPage(data)
+			scans[name] = rescan(name, data, scans[name])
+			fresh[name] = scans[name]
 		}
 	}
 	for name, data := range w.mem {
@@ -294,8 +305,9 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		}
 		if !bytes.Equal(data, inc.gen[name]) {
 			write[name] = data
-			if _, page := scans[name]; page {
-				scans[name] = scanPage(data)
+			if old, page := scans[name]; page {
+				scans[name] = rescan(name, data, old)
+				fresh[name] = scans[name]
 			}
 		}
 	}
@@ -313,21 +325,35 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		}
 		printScan.refs = append(printScan.refs, sc.refs...)
 	}
-	add(scanPage(pieces[0]))
+	var freshPieces pageScan
+	freshPieces.ids = map[string]bool{}
+	addFresh := func(sc pageScan) {
+		add(sc)
+		freshPieces.refs = append(freshPieces.refs, sc.refs...)
+	}
+	addFresh(scanPage(pieces[0]))
 	for i := range b.Chapters {
 		piece := pieces[i+1]
 		kept[i] = keptChapter{key: ks[i], out: outs[i], piece: piece}
 		if old := &inc.chapters[i]; old.piece != nil && bytes.Equal(old.piece, piece) {
 			kept[i].pieceScan = old.pieceScan
+			add(kept[i].pieceScan)
 		} else {
 			kept[i].pieceScan = scanPage(piece)
+			idsChanged = idsChanged || old.piece == nil || !maps.Equal(kept[i].pieceScan.ids, old.pieceScan.ids)
 			printChanged = true
+			addFresh(kept[i].pieceScan)
 		}
-		add(kept[i].pieceScan)
 	}
-	add(scanPage(pieces[len(pieces)-1]))
+	addFresh(scanPage(pieces[len(pieces)-1]))
 	scans[PrintPage] = printScan
-	if err := checkScans(inc.files, scans); err != nil {
+	if idsChanged {
+		err = checkScans(inc.files, scans)
+	} else {
+		fresh[PrintPage] = freshPieces
+		err = checkScansAgainst(inc.files, fresh, scans)
+	}
+	if err != nil {
 		return err
 	}
 
