@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sync"
 
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/litbook/litbook/internal/par"
 	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/naming"
@@ -57,17 +59,19 @@ type Incremental struct {
 	// gen are the site's files made from all chapters, but the print
 	// page, with their content.
 	gen map[string][]byte
-	// top and bottom are the print page's first and last pieces.
+	// top and bottom are the print page's first and last pieces, and
+	// heads the heads of its chapters' (see printPieces).
 	top, bottom []byte
+	heads       map[string][]byte
 }
 
 // keptChapter is what an Incremental keeps of a chapter's rendering.
 type keptChapter struct {
 	key fileSum
 	out chapterOut
-	// piece is its piece of the print page and pieceScan that piece's
-	// scan.
-	piece     []byte
+	// head is the head of its piece of the print page (see printPieces),
+	// and pieceScan that piece's scan.
+	head      []byte
 	pieceScan pageScan
 }
 
@@ -151,7 +155,8 @@ func keys(in Input, global string, contents navList) []fileSum {
 		all = h.Sum(nil)
 	}
 	out := make([]fileSum, len(b.Chapters))
-	for i, ch := range b.Chapters {
+	par.Each(len(b.Chapters), func(i int) {
+		ch := b.Chapters[i]
 		h := sha256.New()
 		field := func(name string, data []byte) {
 			fmt.Fprintf(h, "%s %d\n", name, len(data))
@@ -177,7 +182,7 @@ func keys(in Input, global string, contents navList) []fileSum {
 			field("book", all)
 		}
 		h.Sum(out[i][:0])
-	}
+	})
 	return out
 }
 
@@ -252,12 +257,21 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		return err
 	}
 	w.keep, w.mem = true, map[string][]byte{}
+	if inc.heads == nil {
+		inc.heads = map[string][]byte{}
+	}
+	w.heads = inc.heads
 	ks := keys(in, inc.global, w.contents)
 	outs := make([]chapterOut, len(b.Chapters))
+	reuse := make([]bool, len(b.Chapters))
+	par.Each(len(b.Chapters), func(i int) {
+		k := &inc.chapters[i]
+		reuse[i] = k.key == ks[i] && holds(w.lk, i, k.out.trace)
+	})
 	var redraw []int
 	for i := range b.Chapters {
-		if k := &inc.chapters[i]; k.key == ks[i] && holds(w.lk, i, k.out.trace) {
-			outs[i] = k.out
+		if reuse[i] {
+			outs[i] = inc.chapters[i].out
 		} else {
 			redraw = append(redraw, i)
 		}
@@ -311,14 +325,10 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 			}
 		}
 	}
-	pieces := w.pieces
-	if len(pieces) != len(b.Chapters)+2 {
-		return fmt.Errorf("site: %d pieces of the print page for %d chapters", len(pieces), len(b.Chapters))
-	}
 	kept := make([]keptChapter, len(b.Chapters))
 	var printScan pageScan
 	printScan.ids = map[string]bool{}
-	printChanged := !bytes.Equal(pieces[0], inc.top) || !bytes.Equal(pieces[len(pieces)-1], inc.bottom)
+	printChanged := !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom)
 	add := func(sc pageScan) {
 		for id := range sc.ids {
 			printScan.ids[id] = true
@@ -331,21 +341,21 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		add(sc)
 		freshPieces.refs = append(freshPieces.refs, sc.refs...)
 	}
-	addFresh(scanPage(pieces[0]))
+	addFresh(scanPage(w.printTop))
 	for i := range b.Chapters {
-		piece := pieces[i+1]
-		kept[i] = keptChapter{key: ks[i], out: outs[i], piece: piece}
-		if old := &inc.chapters[i]; old.piece != nil && bytes.Equal(old.piece, piece) {
+		head, body := w.printHeads[i], outs[i].print
+		kept[i] = keptChapter{key: ks[i], out: outs[i], head: head}
+		if old := &inc.chapters[i]; old.head != nil && bytes.Equal(old.head, head) && bytes.Equal(old.out.print, body) {
 			kept[i].pieceScan = old.pieceScan
 			add(kept[i].pieceScan)
 		} else {
-			kept[i].pieceScan = scanPage(piece)
-			idsChanged = idsChanged || old.piece == nil || !maps.Equal(kept[i].pieceScan.ids, old.pieceScan.ids)
+			kept[i].pieceScan = scanPage(slices.Concat(head, body, []byte(articleEnd)))
+			idsChanged = idsChanged || old.head == nil || !maps.Equal(kept[i].pieceScan.ids, old.pieceScan.ids)
 			printChanged = true
 			addFresh(kept[i].pieceScan)
 		}
 	}
-	addFresh(scanPage(pieces[len(pieces)-1]))
+	addFresh(scanPage(w.printBottom))
 	scans[PrintPage] = printScan
 	if idsChanged {
 		err = checkScans(inc.files, scans)
@@ -369,6 +379,12 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		}
 	}
 	if printChanged {
+		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
+		pieces = append(pieces, w.printTop)
+		for i := range b.Chapters {
+			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
+		}
+		pieces = append(pieces, w.printBottom)
 		if err := writeAtomic(filepath.Join(dir, PrintPage), nil, pieces); err != nil {
 			return err
 		}
@@ -383,7 +399,7 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		}
 	}
 	inc.chapters, inc.scans, inc.digest = kept, scans, digest
-	inc.top, inc.bottom = pieces[0], pieces[len(pieces)-1]
+	inc.top, inc.bottom = w.printTop, w.printBottom
 	return nil
 }
 
@@ -394,12 +410,12 @@ func writeAtomic(file string, data []byte, pieces [][]byte) error {
 	if err != nil {
 		return err
 	}
-	bufs := append([][]byte{data}, pieces...)
-	for _, p := range bufs {
-		if _, err = f.Write(p); err != nil {
-			break
-		}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	bw.Write(data)
+	for _, p := range pieces {
+		bw.Write(p)
 	}
+	err = bw.Flush()
 	if err == nil {
 		err = f.Chmod(0o644)
 	}

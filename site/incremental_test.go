@@ -108,6 +108,8 @@ func TestIncrementalEqualsWrite(t *testing.T) {
 	build("a heading another chapter links to, renamed in both")
 	write("chapters/a.md", "# Alpha\n\n## Seeking last\n\nSee [beta](b.md#the-end).\n")
 	build("a link removed")
+	write("chapters/a.md", "# Alpha\n\n## Seeking last\n\nSee [beta](b.md#the-end).\n\n## A new section\n\nWhich the search index numbers.\n")
+	build("a section added, which numbers the search index's later entries")
 	write("chapters/b2.md", "# Between\n\nNew.\n")
 	build("a chapter added")
 	if err := os.Remove(filepath.Join(root, "chapters", "b2.md")); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -175,6 +176,10 @@ type chapterOut struct {
 	pageSum fileSum
 	print   []byte
 	trace   []linkQuery
+	// search is the chapter's entries of the search index as JSON, the
+	// first numbered searchFrom.
+	search     []byte
+	searchFrom int
 }
 
 // render writes the site of in.Book into dir, which exists and is empty:
@@ -228,9 +233,12 @@ type siteWriter struct {
 	// mem, if not nil, receives the files of the site instead of dir, by
 	// name: an Incremental checks them before it writes any.
 	mem map[string][]byte
-	// pieces are the print page's pieces (see printPieces) when mem is
-	// set.
-	pieces [][]byte
+	// printTop, printHeads and printBottom are the print page's top,
+	// each chapter's head and its bottom (see printPieces) when mem is
+	// set; heads, if not nil, keeps the heads for the next siteWriter.
+	printTop, printBottom []byte
+	printHeads            [][]byte
+	heads                 map[string][]byte
 }
 
 func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
@@ -435,12 +443,16 @@ func (w *siteWriter) navPages(outs []chapterOut, parts *printParts) error {
 	}
 	if w.mem != nil {
 		// An Incremental writes the pieces, and checks them one by one.
-		w.pieces = w.pieces[:0]
-		err := printPieces(w.tmpl, &pr, b, func(i int, wr io.Writer) error {
-			_, err := wr.Write(outs[i].print)
-			return err
-		}, func(_ int, data []byte) error {
-			w.pieces = append(w.pieces, bytes.Clone(data))
+		w.printHeads = make([][]byte, len(b.Chapters))
+		err := printPieces(w.tmpl, &pr, b, w.heads, func(i int, data []byte) error {
+			switch {
+			case i < 0:
+				w.printTop = bytes.Clone(data)
+			case i == len(b.Chapters):
+				w.printBottom = bytes.Clone(data)
+			default:
+				w.printHeads[i] = data
+			}
 			return nil
 		})
 		if err != nil {
@@ -475,7 +487,13 @@ func (w *siteWriter) assets(outs []chapterOut) error {
 		}
 		secs[i] = o.sections
 	}
-	search, err := searchIndexJS(docs)
+	var search []byte
+	var err error
+	if w.keep && len(docs) > 0 {
+		search, err = w.searchIndexKept(outs)
+	} else {
+		search, err = searchIndexJS(docs)
+	}
 	if err != nil {
 		return err
 	}
@@ -504,6 +522,45 @@ func (w *siteWriter) assets(outs []chapterOut) error {
 		return nil // an Incremental writes only when the files are unchanged
 	}
 	return copyFiles(w.b.Root, w.lk.Files(), w.dir)
+}
+
+// searchIndexKept is searchIndexJS for the chapters' entries, made from
+// the JSON each chapter's kept, if it numbers them as they are now, and
+// kept in outs for the next time.
+func (w *siteWriter) searchIndexKept(outs []chapterOut) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("window.litbookSearchDocs = [")
+	id := 0
+	for i := range outs {
+		o := &outs[i]
+		if o.search == nil || o.searchFrom != id {
+			var js bytes.Buffer
+			for j, d := range o.docs {
+				d.ID = id + j
+				data, err := json.Marshal(d)
+				if err != nil {
+					return nil, err
+				}
+				if js.Len() > 0 {
+					js.WriteByte(',')
+				}
+				js.Write(data)
+			}
+			o.search, o.searchFrom = js.Bytes(), id
+			if o.search == nil {
+				o.search = []byte{}
+			}
+		}
+		if len(o.search) > 0 {
+			if id > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(o.search)
+		}
+		id += len(o.docs)
+	}
+	buf.WriteString("];\n")
+	return buf.Bytes(), nil
 }
 
 // printParts is a scratch file that collects the chapters' parts of the
@@ -560,12 +617,15 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Parsed, parts *p
 		}
 	}()
 	w := bufio.NewWriterSize(f, 256<<10)
-	err = printPieces(tmpl, p, b, func(i int, w io.Writer) error {
+	err = printPieces(tmpl, p, b, nil, func(i int, data []byte) error {
+		if _, err := w.Write(data); err != nil || i < 0 || i >= len(b.Chapters) {
+			return err
+		}
 		part := outs[i].part
-		_, err := io.Copy(w, io.NewSectionReader(parts.f, part.off, part.n))
-		return err
-	}, func(_ int, data []byte) error {
-		_, err := w.Write(data)
+		if _, err := io.Copy(w, io.NewSectionReader(parts.f, part.off, part.n)); err != nil {
+			return err
+		}
+		_, err := w.WriteString(articleEnd)
 		return err
 	})
 	if err != nil {
@@ -575,11 +635,14 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Parsed, parts *p
 }
 
 // printPieces makes the print page piece by piece and gives each to emit
-// in order: the top of the page (piece -1), each chapter's, with its
-// part's title page if it starts one, from part (piece i for chapter i),
-// and the bottom (piece len(b.Chapters)). Each piece is whole elements,
-// so that the ids and links of the page are those of its pieces.
-func printPieces(tmpl *template.Template, p *page, b *loader.Parsed, part func(i int, w io.Writer) error, emit func(i int, data []byte) error) error {
+// in order: the top of the page (piece -1), each chapter's head (piece i
+// for chapter i: its part's title page if it starts one, and the start of
+// its article), which emit follows with the chapter's part of the page
+// and articleEnd, and the bottom (piece len(b.Chapters)). Each chapter's
+// piece is whole elements, so that the ids and links of the page are
+// those of its pieces. heads, if not nil, keeps the heads made, and gives
+// those made before.
+func printPieces(tmpl *template.Template, p *page, b *loader.Parsed, heads map[string][]byte, emit func(i int, data []byte) error) error {
 	var buf bytes.Buffer
 	for _, t := range []string{"top", "print-top"} {
 		if err := tmpl.ExecuteTemplate(&buf, t, p); err != nil {
@@ -590,21 +653,32 @@ func printPieces(tmpl *template.Template, p *page, b *loader.Parsed, part func(i
 		return err
 	}
 	for i, ch := range b.Chapters {
-		buf.Reset()
+		var part *partView
 		if ch.Part != nil && ch.Part.Chapters[0] == ch {
-			n := slices.Index(b.Parts, ch.Part) + 1
-			if err := tmpl.ExecuteTemplate(&buf, "print-part", partView{N: n, Title: ch.Part.Title}); err != nil {
+			part = &partView{N: slices.Index(b.Parts, ch.Part) + 1, Title: ch.Part.Title}
+		}
+		id := naming.PrintID(ch, "")
+		key := fmt.Sprintf("%#v\x00%s", part, id)
+		if part != nil {
+			key = fmt.Sprintf("%#v\x00%s", *part, id)
+		}
+		head, ok := heads[key]
+		if !ok {
+			buf.Reset()
+			if part != nil {
+				if err := tmpl.ExecuteTemplate(&buf, "print-part", *part); err != nil {
+					return fmt.Errorf("site: %s: %w", PrintPage, err)
+				}
+			}
+			if err := tmpl.ExecuteTemplate(&buf, "print-chapter", id); err != nil {
 				return fmt.Errorf("site: %s: %w", PrintPage, err)
 			}
+			head = bytes.Clone(buf.Bytes())
+			if heads != nil {
+				heads[key] = head
+			}
 		}
-		if err := tmpl.ExecuteTemplate(&buf, "print-chapter", naming.PrintID(ch, "")); err != nil {
-			return fmt.Errorf("site: %s: %w", PrintPage, err)
-		}
-		if err := part(i, &buf); err != nil {
-			return err
-		}
-		buf.WriteString("</article>\n")
-		if err := emit(i, buf.Bytes()); err != nil {
+		if err := emit(i, head); err != nil {
 			return err
 		}
 	}
@@ -614,6 +688,9 @@ func printPieces(tmpl *template.Template, p *page, b *loader.Parsed, part func(i
 	}
 	return emit(len(b.Chapters), buf.Bytes())
 }
+
+// articleEnd ends each chapter's article on the print page.
+const articleEnd = "</article>\n"
 
 // shownResults returns the result each run's transcript shows: its first
 // trial.

@@ -177,7 +177,7 @@ func warnUnlisted(e *env, b *loader.Parsed) {
 // checkLinks checks the links of b, and its external links if asked.
 func checkLinks(ctx context.Context, b *loader.Parsed, o *options, buildDir string) (*links.Links, error) {
 	var errs model.ErrorList
-	lk, err := links.Resolve(b, buildDir)
+	lk, err := links.ResolveCached(b, buildDir, o.linkCache)
 	errs.Append(err)
 	if o.externalLinks {
 		errs.Append(links.External(ctx, b))

@@ -111,7 +111,7 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 		return err
 	}
 	// Every build keeps what it parsed and drew for the next.
-	o.site, o.loadCache = &site.Incremental{}, &loader.Cache{}
+	o.site, o.loadCache, o.linkCache = &site.Incremental{}, &loader.Cache{}, &links.Cache{}
 	s := &server{e: e, o: o, bookDir: bookDir, root: root, clients: map[chan struct{}]bool{}, hosts: allowedHosts(addr)}
 	// The timer fires a moment after the last relevant change.
 	timer := time.NewTimer(time.Hour)
