@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -325,6 +326,13 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 			}
 		}
 	}
+	// The files are written beside their names while the site is
+	// checked, and put in place once it passed.
+	st := &stager{}
+	defer st.discard()
+	for name, data := range write {
+		st.stage(filepath.Join(dir, name), data)
+	}
 	kept := make([]keptChapter, len(b.Chapters))
 	var printScan pageScan
 	printScan.ids = map[string]bool{}
@@ -356,6 +364,15 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		}
 	}
 	addFresh(scanPage(w.printBottom))
+	if printChanged {
+		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
+		pieces = append(pieces, w.printTop)
+		for i := range b.Chapters {
+			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
+		}
+		pieces = append(pieces, w.printBottom)
+		st.stage(filepath.Join(dir, PrintPage), pieces...)
+	}
 	scans[PrintPage] = printScan
 	if idsChanged {
 		err = checkScans(inc.files, scans)
@@ -369,27 +386,17 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 
 	// Write: the marker first names no inputs, then the files, then the
 	// marker names the new inputs.
-	marker := filepath.Join(dir, MarkerFile)
-	if err := writeAtomic(marker, markerContent(""), nil); err != nil {
+	if err := st.wait(); err != nil {
 		return err
 	}
-	for name, data := range write {
-		if err := writeAtomic(filepath.Join(dir, name), data, nil); err != nil {
-			return err
-		}
+	marker := filepath.Join(dir, MarkerFile)
+	if err := writeAtomic(marker, markerContent("")); err != nil {
+		return err
 	}
-	if printChanged {
-		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
-		pieces = append(pieces, w.printTop)
-		for i := range b.Chapters {
-			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
-		}
-		pieces = append(pieces, w.printBottom)
-		if err := writeAtomic(filepath.Join(dir, PrintPage), nil, pieces); err != nil {
-			return err
-		}
+	if err := st.commit(); err != nil {
+		return err
 	}
-	if err := writeAtomic(marker, markerContent(digest), nil); err != nil {
+	if err := writeAtomic(marker, markerContent(digest)); err != nil {
 		return err
 	}
 	delete(scans, PrintPage)
@@ -403,17 +410,30 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	return nil
 }
 
-// writeAtomic writes data, or the pieces one after the other, to a new
-// file beside file, and renames it over file.
-func writeAtomic(file string, data []byte, pieces [][]byte) error {
-	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-")
+// writeAtomic writes the pieces one after the other to a new file beside
+// file, and renames it over file.
+func writeAtomic(file string, pieces ...[]byte) error {
+	tmp, err := writeTemp(file, pieces)
 	if err != nil {
 		return err
 	}
+	if err := os.Rename(tmp, file); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// writeTemp writes the pieces one after the other to a new file beside
+// file, and returns its name.
+func writeTemp(file string, pieces [][]byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-")
+	if err != nil {
+		return "", err
+	}
 	bw := bufio.NewWriterSize(f, 256<<10)
-	bw.Write(data)
 	for _, p := range pieces {
-		bw.Write(p)
+		_, _ = bw.Write(p) // Flush returns the error
 	}
 	err = bw.Flush()
 	if err == nil {
@@ -422,11 +442,64 @@ func writeAtomic(file string, data []byte, pieces [][]byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), file)
-	}
 	if err != nil {
 		_ = os.Remove(f.Name())
+		return "", err
 	}
-	return err
+	return f.Name(), nil
+}
+
+// stager writes files to temporary files beside them, in parallel, and
+// then renames them into place.
+type stager struct {
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	tmps map[string]string // file → its temporary file
+	err  error
+}
+
+// stage starts writing the pieces to a temporary file beside file.
+func (s *stager) stage(file string, pieces ...[]byte) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		tmp, err := writeTemp(file, pieces)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err != nil {
+			s.err = errors.Join(s.err, err)
+			return
+		}
+		if s.tmps == nil {
+			s.tmps = map[string]string{}
+		}
+		s.tmps[file] = tmp
+	}()
+}
+
+// wait waits for the files staged, and returns the first error.
+func (s *stager) wait() error {
+	s.wg.Wait()
+	return s.err
+}
+
+// commit renames every file staged into place.
+func (s *stager) commit() error {
+	s.wg.Wait()
+	for file, tmp := range s.tmps {
+		if err := os.Rename(tmp, file); err != nil {
+			return err
+		}
+		delete(s.tmps, file)
+	}
+	return nil
+}
+
+// discard removes the files staged and not renamed.
+func (s *stager) discard() {
+	s.wg.Wait()
+	for _, tmp := range s.tmps {
+		_ = os.Remove(tmp)
+	}
+	s.tmps = nil
 }

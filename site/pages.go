@@ -256,11 +256,7 @@ func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
 		}
 	}
 	var err error
-	w.tmpl, err = template.New("").Funcs(template.FuncMap{
-		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"join": strings.Join,
-	}).ParseFS(templateFS, "templates/*.html")
+	w.tmpl, err = templates()
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +278,16 @@ func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
 	}
 	return w, nil
 }
+
+// templates are the site's templates, parsed once: they are part of
+// litbook, and executing them is safe for concurrent use.
+var templates = sync.OnceValues(func() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join": strings.Join,
+	}).ParseFS(templateFS, "templates/*.html")
+})
 
 // write draws page p through the layout into the file name of the site.
 func (w *siteWriter) write(name string, p *page) error {

@@ -74,6 +74,9 @@ type builtSite struct {
 	book   *loader.Parsed
 	dir    string // absolute
 	result *pipeline.Result
+	// linked are the files chapters link to (links.Dependencies), or nil
+	// when the build did not resolve the links.
+	linked []string
 }
 
 // builder returns the pipeline set up as the command line asks, reporting
@@ -162,7 +165,11 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		}
 		out = resolve(r.Book, out)
 	}
-	return &builtSite{book: r.Book, dir: out, result: r}, nil
+	built := &builtSite{book: r.Book, dir: out, result: r}
+	if lk != nil && lk.Book() == r.Book {
+		built.linked = lk.Files()
+	}
+	return built, nil
 }
 
 // warnUnlisted says which chapter files book.toml's chapters list leaves

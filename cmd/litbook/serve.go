@@ -207,6 +207,7 @@ type server struct {
 	mu      sync.Mutex
 	dir     string         // the site's directory; "" until a build has loaded book.toml
 	book    *loader.Parsed // of the last good build
+	linked  []string       // the files its chapters link to
 	digest  string         // of the published site
 	errs    []buildError   // of the last build; nil if it succeeded
 	clients map[chan struct{}]bool
@@ -241,6 +242,10 @@ func (s *server) build(ctx context.Context) {
 	} else {
 		s.errs = nil
 		s.book, s.dir = built.book, built.dir
+		s.linked = built.linked
+		if s.linked == nil {
+			s.linked = links.Dependencies(s.book)
+		}
 		s.digest = site.PublishedDigest(built.dir)
 	}
 	s.mu.Unlock()
@@ -404,7 +409,7 @@ func (s *server) inputsLocked() []string {
 	}
 	files = append(files, s.book.Includes...)
 	files = append(files, s.book.Packages...)
-	return append(files, links.Dependencies(s.book)...)
+	return append(files, s.linked...)
 }
 
 // relevant reports whether ev may change the site, and starts watching
