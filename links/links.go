@@ -598,6 +598,20 @@ func (ix *linkIndex) checkXref(l link, t target) string {
 // chapter numbered chapter, shows: the name of what it leads to ("Figure
 // 2.1", "Chapter 3", "run race") or its heading's text; "" if it leads
 // nowhere or to nothing with a name.
+// Chapter returns the index of the chapter that dest, a link in chapter,
+// leads to, if it leads to one (the chapter itself included), and -1
+// otherwise. Href and XrefText answer for such a link from what that
+// chapter's source makes of it, with its number, and from where the
+// chapter is in the book: a caller that knows neither changed knows the
+// answers did not.
+func (l *Links) Chapter(chapter int, dest string) int {
+	t, problem := l.index.resolve(chapter, dest)
+	if problem != "" || t.kind != linkSelf && t.kind != linkChapter {
+		return -1
+	}
+	return t.chapter
+}
+
 func (l *Links) XrefText(chapter int, dest string) string {
 	t, problem := l.index.resolve(chapter, dest)
 	if problem != "" {

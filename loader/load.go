@@ -335,7 +335,10 @@ func parseChapters(ctx context.Context, root string, paths []string, c *Cache) [
 // insideBook returns an error if the chapter at rel (slash-separated,
 // relative to root) resolves, through symbolic links, to a file outside the
 // book directory, or would be the page of the title page.
-func insideBook(root, rel string) error {
+//
+// realRoot is root with its symbolic links resolved, or "" if they cannot
+// be: a book of a thousand chapters resolves it once, not per chapter.
+func insideBook(root, realRoot, rel string) error {
 	switch strings.TrimSuffix(path.Base(rel), ".md") {
 	case "index":
 		return errors.New("cannot be called index.md: its page would be the title page (index.html)")
@@ -346,8 +349,7 @@ func insideBook(root, rel string) error {
 	if err != nil {
 		return nil // reported when it is read
 	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
+	if realRoot == "" {
 		return nil
 	}
 	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
@@ -364,6 +366,10 @@ func insideBook(root, rel string) error {
 // dropped.
 func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []string, pos []model.Pos, appendix []bool, part []int) {
 	seen := map[string]bool{}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = ""
+	}
 	add := func(p string, at model.Pos, isAppendix bool, inPart int) {
 		clean := path.Clean(filepath.ToSlash(p))
 		switch {
@@ -393,7 +399,7 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 			errs.Add(at, "%s is not a regular file (%s)", p, fsx.Kind(notRegular.Mode))
 			return
 		}
-		if err := insideBook(root, clean); err != nil {
+		if err := insideBook(root, realRoot, clean); err != nil {
 			errs.Add(at, "chapter path %q %v", p, err)
 			return
 		}

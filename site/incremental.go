@@ -64,6 +64,11 @@ type Incremental struct {
 	// heads the heads of its chapters' (see printPieces).
 	top, bottom []byte
 	heads       map[string][]byte
+	// topScan and bottomScan are the scans of top and bottom, and
+	// printIDs the ids of the whole print page; nil until an update has
+	// scanned it.
+	topScan, bottomScan pageScan
+	printIDs            map[string]bool
 }
 
 // keptChapter is what an Incremental keeps of a chapter's rendering.
@@ -124,6 +129,7 @@ func (inc *Incremental) reset() {
 	inc.dir, inc.digest, inc.global, inc.paths = "", "", "", nil
 	inc.chapters, inc.files, inc.scans, inc.gen = nil, nil, nil, nil
 	inc.top, inc.bottom = nil, nil
+	inc.topScan, inc.bottomScan, inc.printIDs = pageScan{}, pageScan{}, nil
 }
 
 func chapterPaths(b *loader.Parsed) []string {
@@ -188,9 +194,16 @@ func keys(in Input, global string, contents navList) []fileSum {
 }
 
 // holds reports whether every question of trace, asked by chapter i's
-// rendering, gets the same answer from lk.
-func holds(lk *links.Links, i int, trace []linkQuery) bool {
+// rendering, gets the same answer from lk. A question about a link to a
+// chapter whose key is unchanged (same) is not asked again: its answer
+// comes from that chapter's source, number and place (see
+// links.Links.Chapter), which its key covers, and the book's chapters are
+// the same.
+func holds(lk *links.Links, i int, trace []linkQuery, same []bool) bool {
 	for _, q := range trace {
+		if q.chapter >= 0 && same[q.chapter] {
+			continue
+		}
 		var a string
 		if q.xref {
 			a = lk.XrefText(i, q.dest)
@@ -234,6 +247,7 @@ func (inc *Incremental) remember(in Input, dir, digest string, outs []chapterOut
 	inc.files, inc.scans = scan.files, scan.scans
 	delete(inc.scans, PrintPage)
 	inc.top, inc.bottom = nil, nil
+	inc.topScan, inc.bottomScan, inc.printIDs = pageScan{}, pageScan{}, nil
 	return nil
 }
 
@@ -264,10 +278,13 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	w.heads = inc.heads
 	ks := keys(in, inc.global, w.contents)
 	outs := make([]chapterOut, len(b.Chapters))
+	same := make([]bool, len(b.Chapters))
+	for i := range same {
+		same[i] = inc.chapters[i].key == ks[i]
+	}
 	reuse := make([]bool, len(b.Chapters))
 	par.Each(len(b.Chapters), func(i int) {
-		k := &inc.chapters[i]
-		reuse[i] = k.key == ks[i] && holds(w.lk, i, k.out.trace)
+		reuse[i] = same[i] && holds(w.lk, i, inc.chapters[i].out.trace, same)
 	})
 	var redraw []int
 	for i := range b.Chapters {
@@ -334,36 +351,40 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		st.stage(filepath.Join(dir, name), data)
 	}
 	kept := make([]keptChapter, len(b.Chapters))
-	var printScan pageScan
-	printScan.ids = map[string]bool{}
 	printChanged := !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom)
-	add := func(sc pageScan) {
-		for id := range sc.ids {
-			printScan.ids[id] = true
-		}
-		printScan.refs = append(printScan.refs, sc.refs...)
-	}
+	// The print page's scan is its pieces'; the refs of those that
+	// changed are checked, against its ids, which are made again only
+	// when a piece's changed.
 	var freshPieces pageScan
-	freshPieces.ids = map[string]bool{}
-	addFresh := func(sc pageScan) {
-		add(sc)
-		freshPieces.refs = append(freshPieces.refs, sc.refs...)
+	top, bottom := inc.topScan, inc.bottomScan
+	if printChanged {
+		top, bottom = scanPage(w.printTop), scanPage(w.printBottom)
+		idsChanged = idsChanged || inc.printIDs == nil || !maps.Equal(top.ids, inc.topScan.ids) || !maps.Equal(bottom.ids, inc.bottomScan.ids)
+		freshPieces.refs = append(append(freshPieces.refs, top.refs...), bottom.refs...)
 	}
-	addFresh(scanPage(w.printTop))
 	for i := range b.Chapters {
 		head, body := w.printHeads[i], outs[i].print
 		kept[i] = keptChapter{key: ks[i], out: outs[i], head: head}
 		if old := &inc.chapters[i]; old.head != nil && bytes.Equal(old.head, head) && bytes.Equal(old.out.print, body) {
 			kept[i].pieceScan = old.pieceScan
-			add(kept[i].pieceScan)
 		} else {
 			kept[i].pieceScan = scanPage(slices.Concat(head, body, []byte(articleEnd)))
 			idsChanged = idsChanged || old.head == nil || !maps.Equal(kept[i].pieceScan.ids, old.pieceScan.ids)
 			printChanged = true
-			addFresh(kept[i].pieceScan)
+			freshPieces.refs = append(freshPieces.refs, kept[i].pieceScan.refs...)
 		}
 	}
-	addFresh(scanPage(w.printBottom))
+	printScan := pageScan{ids: inc.printIDs}
+	if idsChanged {
+		printScan.ids = maps.Clone(top.ids)
+		maps.Copy(printScan.ids, bottom.ids)
+		printScan.refs = append(printScan.refs, top.refs...)
+		for i := range kept {
+			maps.Copy(printScan.ids, kept[i].pieceScan.ids)
+			printScan.refs = append(printScan.refs, kept[i].pieceScan.refs...)
+		}
+		printScan.refs = append(printScan.refs, bottom.refs...)
+	}
 	if printChanged {
 		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
 		pieces = append(pieces, w.printTop)
@@ -407,6 +428,7 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	}
 	inc.chapters, inc.scans, inc.digest = kept, scans, digest
 	inc.top, inc.bottom = w.printTop, w.printBottom
+	inc.topScan, inc.bottomScan, inc.printIDs = top, bottom, printScan.ids
 	return nil
 }
 

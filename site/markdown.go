@@ -68,13 +68,16 @@ type linkQuery struct {
 	print  bool
 	dest   string
 	answer string
+	// chapter is the chapter the link leads to (links.Links.Chapter), or
+	// -1.
+	chapter int
 }
 
 // href is r.links.Href, noted in the trace.
 func (r *nodeRenderer) href(dest string) string {
 	href, _ := r.links.Href(r.chapter, dest, r.print)
 	if r.tracing {
-		r.trace = append(r.trace, linkQuery{print: r.print, dest: dest, answer: href})
+		r.trace = append(r.trace, linkQuery{print: r.print, dest: dest, answer: href, chapter: r.links.Chapter(r.chapter, dest)})
 	}
 	return href
 }
@@ -83,7 +86,7 @@ func (r *nodeRenderer) href(dest string) string {
 func (r *nodeRenderer) xrefText(dest string) string {
 	text := r.links.XrefText(r.chapter, dest)
 	if r.tracing {
-		r.trace = append(r.trace, linkQuery{xref: true, print: r.print, dest: dest, answer: text})
+		r.trace = append(r.trace, linkQuery{xref: true, print: r.print, dest: dest, answer: text, chapter: r.links.Chapter(r.chapter, dest)})
 	}
 	return text
 }

@@ -534,8 +534,6 @@ func (w *siteWriter) assets(outs []chapterOut) error {
 // the JSON each chapter's kept, if it numbers them as they are now, and
 // kept in outs for the next time.
 func (w *siteWriter) searchIndexKept(outs []chapterOut) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("window.litbookSearchDocs = [")
 	id := 0
 	for i := range outs {
 		o := &outs[i]
@@ -557,6 +555,17 @@ func (w *siteWriter) searchIndexKept(outs []chapterOut) ([]byte, error) {
 				o.search = []byte{}
 			}
 		}
+		id += len(o.docs)
+	}
+	size := 0
+	for _, o := range outs {
+		size += len(o.search) + 1
+	}
+	var buf bytes.Buffer
+	buf.Grow(size + 64)
+	buf.WriteString("window.litbookSearchDocs = [")
+	id = 0
+	for _, o := range outs {
 		if len(o.search) > 0 {
 			if id > 0 {
 				buf.WriteByte(',')
