@@ -28,7 +28,7 @@ import (
 // entries of the search index and the sidebar, and the answers its links
 // got from the book. A later Write, when nothing but chapters' sources
 // changed (same chapters, in the same order; same litbook, book.toml,
-// records, stored results, included and linked files: see digestOf),
+// records, stored results, included and linked files: see digests),
 // draws again only the chapters whose key changed or whose links now get
 // other answers, then the pages made from all chapters (title page, print
 // page, search index, sidebar, Machines and not-found pages), checks every
@@ -50,7 +50,7 @@ type Incremental struct {
 	// inputDigest) when this wrote it; dir is "" when this knows no site.
 	dir, digest string
 	// global is the digest of what every page depends on besides the
-	// chapters (digestOf without chapters).
+	// chapters (see digests).
 	global   string
 	paths    []string // the chapters, in order
 	chapters []keptChapter
@@ -73,7 +73,11 @@ type Incremental struct {
 
 // keptChapter is what an Incremental keeps of a chapter's rendering.
 type keptChapter struct {
-	key fileSum
+	// key is the chapter's key but its source, which is source: compared
+	// byte for byte rather than hashed, since an unchanged chapter's is
+	// the same slice (see loader.Cache).
+	key    fileSum
+	source []byte
 	out chapterOut
 	// head is the head of its piece of the print page (see printPieces),
 	// and pieceScan that piece's scan.
@@ -103,16 +107,12 @@ func (inc *Incremental) Write(in Input, buildDir string) error {
 	if inc.dir != dir || PublishedDigest(dir) != inc.digest || !slices.Equal(inc.paths, chapterPaths(b)) {
 		return writeSite(in, buildDir, inc)
 	}
-	digest, err := inputDigest(in, in.Links.Files())
+	digest, global, err := digests(in, in.Links.Files())
 	if err != nil {
 		return err
 	}
 	if digest == inc.digest {
 		return nil
-	}
-	global, err := digestOf(in, in.Links.Files(), false)
-	if err != nil {
-		return err
 	}
 	if global != inc.global {
 		return writeSite(in, buildDir, inc)
@@ -178,7 +178,6 @@ func keys(in Input, global string, contents navList) []fileSum {
 		if ch.Part != nil {
 			field("part", []byte(fmt.Sprintf("%d %q %v", slices.Index(b.Parts, ch.Part), ch.Part.Title, ch.Part.Chapters[0] == ch)))
 		}
-		field("source", ch.Source)
 		if i > 0 {
 			field("prev", []byte(fmt.Sprintf("%#v", contents[i-1])))
 		}
@@ -220,7 +219,7 @@ func holds(lk *links.Links, i int, trace []linkQuery, same []bool) bool {
 // remember keeps what Write rendered into the site now in dir.
 func (inc *Incremental) remember(in Input, dir, digest string, outs []chapterOut, scan *siteScan) error {
 	b := in.Book
-	global, err := digestOf(in, in.Links.Files(), false)
+	_, global, err := digests(in, in.Links.Files())
 	if err != nil {
 		return err
 	}
@@ -231,7 +230,7 @@ func (inc *Incremental) remember(in Input, dir, digest string, outs []chapterOut
 	ks := keys(in, global, w.contents)
 	inc.chapters = make([]keptChapter, len(outs))
 	for i := range outs {
-		inc.chapters[i] = keptChapter{key: ks[i], out: outs[i]}
+		inc.chapters[i] = keptChapter{key: ks[i], source: b.Chapters[i].Source, out: outs[i]}
 	}
 	inc.gen = map[string][]byte{}
 	for name := range scan.files {
@@ -280,7 +279,7 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	outs := make([]chapterOut, len(b.Chapters))
 	same := make([]bool, len(b.Chapters))
 	for i := range same {
-		same[i] = inc.chapters[i].key == ks[i]
+		same[i] = inc.chapters[i].key == ks[i] && bytes.Equal(inc.chapters[i].source, b.Chapters[i].Source)
 	}
 	reuse := make([]bool, len(b.Chapters))
 	par.Each(len(b.Chapters), func(i int) {
@@ -364,7 +363,7 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	}
 	for i := range b.Chapters {
 		head, body := w.printHeads[i], outs[i].print
-		kept[i] = keptChapter{key: ks[i], out: outs[i], head: head}
+		kept[i] = keptChapter{key: ks[i], source: b.Chapters[i].Source, out: outs[i], head: head}
 		if old := &inc.chapters[i]; old.head != nil && bytes.Equal(old.head, head) && bytes.Equal(old.out.print, body) {
 			kept[i].pieceScan = old.pieceScan
 		} else {
