@@ -167,7 +167,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	}
 	built := &builtSite{book: r.Book, dir: out, result: r}
 	if lk != nil && lk.Book() == r.Book {
-		built.linked = lk.Files()
+		built.linked = append([]string{}, lk.Files()...) // not nil: resolved
 	}
 	return built, nil
 }
