@@ -337,16 +337,21 @@ func parseChapters(ctx context.Context, root string, paths []string, c *Cache) [
 // book directory, or would be the page of the title page.
 //
 // realRoot is root with its symbolic links resolved, or "" if they cannot
-// be: a book of a thousand chapters resolves it once, not per chapter.
-func insideBook(root, realRoot, rel string) error {
+// be, and realDir resolves a directory's: a book of a thousand chapters
+// resolves its root and its chapters' directories once, not per chapter.
+func insideBook(root, realRoot, rel string, realDir func(string) (string, error)) error {
 	switch strings.TrimSuffix(path.Base(rel), ".md") {
 	case "index":
 		return errors.New("cannot be called index.md: its page would be the title page (index.html)")
 	case "machines":
 		return errors.New("cannot be called machines.md: its page would be the Machines page (machines.html)")
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
-	if err != nil {
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	var real string
+	dir, err := realDir(filepath.Dir(p))
+	if fi, lerr := os.Lstat(p); err == nil && lerr == nil && fi.Mode()&os.ModeSymlink == 0 {
+		real = filepath.Join(dir, filepath.Base(p))
+	} else if real, err = filepath.EvalSymlinks(p); err != nil {
 		return nil // reported when it is read
 	}
 	if realRoot == "" {
@@ -369,6 +374,19 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		realRoot = ""
+	}
+	type resolved struct {
+		dir string
+		err error
+	}
+	dirs := map[string]resolved{}
+	realDir := func(dir string) (string, error) {
+		r, ok := dirs[dir]
+		if !ok {
+			r.dir, r.err = filepath.EvalSymlinks(dir)
+			dirs[dir] = r
+		}
+		return r.dir, r.err
 	}
 	add := func(p string, at model.Pos, isAppendix bool, inPart int) {
 		clean := path.Clean(filepath.ToSlash(p))
@@ -399,7 +417,7 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 			errs.Add(at, "%s is not a regular file (%s)", p, fsx.Kind(notRegular.Mode))
 			return
 		}
-		if err := insideBook(root, realRoot, clean); err != nil {
+		if err := insideBook(root, realRoot, clean, realDir); err != nil {
 			errs.Add(at, "chapter path %q %v", p, err)
 			return
 		}
