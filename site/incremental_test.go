@@ -161,3 +161,27 @@ func sameTree(t *testing.T, what, a, b string) {
 		}
 	}
 }
+
+// TestRemoveLeftoversInSite: the files an Incremental was writing when it
+// was killed go, and the site's own files stay.
+func TestRemoveLeftoversInSite(t *testing.T) {
+	root := t.TempDir()
+	out := filepath.Join(root, "book")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{".print.html.tmp-123", MarkerFile, "print.html"} {
+		if err := os.WriteFile(filepath.Join(out, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	RemoveLeftovers(root, out)
+	if _, err := os.Stat(filepath.Join(out, ".print.html.tmp-123")); err == nil {
+		t.Error("the temporary file is still there")
+	}
+	for _, name := range []string{MarkerFile, "print.html"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}

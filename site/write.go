@@ -290,7 +290,8 @@ func checkBuildDir(b *loader.Parsed, buildDir string) (string, error) {
 // RemoveLeftovers removes the temporary files that a build killed by
 // SIGKILL leaves behind: the site it was rendering beside the build
 // directory out (.book.tmp-*), the old site it was removing (.book.old-*),
-// and the highlight cache it was writing in the work directory. The names
+// the files an Incremental was writing in the site (.NAME.tmp-*), and the
+// highlight cache it was writing in the work directory. The names
 // are those Write gives them. Call it only while holding the book's
 // lock: then no other build is writing them.
 func RemoveLeftovers(root, out string) {
@@ -299,6 +300,7 @@ func RemoveLeftovers(root, out string) {
 	for _, pattern := range []string{
 		filepath.Join(parent, "."+base+".tmp-*"),
 		filepath.Join(parent, "."+base+".old-*"),
+		filepath.Join(out, ".*.tmp-*"),
 		filepath.Join(root, WorkDir, "site", "*.tmp-*"),
 	} {
 		m, _ := filepath.Glob(pattern)
