@@ -39,7 +39,12 @@ another address, such as 0.0.0.0:3000), and watches book.toml, the chapters
 and every file they link to. When one changes it builds again, a moment after
 the last change, and open pages reload themselves.
 
-A rebuild re-runs only the runs whose inputs changed (see build); with
+A rebuild re-runs only the runs whose inputs changed (see build), parses
+again only the chapters whose files changed, and draws again only the
+pages that show what changed (the chapter, the pages before and after
+it, those that link to it, the title and print pages, the search index
+and the sidebar), rewriting only the files whose bytes changed: the site
+is the one build would write, byte for byte. With
 -frozen it runs nothing and renders from the results stored by any machine,
 so that the first page appears at once on a new machine (a run whose block
 or program changes then has no result, and serve says so). If a build
