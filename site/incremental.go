@@ -78,7 +78,7 @@ type keptChapter struct {
 	// the same slice (see loader.Cache).
 	key    fileSum
 	source []byte
-	out chapterOut
+	out    chapterOut
 	// head is the head of its piece of the print page (see printPieces),
 	// and pieceScan that piece's scan.
 	head      []byte

@@ -232,7 +232,8 @@ type siteWriter struct {
 	keep bool
 	// mem, if not nil, receives the files of the site instead of dir, by
 	// name: an Incremental checks them before it writes any.
-	mem map[string][]byte
+	mem   map[string][]byte
+	memMu sync.Mutex // chapters are written in parallel
 	// printTop, printHeads and printBottom are the print page's top,
 	// each chapter's head and its bottom (see printPieces) when mem is
 	// set; heads, if not nil, keeps the heads for the next siteWriter.
@@ -302,6 +303,8 @@ func (w *siteWriter) write(name string, p *page) error {
 // w.mem.
 func (w *siteWriter) writeFile(name string, data []byte) error {
 	if w.mem != nil {
+		w.memMu.Lock()
+		defer w.memMu.Unlock()
 		w.mem[name] = data
 		return nil
 	}
