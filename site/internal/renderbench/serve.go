@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -32,53 +33,100 @@ import (
 //     (/.litbook/events, as live.js reads it) whose digest differs from
 //     the last one, which serve sends once the new site is in place;
 //   - Hugo: the next "reload" message on hugo server's LiveReload
-//     websocket (/livereload, as livereload.js reads it), with
-//     --disableFastRender so that Hugo, like litbook, brings every page up
-//     to date rather than only those a browser visited, rendering to
-//     memory (its default).
+//     websocket (/livereload, as livereload.js reads it). Hugo renders to
+//     memory (its default) and runs twice, on two copies of the site: with
+//     --disableFastRender, so that, like litbook, it brings every page up
+//     to date; and with its default fast render, which renders again only
+//     the pages a browser visited lately (none here) and the changed one.
 //
-// Both servers run throughout; only one is ever rebuilding.
+// All three servers run throughout, each on its own files; only one is
+// ever rebuilding.
 func serveBench(fig *benchfig.File, litbook, hugo, book string, n, edits int) error {
 	mid := pad(n/2+1, n)
+	fast := filepath.Join(book, "hugo-fast")
+	if err := copyTree(filepath.Join(book, "hugo"), fast); err != nil {
+		return err
+	}
 	lit, err := startLitbook(litbook, book)
 	if err != nil {
 		return err
 	}
 	defer lit.stop()
-	hs, err := startHugo(hugo, filepath.Join(book, "hugo"))
+	hs, err := startHugo(hugo, filepath.Join(book, "hugo"), "--disableFastRender")
 	if err != nil {
 		return err
 	}
 	defer hs.stop()
-	var lt, ht []time.Duration
-	for i := range edits {
-		d, err := timeEdit(filepath.Join(book, "chapters", "ch"+mid+".md"), i, lit.reload)
-		if err != nil {
-			return fmt.Errorf("litbook serve: %w\n%s", err, lit.log.String())
-		}
-		lt = append(lt, d)
-		if d, err = timeEdit(filepath.Join(book, "hugo", "content", "ch"+mid+".md"), i, hs.reload); err != nil {
-			return fmt.Errorf("hugo server: %w\n%s", err, hs.log.String())
-		}
-		ht = append(ht, d)
-		fmt.Fprintf(os.Stderr, "edit %d/%d: litbook %s, hugo %s\n", i+1, edits, ms(lt[i]), ms(ht[i]))
+	hf, err := startHugo(hugo, fast)
+	if err != nil {
+		return err
 	}
-	slices.Sort(lt)
-	slices.Sort(ht)
-	lm, hm := benchfig.Median(lt), benchfig.Median(ht)
+	defer hf.stop()
+	servers := []struct {
+		name, file string
+		s          *server
+		times      []time.Duration
+	}{
+		{name: "litbook serve", file: filepath.Join(book, "chapters", "ch"+mid+".md"), s: lit},
+		{name: "hugo server --disableFastRender", file: filepath.Join(book, "hugo", "content", "ch"+mid+".md"), s: hs},
+		{name: "hugo server (fast render)", file: filepath.Join(fast, "content", "ch"+mid+".md"), s: hf},
+	}
+	for i := range edits {
+		var line []string
+		for j := range servers {
+			sv := &servers[j]
+			d, err := timeEdit(sv.file, i, sv.s.reload)
+			if err != nil {
+				return fmt.Errorf("%s: %w\n%s", sv.name, err, sv.s.log.String())
+			}
+			sv.times = append(sv.times, d)
+			line = append(line, fmt.Sprintf("%s %s", sv.name, ms(d)))
+		}
+		fmt.Fprintf(os.Stderr, "edit %d/%d: %s\n", i+1, edits, strings.Join(line, ", "))
+	}
+	for j := range servers {
+		slices.Sort(servers[j].times)
+	}
+	lt, ht, ft := servers[0].times, servers[1].times, servers[2].times
+	lm, hm, fm := benchfig.Median(lt), benchfig.Median(ht), benchfig.Median(ft)
 	fmt.Printf("\nedit to reload, %d chapters, %d edits each, %d CPUs\n", n, edits, runtime.NumCPU())
-	fmt.Printf("%-30s %10s %10s %10s\n", "server", "median", "fastest", "slowest")
-	fmt.Printf("%-30s %10s %10s %10s\n", "litbook serve", ms(lm), ms(lt[0]), ms(lt[len(lt)-1]))
-	fmt.Printf("%-30s %10s %10s %10s\n", "hugo server", ms(hm), ms(ht[0]), ms(ht[len(ht)-1]))
+	fmt.Printf("%-34s %10s %10s %10s\n", "server", "median", "fastest", "slowest")
+	for _, sv := range servers {
+		fmt.Printf("%-34s %10s %10s %10s\n", sv.name, ms(benchfig.Median(sv.times)), ms(sv.times[0]), ms(sv.times[len(sv.times)-1]))
+	}
 	fmt.Printf("\nedit-to-reload median litbook:                %s   (target <= 100ms)\n", ms(lm))
-	fmt.Printf("edit-to-reload ratio litbook/hugo:            %.3f\n", float64(lm)/float64(hm))
+	fmt.Printf("ratio litbook / hugo --disableFastRender:     %.3f\n", float64(lm)/float64(hm))
+	fmt.Printf("ratio litbook / hugo fast render:             %.3f\n", float64(lm)/float64(fm))
 	fig.Figures = map[string]float64{
 		"chapters": float64(n), "edits": float64(edits),
 		"litbook_ms": msf(lm), "litbook_min_ms": msf(lt[0]), "litbook_max_ms": msf(lt[len(lt)-1]),
 		"hugo_ms": msf(hm), "hugo_min_ms": msf(ht[0]), "hugo_max_ms": msf(ht[len(ht)-1]),
-		"ratio": float64(lm) / float64(hm),
+		"hugo_fast_ms": msf(fm), "hugo_fast_min_ms": msf(ft[0]), "hugo_fast_max_ms": msf(ft[len(ft)-1]),
+		"ratio": float64(lm) / float64(hm), "ratio_fast": float64(lm) / float64(fm),
 	}
 	return nil
+}
+
+// copyTree copies the directory src to dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
 }
 
 func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -248,12 +296,12 @@ func startLitbook(litbook, book string) (*server, error) {
 }
 
 // startHugo starts hugo server on site and opens its LiveReload websocket.
-func startHugo(hugo, site string) (*server, error) {
+func startHugo(hugo, site string, flags ...string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(hugo, "server", "-s", site, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--disableFastRender", "--appendPort=true")
+	cmd := exec.Command(hugo, append([]string{"server", "-s", site, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--appendPort=true"}, flags...)...)
 	cmd.Env = append(os.Environ(), "HUGO_CACHEDIR="+filepath.Join(site, ".hugo-cache"))
 	s, _, err := start(cmd, "Web Server is available at")
 	if err != nil {
