@@ -301,6 +301,27 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	if err := w.navPages(outs, nil); err != nil {
 		return err
 	}
+	// The files are written beside their names while the site is
+	// checked, and put in place once it passed; the print page, the
+	// largest, first.
+	st := &stager{}
+	defer st.discard()
+	printChanged := !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom)
+	pieceSame := make([]bool, len(b.Chapters))
+	for i := range b.Chapters {
+		old := &inc.chapters[i]
+		pieceSame[i] = old.head != nil && bytes.Equal(old.head, w.printHeads[i]) && bytes.Equal(old.out.print, outs[i].print)
+		printChanged = printChanged || !pieceSame[i]
+	}
+	if printChanged {
+		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
+		pieces = append(pieces, w.printTop)
+		for i := range b.Chapters {
+			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
+		}
+		pieces = append(pieces, w.printBottom)
+		st.stage(filepath.Join(dir, PrintPage), pieces...)
+	}
 	if err := w.assets(outs); err != nil {
 		return err
 	}
@@ -342,21 +363,16 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 			}
 		}
 	}
-	// The files are written beside their names while the site is
-	// checked, and put in place once it passed.
-	st := &stager{}
-	defer st.discard()
 	for name, data := range write {
 		st.stage(filepath.Join(dir, name), data)
 	}
 	kept := make([]keptChapter, len(b.Chapters))
-	printChanged := !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom)
 	// The print page's scan is its pieces'; the refs of those that
 	// changed are checked, against its ids, which are made again only
 	// when a piece's changed.
 	var freshPieces pageScan
 	top, bottom := inc.topScan, inc.bottomScan
-	if printChanged {
+	if !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom) {
 		top, bottom = scanPage(w.printTop), scanPage(w.printBottom)
 		idsChanged = idsChanged || inc.printIDs == nil || !maps.Equal(top.ids, inc.topScan.ids) || !maps.Equal(bottom.ids, inc.bottomScan.ids)
 		freshPieces.refs = append(append(freshPieces.refs, top.refs...), bottom.refs...)
@@ -364,12 +380,11 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	for i := range b.Chapters {
 		head, body := w.printHeads[i], outs[i].print
 		kept[i] = keptChapter{key: ks[i], source: b.Chapters[i].Source, out: outs[i], head: head}
-		if old := &inc.chapters[i]; old.head != nil && bytes.Equal(old.head, head) && bytes.Equal(old.out.print, body) {
+		if old := &inc.chapters[i]; pieceSame[i] {
 			kept[i].pieceScan = old.pieceScan
 		} else {
 			kept[i].pieceScan = scanPage(slices.Concat(head, body, []byte(articleEnd)))
 			idsChanged = idsChanged || old.head == nil || !maps.Equal(kept[i].pieceScan.ids, old.pieceScan.ids)
-			printChanged = true
 			freshPieces.refs = append(freshPieces.refs, kept[i].pieceScan.refs...)
 		}
 	}
@@ -383,15 +398,6 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 			printScan.refs = append(printScan.refs, kept[i].pieceScan.refs...)
 		}
 		printScan.refs = append(printScan.refs, bottom.refs...)
-	}
-	if printChanged {
-		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
-		pieces = append(pieces, w.printTop)
-		for i := range b.Chapters {
-			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
-		}
-		pieces = append(pieces, w.printBottom)
-		st.stage(filepath.Join(dir, PrintPage), pieces...)
 	}
 	scans[PrintPage] = printScan
 	if idsChanged {
