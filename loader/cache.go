@@ -3,8 +3,10 @@ package loader
 import (
 	"bytes"
 	"context"
+	"io"
 	"sync"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
 	"github.com/yuin/goldmark/ast"
 )
@@ -41,6 +43,38 @@ func LoadCached(ctx context.Context, dir string, c *Cache) (*Parsed, error) {
 }
 
 func cacheKey(root, p string) string { return root + "\x00" + p }
+
+// read reads the regular file at path as fsx.ReadRegular does; with a
+// cache, into *buf, which it grows as needed: most chapters a cache
+// reads are the same as before, and need no copy.
+func (c *Cache) read(path string, buf *[]byte) ([]byte, error) {
+	if c == nil {
+		return fsx.ReadRegular(path)
+	}
+	f, err := fsx.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data := (*buf)[:0]
+	if fi, err := f.Stat(); err == nil && int64(cap(data)) < fi.Size()+512 {
+		data = make([]byte, 0, fi.Size()+512)
+	}
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			*buf = data
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
 
 // get returns the chapter at p of the book in root parsed from src, from
 // the cache, or false.

@@ -297,13 +297,14 @@ func parseChapters(ctx context.Context, root string, paths []string, c *Cache) [
 		go func() {
 			defer wg.Done()
 			md := newMarkdown()
+			var buf []byte // for a cache's reads
 			for i := range next {
 				p := paths[i]
 				if ctx.Err() != nil {
 					out[i].err = ctx.Err()
 					continue
 				}
-				src, err := fsx.ReadRegular(filepath.Join(root, filepath.FromSlash(p)))
+				src, err := c.read(filepath.Join(root, filepath.FromSlash(p)), &buf)
 				if err != nil {
 					out[i].err = err
 					continue
@@ -312,6 +313,9 @@ func parseChapters(ctx context.Context, root string, paths []string, c *Cache) [
 				if ch, doc, ok := c.get(root, p, src); ok {
 					out[i].ch, out[i].doc, out[i].st = ch, doc, &chapterState{ch: ch, root: root}
 					continue
+				}
+				if c != nil {
+					src = bytes.Clone(src) // it is buf's
 				}
 				if bad := notText(p, src); bad != nil {
 					out[i].bad = bad
