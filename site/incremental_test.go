@@ -16,8 +16,9 @@ import (
 // TestIncrementalEqualsWrite edits a book step by step, as an author under
 // litbook serve does, and after every step compares the site that one
 // Incremental keeps up to date (from books loaded through one
-// loader.Cache) with the site that Write makes from scratch from the same
-// sources: they must be the same, file for file and byte for byte. The
+// loader.Cache, their links resolved through one links.Cache) with the
+// site that Write makes from scratch from the same sources: they must be
+// the same, file for file and byte for byte. The
 // steps change what other chapters' pages show without touching their
 // sources (a title that the next chapter's pager shows, a figure's number
 // that another chapter's cross-reference shows), add and remove chapters,
@@ -42,7 +43,7 @@ func TestIncrementalEqualsWrite(t *testing.T) {
 	write("chapters/c.md", "# Gamma\n\nPlain prose, `code` and\n\n```go\npackage main\n```\n")
 	write("chapters/d.svg", `<svg xmlns="http://www.w3.org/2000/svg"/>`)
 
-	cache := &loader.Cache{}
+	cache, linkCache := &loader.Cache{}, &links.Cache{}
 	inc := &Incremental{}
 	incDir := filepath.Join(t.TempDir(), "inc")
 	step := 0
@@ -54,7 +55,7 @@ func TestIncrementalEqualsWrite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d (%s): %v", step, what, err)
 		}
-		lk, err := links.Resolve(b, incDir)
+		lk, err := links.ResolveCached(b, incDir, linkCache)
 		if err != nil {
 			t.Fatalf("step %d (%s): %v", step, what, err)
 		}
