@@ -42,6 +42,7 @@ func TestIncrementalEqualsWrite(t *testing.T) {
 	write("chapters/b.md", "# Beta\n\n![one](d.svg)\n\nFigure: One. {#fig-one}\n\n![two](d.svg)\n\nFigure: Two. {#fig-two}\n\n## The end\n\nBack to [alpha](a.md#seeking-first).\n")
 	write("chapters/c.md", "# Gamma\n\nPlain prose, `code` and\n\n```go\npackage main\n```\n")
 	write("chapters/d.svg", `<svg xmlns="http://www.w3.org/2000/svg"/>`)
+	write("chapters/e.md", "# Epsilon\n\n```console run=r\n$ echo hi\n```\n\nA run that has not run yet.\n")
 
 	cache, linkCache := &loader.Cache{}, &links.Cache{}
 	inc := &Incremental{}
@@ -123,6 +124,8 @@ func TestIncrementalEqualsWrite(t *testing.T) {
 	}
 	write("chapters/c.md", "# Gamma\n\nFixed.\n")
 	build("a broken chapter fixed")
+	write("chapters/e.md", "# Epsilon\n\n```console run=r\n$ echo hi\n```\n\nA run that has not run yet, edited.\n")
+	build("a chapter with a run")
 	write("book.toml", "[book]\ntitle = \"Incremental, renamed\"\n")
 	build("book.toml")
 }
