@@ -66,6 +66,13 @@ type linkIndex struct {
 }
 
 func newLinkIndex(b *loader.Parsed, buildDir string) *linkIndex {
+	return newLinkIndexFound(b, buildDir, nil)
+}
+
+// newLinkIndexFound is newLinkIndex that takes the ids of chapter i's page
+// from found[i] when it is not nil, and fills it in otherwise (when found
+// is not nil).
+func newLinkIndexFound(b *loader.Parsed, buildDir string, found []*docLinks) *linkIndex {
 	ix := &linkIndex{
 		b:       b,
 		byPath:  map[string]int{},
@@ -82,7 +89,15 @@ func newLinkIndex(b *loader.Parsed, buildDir string) *linkIndex {
 		ix.bySlug[ch.Slug+".html"] = i
 	}
 	par.Each(min(len(b.Chapters), len(b.Docs)), func(i int) {
+		if found != nil && found[i] != nil {
+			ix.anchors[i] = found[i].anchors
+			return
+		}
 		ix.anchors[i] = anchorsOf(b.Docs[i], b.Chapters[i])
+		if found != nil && cacheable(b.Chapters[i]) {
+			ch := b.Chapters[i]
+			found[i] = &docLinks{path: ch.Path, source: ch.Source, anchors: ix.anchors[i], links: linksOf(b.Docs[i], ch)}
+		}
 	})
 	return ix
 }
@@ -423,12 +438,23 @@ func Check(b *loader.Parsed) error {
 // be written: files in it cannot be linked to. The Links are complete even
 // when the error is not nil: a broken link is drawn as written.
 func Resolve(b *loader.Parsed, buildDir string) (*Links, error) {
-	ix := newLinkIndex(b, buildDir)
+	return resolve(b, buildDir, nil)
+}
+
+// resolve is Resolve that takes what found holds (see newLinkIndexFound).
+func resolve(b *loader.Parsed, buildDir string, found []*docLinks) (*Links, error) {
+	ix := newLinkIndexFound(b, buildDir, found)
 	n := min(len(b.Chapters), len(b.Docs))
 	errs := make([]model.ErrorList, n)
 	files := make([][]string, n)
 	par.Each(n, func(i int) {
-		for _, l := range linksOf(b.Docs[i], b.Chapters[i]) {
+		var ls []link
+		if found != nil && found[i] != nil {
+			ls = found[i].links
+		} else {
+			ls = linksOf(b.Docs[i], b.Chapters[i])
+		}
+		for _, l := range ls {
 			t, problem := ix.resolve(i, l.dest)
 			if problem == "" {
 				problem = ix.checkXref(l, t)
@@ -572,6 +598,20 @@ func (ix *linkIndex) checkXref(l link, t target) string {
 // chapter numbered chapter, shows: the name of what it leads to ("Figure
 // 2.1", "Chapter 3", "run race") or its heading's text; "" if it leads
 // nowhere or to nothing with a name.
+// Chapter returns the index of the chapter that dest, a link in chapter,
+// leads to, if it leads to one (the chapter itself included), and -1
+// otherwise. Href and XrefText answer for such a link from what that
+// chapter's source makes of it, with its number, and from where the
+// chapter is in the book: a caller that knows neither changed knows the
+// answers did not.
+func (l *Links) Chapter(chapter int, dest string) int {
+	t, problem := l.index.resolve(chapter, dest)
+	if problem != "" || t.kind != linkSelf && t.kind != linkChapter {
+		return -1
+	}
+	return t.chapter
+}
+
 func (l *Links) XrefText(chapter int, dest string) string {
 	t, problem := l.index.resolve(chapter, dest)
 	if problem != "" {

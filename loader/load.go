@@ -74,7 +74,7 @@ func open(dir string) (*Parsed, *config, error) {
 // book.toml could be read, the book as far as it loaded, so that a build
 // can go on with the chapters that have no error (a chapter that could not
 // be read is left out).
-func Load(dir string) (*Parsed, error) { return load(context.Background(), dir) }
+func Load(dir string) (*Parsed, error) { return load(context.Background(), dir, nil) }
 
 // ErrInterrupted is the error of a load that its context stopped.
 var ErrInterrupted = errors.New("interrupted while loading the book: nothing was changed")
@@ -84,13 +84,17 @@ var ErrInterrupted = errors.New("interrupted while loading the book: nothing was
 // not answer, such as a hung FUSE or NFS mount): the read is left behind,
 // which is harmless since loading starts no process and writes nothing.
 func LoadContext(ctx context.Context, dir string) (*Parsed, error) {
+	return loadContext(ctx, dir, nil)
+}
+
+func loadContext(ctx context.Context, dir string, c *Cache) (*Parsed, error) {
 	type loaded struct {
 		b   *Parsed
 		err error
 	}
 	done := make(chan loaded, 1)
 	go func() {
-		b, err := load(ctx, dir)
+		b, err := load(ctx, dir, c)
 		done <- loaded{b, err}
 	}()
 	select {
@@ -104,7 +108,7 @@ func LoadContext(ctx context.Context, dir string) (*Parsed, error) {
 	}
 }
 
-func load(ctx context.Context, dir string) (*Parsed, error) {
+func load(ctx context.Context, dir string, c *Cache) (*Parsed, error) {
 	b, cfg, err := open(dir)
 	if b == nil {
 		return nil, err
@@ -120,7 +124,7 @@ func load(ctx context.Context, dir string) (*Parsed, error) {
 		b.Parts = append(b.Parts, &model.Part{Title: title})
 	}
 	numbered, lettered := 0, 0
-	parsed := parseChapters(ctx, root, paths)
+	parsed := parseChapters(ctx, root, paths, c)
 	slugs := map[string]string{}
 	programs := map[string]*model.Program{}
 	var states []*chapterState
@@ -283,7 +287,8 @@ func notText(p string, src []byte) *model.Error {
 
 // parseChapters reads and parses the chapters at paths (relative to root)
 // in parallel: parsing is most of the time a large book takes to load.
-func parseChapters(ctx context.Context, root string, paths []string) []parsedChapter {
+// Chapters that c holds with the same source are not parsed again.
+func parseChapters(ctx context.Context, root string, paths []string, c *Cache) []parsedChapter {
 	out := make([]parsedChapter, len(paths))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -292,18 +297,26 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 		go func() {
 			defer wg.Done()
 			md := newMarkdown()
+			var buf []byte // for a cache's reads
 			for i := range next {
 				p := paths[i]
 				if ctx.Err() != nil {
 					out[i].err = ctx.Err()
 					continue
 				}
-				src, err := fsx.ReadRegular(filepath.Join(root, filepath.FromSlash(p)))
+				src, err := c.read(filepath.Join(root, filepath.FromSlash(p)), &buf)
 				if err != nil {
 					out[i].err = err
 					continue
 				}
 				src = bytes.TrimPrefix(src, utf8BOM)
+				if ch, doc, ok := c.get(root, p, src); ok {
+					out[i].ch, out[i].doc, out[i].st = ch, doc, &chapterState{ch: ch, root: root}
+					continue
+				}
+				if c != nil {
+					src = bytes.Clone(src) // it is buf's
+				}
 				if bad := notText(p, src); bad != nil {
 					out[i].bad = bad
 					continue
@@ -311,6 +324,7 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 				ch := &model.Chapter{Path: p, Slug: strings.TrimSuffix(path.Base(p), path.Ext(p)), Source: src}
 				out[i].ch = ch
 				out[i].doc, out[i].st = parseChapterIn(md, ch, root)
+				c.put(root, p, ch, out[i].doc, out[i].st)
 			}
 		}()
 	}
@@ -325,19 +339,26 @@ func parseChapters(ctx context.Context, root string, paths []string) []parsedCha
 // insideBook returns an error if the chapter at rel (slash-separated,
 // relative to root) resolves, through symbolic links, to a file outside the
 // book directory, or would be the page of the title page.
-func insideBook(root, rel string) error {
+//
+// realRoot is root with its symbolic links resolved, or "" if they cannot
+// be, and realDir resolves a directory's: a book of a thousand chapters
+// resolves its root and its chapters' directories once, not per chapter.
+func insideBook(root, realRoot, rel string, realDir func(string) (string, error)) error {
 	switch strings.TrimSuffix(path.Base(rel), ".md") {
 	case "index":
 		return errors.New("cannot be called index.md: its page would be the title page (index.html)")
 	case "machines":
 		return errors.New("cannot be called machines.md: its page would be the Machines page (machines.html)")
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
-	if err != nil {
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	var real string
+	dir, err := realDir(filepath.Dir(p))
+	if fi, lerr := os.Lstat(p); err == nil && lerr == nil && fi.Mode()&os.ModeSymlink == 0 {
+		real = filepath.Join(dir, filepath.Base(p))
+	} else if real, err = filepath.EvalSymlinks(p); err != nil {
 		return nil // reported when it is read
 	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
+	if realRoot == "" {
 		return nil
 	}
 	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
@@ -354,6 +375,23 @@ func insideBook(root, rel string) error {
 // dropped.
 func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []string, pos []model.Pos, appendix []bool, part []int) {
 	seen := map[string]bool{}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = ""
+	}
+	type resolved struct {
+		dir string
+		err error
+	}
+	dirs := map[string]resolved{}
+	realDir := func(dir string) (string, error) {
+		r, ok := dirs[dir]
+		if !ok {
+			r.dir, r.err = filepath.EvalSymlinks(dir)
+			dirs[dir] = r
+		}
+		return r.dir, r.err
+	}
 	add := func(p string, at model.Pos, isAppendix bool, inPart int) {
 		clean := path.Clean(filepath.ToSlash(p))
 		switch {
@@ -383,7 +421,7 @@ func chapterPaths(root string, cfg *config, errs *model.ErrorList) (paths []stri
 			errs.Add(at, "%s is not a regular file (%s)", p, fsx.Kind(notRegular.Mode))
 			return
 		}
-		if err := insideBook(root, clean); err != nil {
+		if err := insideBook(root, realRoot, clean, realDir); err != nil {
 			errs.Add(at, "chapter path %q %v", p, err)
 			return
 		}

@@ -348,3 +348,24 @@ func TestInputSymlinkAndNames(t *testing.T) {
 		t.Errorf("an input named index is refused: %v", err)
 	}
 }
+
+// TestChapterDirOutside: a chapter in a directory that is a symbolic link
+// to outside the book escapes it as a symbolic link to a chapter does,
+// although its directory is resolved once for all its chapters.
+func TestChapterDirOutside(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "a.md"), []byte("# A\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeBook(t, map[string]string{
+		"book.toml":      "[book]\ntitle = \"T\"\nchapters = [\"chapters/in.md\", \"elsewhere/a.md\"]\n",
+		"chapters/in.md": "# In\n",
+	})
+	if err := os.Symlink(outside, filepath.Join(dir, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), `chapter path "elsewhere/a.md" escapes the book directory`) {
+		t.Fatalf("err = %v, want elsewhere/a.md to escape the book directory", err)
+	}
+}

@@ -85,6 +85,11 @@ type Builder struct {
 	// relative to the book's root or absolute. A later build with any of
 	// them changed does the full work.
 	StampFiles func() (inputs, outputs []string)
+
+	// LoadCache, if set, keeps the chapters this build parses for the
+	// next build with the same cache, which parses again only those whose
+	// source changed (see loader.Cache): serve builds with one.
+	LoadCache *loader.Cache
 }
 
 // Progress is told what a build is doing.
@@ -146,7 +151,7 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 			}
 		}
 	} // else the full load below reports it with the chapters' errors
-	b, err := loader.LoadContext(ctx, dir)
+	b, err := loader.LoadCached(ctx, dir, bd.LoadCache)
 	if errors.Is(err, loader.ErrInterrupted) {
 		return nil, fmt.Errorf("%w while loading the book: nothing was changed", runner.ErrInterrupted)
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -86,46 +85,57 @@ func goBuildID(path string) (string, error) {
 // Machines page shows of the store. Two builds with the same digest write
 // the same site, so the second has nothing to do.
 func inputDigest(in Input, files []string) (string, error) {
+	full, _, err := digests(in, files)
+	return full, err
+}
+
+// digests returns inputDigest, and global: the digest of what every page
+// depends on besides the chapters' paths and sources (the same fields,
+// without those).
+func digests(in Input, files []string) (full, global string, err error) {
 	b := in.Book
-	h := sha256.New()
+	hf, hg := sha256.New(), sha256.New()
+	both := io.MultiWriter(hf, hg)
 	field := func(name string, data []byte) {
-		fmt.Fprintf(h, "%s %d\n", name, len(data))
-		h.Write(data)
+		fmt.Fprintf(both, "%s %d\n", name, len(data))
+		both.Write(data)
 	}
 	field("format", []byte(digestFormat))
 	field("executable", []byte(executableDigest()))
 	field("config", []byte(fmt.Sprintf("%#v", b.Config)))
 	for _, ch := range b.Chapters {
-		field("chapter", []byte(ch.Path))
-		field("source", ch.Source)
+		for _, f := range [][2][]byte{{[]byte("chapter"), []byte(ch.Path)}, {[]byte("source"), ch.Source}} {
+			fmt.Fprintf(hf, "%s %d\n", f[0], len(f[1]))
+			hf.Write(f[1])
+		}
 	}
 	// Code included from files of the book (include=) is shown too.
 	for _, rel := range b.Includes {
 		field("include", []byte(rel))
-		if err := hashFile(h, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
-			return "", err
+		if err := hashFile(both, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
+			return "", "", err
 		}
 	}
 	for _, rel := range files {
 		field("file", []byte(rel))
-		if err := hashFile(h, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
-			return "", err
+		if err := hashFile(both, filepath.Join(b.Root, filepath.FromSlash(rel))); err != nil {
+			return "", "", err
 		}
 	}
 	field("records", []byte(fmt.Sprint(len(in.Records))))
 	for i, r := range in.Records {
 		data, err := recordJSON(r)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		field(fmt.Sprintf("record %d", i), data)
 	}
 	machines, err := json.Marshal(newMachinesView(b, in.Records, in.Store, in.Machine))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	field("machines", machines)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(hf.Sum(nil)), hex.EncodeToString(hg.Sum(nil)), nil
 }
 
 // recordJSON is what of a record the site shows: all of it but the run,
@@ -147,7 +157,7 @@ func recordJSON(r *model.Record) ([]byte, error) {
 	return json.Marshal(&c)
 }
 
-func hashFile(h hash.Hash, path string) error {
+func hashFile(h io.Writer, path string) error {
 	f, err := fsx.OpenRegular(path)
 	if err != nil {
 		return err

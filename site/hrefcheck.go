@@ -26,6 +26,19 @@ import (
 //
 // It reads every page once; its cost is measured by BenchmarkCheckHrefs.
 func checkHrefs(dir string) error {
+	_, err := scanSite(dir)
+	return err
+}
+
+// siteScan is what checkHrefs found in a site: its files and the scan of
+// each page, by name relative to the site.
+type siteScan struct {
+	files map[string]bool
+	scans map[string]pageScan
+}
+
+// scanSite is checkHrefs that returns what it found.
+func scanSite(dir string) (*siteScan, error) {
 	files := map[string]bool{}
 	var pages []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -47,7 +60,7 @@ func checkHrefs(dir string) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sort.Strings(pages)
 	scans := make([]pageScan, len(pages))
@@ -60,16 +73,38 @@ func checkHrefs(dir string) error {
 		}
 		scans[i] = scanPage(data)
 	})
-	ids := make(map[string]map[string]bool, len(pages))
+	byName := make(map[string]pageScan, len(pages))
 	for i, p := range pages {
 		if errs[i] != nil {
-			return errs[i]
+			return nil, errs[i]
 		}
-		ids[p] = scans[i].ids
+		byName[p] = scans[i]
 	}
+	return &siteScan{files, byName}, checkScans(files, byName)
+}
+
+// checkScans checks the links of the pages scanned, by name, against the
+// files of the site and the ids of its pages.
+func checkScans(files map[string]bool, scans map[string]pageScan) error {
+	return checkScansAgainst(files, scans, scans)
+}
+
+// checkScansAgainst checks the links of the pages scanned in check, by
+// name, against the files of the site and the ids of its pages, all
+// scanned in scans.
+func checkScansAgainst(files map[string]bool, check, scans map[string]pageScan) error {
+	ids := make(map[string]map[string]bool, len(scans))
+	for p, sc := range scans {
+		ids[p] = sc.ids
+	}
+	pages := make([]string, 0, len(check))
+	for p := range check {
+		pages = append(pages, p)
+	}
+	sort.Strings(pages)
 	var problems []string
-	for i, p := range pages {
-		for _, ref := range scans[i].refs {
+	for _, p := range pages {
+		for _, ref := range check[p].refs {
 			if why := checkRef(p, ref, files, ids); why != "" {
 				problems = append(problems, fmt.Sprintf("%s: %s=%q %s", p, ref.attr, ref.value, why))
 			}

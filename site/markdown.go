@@ -53,6 +53,42 @@ type nodeRenderer struct {
 	// memo keeps the chapter's highlighted blocks for its second
 	// rendering, for the print page; nil when there is none to come.
 	memo map[highlightKey]string
+
+	// tracing has the renderer note in trace every question it asks the
+	// book's links, with the answer: a page whose questions get the same
+	// answers from the next build's links need not be drawn again.
+	tracing bool
+	trace   []linkQuery
+}
+
+// linkQuery is a question a renderer asked the book's links about a
+// link of its chapter, and the answer.
+type linkQuery struct {
+	xref   bool // XrefText rather than Href
+	print  bool
+	dest   string
+	answer string
+	// chapter is the chapter the link leads to (links.Links.Chapter), or
+	// -1.
+	chapter int
+}
+
+// href is r.links.Href, noted in the trace.
+func (r *nodeRenderer) href(dest string) string {
+	href, _ := r.links.Href(r.chapter, dest, r.print)
+	if r.tracing {
+		r.trace = append(r.trace, linkQuery{print: r.print, dest: dest, answer: href, chapter: r.links.Chapter(r.chapter, dest)})
+	}
+	return href
+}
+
+// xrefText is r.links.XrefText, noted in the trace.
+func (r *nodeRenderer) xrefText(dest string) string {
+	text := r.links.XrefText(r.chapter, dest)
+	if r.tracing {
+		r.trace = append(r.trace, linkQuery{xref: true, print: r.print, dest: dest, answer: text, chapter: r.links.Chapter(r.chapter, dest)})
+	}
+	return text
 }
 
 // highlight returns code highlighted as lang.
@@ -126,8 +162,7 @@ func (r *nodeRenderer) heading(w util.BufWriter, src []byte, node ast.Node, ente
 // site. Links that lead nowhere were reported by links.Check; here they
 // are left as written.
 func (r *nodeRenderer) dest(dest []byte) []byte {
-	href, _ := r.links.Href(r.chapter, string(dest), r.print)
-	return []byte(href)
+	return []byte(r.href(string(dest)))
 }
 
 // link draws a link as goldmark does, to the page or file it leads to.
@@ -147,7 +182,7 @@ func (r *nodeRenderer) link(w util.BufWriter, src []byte, node ast.Node, enterin
 	if n.ChildCount() == 0 {
 		// A cross-reference: [](#fig-race) reads "Figure 2.1".
 		_, _ = w.WriteString(` class="xref">`)
-		_, _ = w.WriteString(html.EscapeString(r.links.XrefText(r.chapter, string(n.Destination))))
+		_, _ = w.WriteString(html.EscapeString(r.xrefText(string(n.Destination))))
 		return ast.WalkContinue, nil
 	}
 	_ = w.WriteByte('>')

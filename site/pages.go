@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -168,6 +169,17 @@ type chapterOut struct {
 	docs     []searchDoc
 	sections [][2]string
 	err      error
+
+	// What an Incremental keeps of the chapter (siteWriter.keep): the
+	// digest of its page, its part of the print page, and what its
+	// rendering asked the book's links.
+	pageSum fileSum
+	print   []byte
+	trace   []linkQuery
+	// search is the chapter's entries of the search index as JSON, the
+	// first numbered searchFrom.
+	search     []byte
+	searchFrom int
 }
 
 // render writes the site of in.Book into dir, which exists and is empty:
@@ -175,23 +187,31 @@ type chapterOut struct {
 // the chapters gave (index, Machines, print, not found), then the scripts,
 // the stylesheet and the book's files.
 func render(in Input, dir string, hl *highlighter) error {
+	_, err := renderKeep(in, dir, hl, false)
+	return err
+}
+
+// renderKeep is render that, with keep set, returns what an Incremental
+// keeps of each chapter.
+func renderKeep(in Input, dir string, hl *highlighter, keep bool) ([]chapterOut, error) {
 	w, err := newSiteWriter(in, dir, hl)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	w.keep = keep
 	parts, err := newPrintParts(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer parts.close()
-	outs, err := w.chapters(parts)
-	if err != nil {
-		return err
+	outs := make([]chapterOut, len(w.b.Chapters))
+	if err := w.chapters(outs, nil, parts); err != nil {
+		return nil, err
 	}
 	if err := w.navPages(outs, parts); err != nil {
-		return err
+		return nil, err
 	}
-	return w.assets(outs)
+	return outs, w.assets(outs)
 }
 
 // siteWriter is what every page of one site is drawn from.
@@ -206,6 +226,20 @@ type siteWriter struct {
 	lk       *links.Links
 	base     page    // what every page shares
 	contents navList // the chapters, in order
+
+	// keep has each chapter's rendering return what an Incremental
+	// keeps of it (see chapterOut).
+	keep bool
+	// mem, if not nil, receives the files of the site instead of dir, by
+	// name: an Incremental checks them before it writes any.
+	mem   map[string][]byte
+	memMu sync.Mutex // chapters are written in parallel
+	// printTop, printHeads and printBottom are the print page's top,
+	// each chapter's head and its bottom (see printPieces) when mem is
+	// set; heads, if not nil, keeps the heads for the next siteWriter.
+	printTop, printBottom []byte
+	printHeads            [][]byte
+	heads                 map[string][]byte
 }
 
 func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
@@ -223,11 +257,7 @@ func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
 		}
 	}
 	var err error
-	w.tmpl, err = template.New("").Funcs(template.FuncMap{
-		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"join": strings.Join,
-	}).ParseFS(templateFS, "templates/*.html")
+	w.tmpl, err = templates()
 	if err != nil {
 		return nil, err
 	}
@@ -250,25 +280,53 @@ func newSiteWriter(in Input, dir string, hl *highlighter) (*siteWriter, error) {
 	return w, nil
 }
 
+// templates are the site's templates, parsed once: they are part of
+// litbook, and executing them is safe for concurrent use.
+var templates = sync.OnceValues(func() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"utc":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join": strings.Join,
+	}).ParseFS(templateFS, "templates/*.html")
+})
+
 // write draws page p through the layout into the file name of the site.
 func (w *siteWriter) write(name string, p *page) error {
 	var buf bytes.Buffer
 	if err := w.tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("site: %s: %w", name, err)
 	}
-	return os.WriteFile(filepath.Join(w.dir, name), buf.Bytes(), 0o644)
+	return w.writeFile(name, buf.Bytes())
 }
 
-// chapters writes every chapter's page, in parallel: each worker has its
-// own renderer, since a renderer knows which chapter it draws. Each
-// chapter's part of the print page goes to parts, and what the search
-// index and the sidebar need of it to the returned outs.
-func (w *siteWriter) chapters(parts *printParts) ([]chapterOut, error) {
+// writeFile writes data to the file name of the site, or keeps it in
+// w.mem.
+func (w *siteWriter) writeFile(name string, data []byte) error {
+	if w.mem != nil {
+		w.memMu.Lock()
+		defer w.memMu.Unlock()
+		w.mem[name] = data
+		return nil
+	}
+	return os.WriteFile(filepath.Join(w.dir, name), data, 0o644)
+}
+
+// chapters writes the pages of the chapters whose indexes are in which
+// (every chapter if which is nil), in parallel: each worker has its own
+// renderer, since a renderer knows which chapter it draws. Each chapter's
+// part of the print page goes to parts (if not nil), and what the search
+// index and the sidebar need of chapter i to outs[i].
+func (w *siteWriter) chapters(outs []chapterOut, which []int, parts *printParts) error {
 	b := w.b
-	outs := make([]chapterOut, len(b.Chapters))
+	if which == nil {
+		which = make([]int, len(b.Chapters))
+		for i := range which {
+			which[i] = i
+		}
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(b.Chapters), 1)) {
+	for range min(runtime.GOMAXPROCS(0), max(len(which), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -280,17 +338,17 @@ func (w *siteWriter) chapters(parts *printParts) ([]chapterOut, error) {
 			}
 		}()
 	}
-	for i := range b.Chapters {
+	for _, i := range which {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
-	for _, o := range outs {
-		if o.err != nil {
-			return nil, o.err
+	for _, i := range which {
+		if outs[i].err != nil {
+			return outs[i].err
 		}
 	}
-	return outs, nil
+	return nil
 }
 
 // chapter draws chapter i twice with the worker's renderer: its page, then
@@ -302,6 +360,8 @@ func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, part
 	nr.print = false
 	nr.exprs.charts, nr.exprs.values, nr.callouts = 0, 0, 0
 	nr.memo = map[highlightKey]string{} // for the print pass
+	nr.trace = nil
+	nr.tracing = w.keep
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, ch.Source, doc); err != nil {
 		o.err = fmt.Errorf("site: %s: %w", ch.Path, err)
@@ -323,7 +383,15 @@ func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, part
 	if i+1 < len(w.contents) {
 		p.Next = &w.contents[i+1]
 	}
-	if o.err = w.write(naming.PageFile(ch.Slug), &p); o.err != nil {
+	var page bytes.Buffer
+	if err := w.tmpl.ExecuteTemplate(&page, "layout", &p); err != nil {
+		o.err = fmt.Errorf("site: %s: %w", naming.PageFile(ch.Slug), err)
+		return o
+	}
+	if w.keep {
+		o.pageSum = sumOf(page.Bytes())
+	}
+	if o.err = w.writeFile(naming.PageFile(ch.Slug), page.Bytes()); o.err != nil {
 		return o
 	}
 	nr.print = true
@@ -334,8 +402,14 @@ func (w *siteWriter) chapter(i int, nr *nodeRenderer, md goldmark.Markdown, part
 		return o
 	}
 	nr.memo = nil
-	if o.part, o.err = parts.add(buf.Bytes()); o.err != nil {
-		return o
+	if w.keep {
+		o.print = bytes.Clone(buf.Bytes())
+		o.trace = nr.trace
+	}
+	if parts != nil {
+		if o.part, o.err = parts.add(buf.Bytes()); o.err != nil {
+			return o
+		}
 	}
 	o.docs = searchDocs(b, i, w.byRun, nr.exprs.text)
 	o.sections = sections(doc, ch.Source)
@@ -376,11 +450,30 @@ func (w *siteWriter) navPages(outs []chapterOut, parts *printParts) error {
 	for i, ch := range b.Chapters {
 		pr.Contents[i] = navItem{Title: ch.Title, Href: naming.Fragment(naming.PrintID(ch, "")), Appendix: ch.Appendix, Part: partTitle(ch)}
 	}
-	if err := writePrintPage(w.tmpl, &pr, b, parts, outs, filepath.Join(w.dir, PrintPage)); err != nil {
-		return err
-	}
-	if err := parts.close(); err != nil {
-		return err
+	if w.mem != nil {
+		// An Incremental writes the pieces, and checks them one by one.
+		w.printHeads = make([][]byte, len(b.Chapters))
+		err := printPieces(w.tmpl, &pr, b, w.heads, func(i int, data []byte) error {
+			switch {
+			case i < 0:
+				w.printTop = bytes.Clone(data)
+			case i == len(b.Chapters):
+				w.printBottom = bytes.Clone(data)
+			default:
+				w.printHeads[i] = data
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		if err := writePrintPage(w.tmpl, &pr, b, parts, outs, filepath.Join(w.dir, PrintPage)); err != nil {
+			return err
+		}
+		if err := parts.close(); err != nil {
+			return err
+		}
 	}
 
 	nf := w.base
@@ -403,7 +496,13 @@ func (w *siteWriter) assets(outs []chapterOut) error {
 		}
 		secs[i] = o.sections
 	}
-	search, err := searchIndexJS(docs)
+	var search []byte
+	var err error
+	if w.keep && len(docs) > 0 {
+		search, err = w.searchIndexKept(outs)
+	} else {
+		search, err = searchIndexJS(docs)
+	}
 	if err != nil {
 		return err
 	}
@@ -424,11 +523,62 @@ func (w *siteWriter) assets(outs []chapterOut) error {
 		MiniSearchLicence: miniSearchLicence,
 		Icon:              faviconSVG,
 	} {
-		if err := os.WriteFile(filepath.Join(w.dir, name), data, 0o644); err != nil {
+		if err := w.writeFile(name, data); err != nil {
 			return err
 		}
 	}
+	if w.mem != nil {
+		return nil // an Incremental writes only when the files are unchanged
+	}
 	return copyFiles(w.b.Root, w.lk.Files(), w.dir)
+}
+
+// searchIndexKept is searchIndexJS for the chapters' entries, made from
+// the JSON each chapter's kept, if it numbers them as they are now, and
+// kept in outs for the next time.
+func (w *siteWriter) searchIndexKept(outs []chapterOut) ([]byte, error) {
+	id := 0
+	for i := range outs {
+		o := &outs[i]
+		if o.search == nil || o.searchFrom != id {
+			var js bytes.Buffer
+			for j, d := range o.docs {
+				d.ID = id + j
+				data, err := json.Marshal(d)
+				if err != nil {
+					return nil, err
+				}
+				if js.Len() > 0 {
+					js.WriteByte(',')
+				}
+				js.Write(data)
+			}
+			o.search, o.searchFrom = js.Bytes(), id
+			if o.search == nil {
+				o.search = []byte{}
+			}
+		}
+		id += len(o.docs)
+	}
+	size := 0
+	for _, o := range outs {
+		size += len(o.search) + 1
+	}
+	var buf bytes.Buffer
+	buf.Grow(size + 64)
+	buf.WriteString("window.litbookSearchDocs = [")
+	id = 0
+	for _, o := range outs {
+		if len(o.search) > 0 {
+			if id > 0 {
+				buf.WriteByte(',')
+			}
+			buf.Write(o.search)
+		}
+		id += len(o.docs)
+	}
+	buf.WriteString("];\n")
+	return buf.Bytes(), nil
 }
 
 // printParts is a scratch file that collects the chapters' parts of the
@@ -485,34 +635,80 @@ func writePrintPage(tmpl *template.Template, p *page, b *loader.Parsed, parts *p
 		}
 	}()
 	w := bufio.NewWriterSize(f, 256<<10)
-	for _, t := range []string{"top", "print-top"} {
-		if err := tmpl.ExecuteTemplate(w, t, p); err != nil {
-			return fmt.Errorf("site: %s: %w", PrintPage, err)
-		}
-	}
-	for i, ch := range b.Chapters {
-		if ch.Part != nil && ch.Part.Chapters[0] == ch {
-			n := slices.Index(b.Parts, ch.Part) + 1
-			if err := tmpl.ExecuteTemplate(w, "print-part", partView{N: n, Title: ch.Part.Title}); err != nil {
-				return fmt.Errorf("site: %s: %w", PrintPage, err)
-			}
-		}
-		if err := tmpl.ExecuteTemplate(w, "print-chapter", naming.PrintID(ch, "")); err != nil {
-			return fmt.Errorf("site: %s: %w", PrintPage, err)
+	err = printPieces(tmpl, p, b, nil, func(i int, data []byte) error {
+		if _, err := w.Write(data); err != nil || i < 0 || i >= len(b.Chapters) {
+			return err
 		}
 		part := outs[i].part
 		if _, err := io.Copy(w, io.NewSectionReader(parts.f, part.off, part.n)); err != nil {
 			return err
 		}
-		if _, err := w.WriteString("</article>\n"); err != nil {
-			return err
-		}
-	}
-	if err := tmpl.ExecuteTemplate(w, "bottom", p); err != nil {
-		return fmt.Errorf("site: %s: %w", PrintPage, err)
+		_, err := w.WriteString(articleEnd)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return w.Flush()
 }
+
+// printPieces makes the print page piece by piece and gives each to emit
+// in order: the top of the page (piece -1), each chapter's head (piece i
+// for chapter i: its part's title page if it starts one, and the start of
+// its article), which emit follows with the chapter's part of the page
+// and articleEnd, and the bottom (piece len(b.Chapters)). Each chapter's
+// piece is whole elements, so that the ids and links of the page are
+// those of its pieces. heads, if not nil, keeps the heads made, and gives
+// those made before.
+func printPieces(tmpl *template.Template, p *page, b *loader.Parsed, heads map[string][]byte, emit func(i int, data []byte) error) error {
+	var buf bytes.Buffer
+	for _, t := range []string{"top", "print-top"} {
+		if err := tmpl.ExecuteTemplate(&buf, t, p); err != nil {
+			return fmt.Errorf("site: %s: %w", PrintPage, err)
+		}
+	}
+	if err := emit(-1, buf.Bytes()); err != nil {
+		return err
+	}
+	for i, ch := range b.Chapters {
+		var part *partView
+		if ch.Part != nil && ch.Part.Chapters[0] == ch {
+			part = &partView{N: slices.Index(b.Parts, ch.Part) + 1, Title: ch.Part.Title}
+		}
+		id := naming.PrintID(ch, "")
+		key := fmt.Sprintf("%#v\x00%s", part, id)
+		if part != nil {
+			key = fmt.Sprintf("%#v\x00%s", *part, id)
+		}
+		head, ok := heads[key]
+		if !ok {
+			buf.Reset()
+			if part != nil {
+				if err := tmpl.ExecuteTemplate(&buf, "print-part", *part); err != nil {
+					return fmt.Errorf("site: %s: %w", PrintPage, err)
+				}
+			}
+			if err := tmpl.ExecuteTemplate(&buf, "print-chapter", id); err != nil {
+				return fmt.Errorf("site: %s: %w", PrintPage, err)
+			}
+			head = bytes.Clone(buf.Bytes())
+			if heads != nil {
+				heads[key] = head
+			}
+		}
+		if err := emit(i, head); err != nil {
+			return err
+		}
+	}
+	buf.Reset()
+	if err := tmpl.ExecuteTemplate(&buf, "bottom", p); err != nil {
+		return fmt.Errorf("site: %s: %w", PrintPage, err)
+	}
+	return emit(len(b.Chapters), buf.Bytes())
+}
+
+// articleEnd ends each chapter's article on the print page.
+const articleEnd = "</article>\n"
 
 // shownResults returns the result each run's transcript shows: its first
 // trial.

@@ -55,6 +55,12 @@ type Input struct {
 //
 // Highlighted code is cached in the book's .litbook/site directory.
 func Write(in Input, buildDir string) error {
+	return writeSite(in, buildDir, nil)
+}
+
+// writeSite is Write; with inc, the site's parts are kept in inc for
+// its next Write.
+func writeSite(in Input, buildDir string, inc *Incremental) error {
 	b := in.Book
 	dir, err := checkBuildDir(b, buildDir)
 	if err != nil {
@@ -80,12 +86,15 @@ func Write(in Input, buildDir string) error {
 		return err
 	}
 	hl := loadHighlighter(filepath.Join(b.Root, WorkDir, "site", "highlight.cache"))
-	if err := publish(in, hl, digest, tmp, dir, buildDir); err != nil {
+	if err := publish(in, hl, digest, tmp, dir, buildDir, inc); err != nil {
 		hl.abort()
 		_ = os.RemoveAll(tmp)
 		return err
 	}
 	hl.commit()
+	if inc != nil {
+		inc.known = loadHighlighter(hl.file).known
+	}
 	return nil
 }
 
@@ -95,18 +104,32 @@ const WorkDir = ".litbook"
 
 // publish renders into tmp and puts tmp in place of dir, which the user
 // calls name.
-func publish(in Input, hl *highlighter, digest, tmp, dir, name string) error {
+// With inc, what the site was made of is kept there once it is in
+// place.
+func publish(in Input, hl *highlighter, digest, tmp, dir, name string, inc *Incremental) (err error) {
 	// MkdirTemp makes the directory private; a site is for reading.
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	if err := render(in, tmp, hl); err != nil {
+	outs, err := renderKeep(in, tmp, hl, inc != nil)
+	if err != nil {
 		return err
 	}
 	// Every link of every page leads somewhere, or the site is not
 	// published.
-	if err := checkHrefs(tmp); err != nil {
+	scan, err := scanSite(tmp)
+	if err != nil {
 		return err
+	}
+	if inc != nil {
+		// The site in dir is changing: until it has changed, inc knows
+		// none.
+		inc.reset()
+		defer func() {
+			if err == nil {
+				err = inc.remember(in, dir, digest, outs, scan)
+			}
+		}()
 	}
 	// The marker goes last: a directory with it is a complete site.
 	if err := os.WriteFile(filepath.Join(tmp, MarkerFile), markerContent(digest), 0o644); err != nil {
@@ -267,7 +290,8 @@ func checkBuildDir(b *loader.Parsed, buildDir string) (string, error) {
 // RemoveLeftovers removes the temporary files that a build killed by
 // SIGKILL leaves behind: the site it was rendering beside the build
 // directory out (.book.tmp-*), the old site it was removing (.book.old-*),
-// and the highlight cache it was writing in the work directory. The names
+// the files an Incremental was writing in the site (.NAME.tmp-*), and the
+// highlight cache it was writing in the work directory. The names
 // are those Write gives them. Call it only while holding the book's
 // lock: then no other build is writing them.
 func RemoveLeftovers(root, out string) {
@@ -276,6 +300,7 @@ func RemoveLeftovers(root, out string) {
 	for _, pattern := range []string{
 		filepath.Join(parent, "."+base+".tmp-*"),
 		filepath.Join(parent, "."+base+".old-*"),
+		filepath.Join(out, ".*.tmp-*"),
 		filepath.Join(root, WorkDir, "site", "*.tmp-*"),
 	} {
 		m, _ := filepath.Glob(pattern)

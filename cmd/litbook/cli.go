@@ -12,8 +12,11 @@ import (
 	"strings"
 
 	"github.com/litbook/litbook/internal/inert"
+	"github.com/litbook/litbook/links"
+	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/pipeline"
+	"github.com/litbook/litbook/site"
 )
 
 // Exit codes.
@@ -60,6 +63,12 @@ type options struct {
 	// identity, if set, changes this machine's identity: tests simulate
 	// other machines with it.
 	identity func(*model.Machine)
+	// site, loadCache and linkCache, set by serve, keep what a build made for the
+	// next: the chapters it parsed and the pages it drew, so that an
+	// edit draws again only what it changes.
+	site      *site.Incremental
+	loadCache *loader.Cache
+	linkCache *links.Cache
 }
 
 // env is what a command talks to.

@@ -74,6 +74,9 @@ type builtSite struct {
 	book   *loader.Parsed
 	dir    string // absolute
 	result *pipeline.Result
+	// linked are the files chapters link to (links.Dependencies), or nil
+	// when the build did not resolve the links.
+	linked []string
 }
 
 // builder returns the pipeline set up as the command line asks, reporting
@@ -106,6 +109,7 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 	var lk *links.Links
 	bd, p := builder(e, o, "litbook build")
 	defer p.Stop()
+	bd.LoadCache = o.loadCache
 	bd.Prepare = func(b *loader.Parsed) error {
 		warnUnlisted(e, b)
 		out = o.buildDir
@@ -124,7 +128,13 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		return err
 	}
 	bd.Publish = func(r *pipeline.Result) error {
-		err := site.Write(site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: lk}, out)
+		in := site.Input{Book: r.Book, Records: r.Records, Store: r.Index, Machine: r.Machine, Links: lk}
+		var err error
+		if o.site != nil {
+			err = o.site.Write(in, out)
+		} else {
+			err = site.Write(in, out)
+		}
 		var list model.ErrorList
 		var one *model.Error
 		if err != nil && !errors.As(err, &list) && !errors.As(err, &one) {
@@ -155,7 +165,11 @@ func buildSite(ctx context.Context, e *env, o *options, bookDir string) (*builtS
 		}
 		out = resolve(r.Book, out)
 	}
-	return &builtSite{book: r.Book, dir: out, result: r}, nil
+	built := &builtSite{book: r.Book, dir: out, result: r}
+	if lk != nil && lk.Book() == r.Book {
+		built.linked = append([]string{}, lk.Files()...) // not nil: resolved
+	}
+	return built, nil
 }
 
 // warnUnlisted says which chapter files book.toml's chapters list leaves
@@ -170,7 +184,7 @@ func warnUnlisted(e *env, b *loader.Parsed) {
 // checkLinks checks the links of b, and its external links if asked.
 func checkLinks(ctx context.Context, b *loader.Parsed, o *options, buildDir string) (*links.Links, error) {
 	var errs model.ErrorList
-	lk, err := links.Resolve(b, buildDir)
+	lk, err := links.ResolveCached(b, buildDir, o.linkCache)
 	errs.Append(err)
 	if o.externalLinks {
 		errs.Append(links.External(ctx, b))

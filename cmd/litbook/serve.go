@@ -39,7 +39,12 @@ another address, such as 0.0.0.0:3000), and watches book.toml, the chapters
 and every file they link to. When one changes it builds again, a moment after
 the last change, and open pages reload themselves.
 
-A rebuild re-runs only the runs whose inputs changed (see build); with
+A rebuild re-runs only the runs whose inputs changed (see build), parses
+again only the chapters whose files changed, and draws again only the
+pages that show what changed (the chapter, the pages before and after
+it, those that link to it, the title and print pages, the search index
+and the sidebar), rewriting only the files whose bytes changed: the site
+is the one build would write, byte for byte. With
 -frozen it runs nothing and renders from the results stored by any machine,
 so that the first page appears at once on a new machine (a run whose block
 or program changes then has no result, and serve says so). If a build
@@ -73,7 +78,7 @@ const (
 
 // debounce is how long serve waits after a change for more changes before
 // it builds: editors write a file in several steps.
-const debounce = 100 * time.Millisecond
+const debounce = 20 * time.Millisecond
 
 //go:embed live.js
 var liveJS []byte
@@ -110,6 +115,8 @@ func serve(ctx context.Context, e *env, o *options, bookDir string) error {
 		ln.Close()
 		return err
 	}
+	// Every build keeps what it parsed and drew for the next.
+	o.site, o.loadCache, o.linkCache = &site.Incremental{}, &loader.Cache{}, &links.Cache{}
 	s := &server{e: e, o: o, bookDir: bookDir, root: root, clients: map[chan struct{}]bool{}, hosts: allowedHosts(addr)}
 	// The timer fires a moment after the last relevant change.
 	timer := time.NewTimer(time.Hour)
@@ -205,6 +212,7 @@ type server struct {
 	mu      sync.Mutex
 	dir     string         // the site's directory; "" until a build has loaded book.toml
 	book    *loader.Parsed // of the last good build
+	linked  []string       // the files its chapters link to
 	digest  string         // of the published site
 	errs    []buildError   // of the last build; nil if it succeeded
 	clients map[chan struct{}]bool
@@ -239,6 +247,10 @@ func (s *server) build(ctx context.Context) {
 	} else {
 		s.errs = nil
 		s.book, s.dir = built.book, built.dir
+		s.linked = built.linked
+		if s.linked == nil {
+			s.linked = links.Dependencies(s.book)
+		}
 		s.digest = site.PublishedDigest(built.dir)
 	}
 	s.mu.Unlock()
@@ -402,7 +414,7 @@ func (s *server) inputsLocked() []string {
 	}
 	files = append(files, s.book.Includes...)
 	files = append(files, s.book.Packages...)
-	return append(files, links.Dependencies(s.book)...)
+	return append(files, s.linked...)
 }
 
 // relevant reports whether ev may change the site, and starts watching

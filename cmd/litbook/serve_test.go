@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -392,4 +394,80 @@ func TestServeRebuildsOnRunInputs(t *testing.T) {
 		t.Errorf("/a.html does not show the run's new output")
 	}
 	s.stop(t)
+}
+
+// TestServeSiteEqualsBuild edits a book under serve, which parses and
+// draws again only what each edit changes, and after every edit compares
+// the site serve publishes with the one litbook build writes from scratch
+// into another directory: they must be the same, file for file and byte
+// for byte. The edits change one chapter's prose, a figure number that
+// another chapter's cross-reference shows, and a title that the next
+// chapter's pager and the sidebar show.
+func TestServeSiteEqualsBuild(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "book.toml"), "[book]\ntitle = \"Same\"\n")
+	writeFile(t, filepath.Join(dir, "chapters", "a.md"), "# A\n\n## Start\n\nSee [](b.md#fig-two) and [the end](b.md#the-end).\n")
+	writeFile(t, filepath.Join(dir, "chapters", "b.md"), "# B\n\n![one](d.svg)\n\nFigure: One. {#fig-one}\n\n![two](d.svg)\n\nFigure: Two. {#fig-two}\n\n## The end\n\nBack to [A](a.md#start).\n")
+	writeFile(t, filepath.Join(dir, "chapters", "c.md"), "# C\n\nPlain prose.\n")
+	writeFile(t, filepath.Join(dir, "chapters", "d.svg"), `<svg xmlns="http://www.w3.org/2000/svg"/>`)
+	s := startServe(t, dir)
+	ev := s.events(t)
+	digest := ev.next(t, s, "on connecting").Digest
+	compare := func(what string) {
+		t.Helper()
+		full := filepath.Join(t.TempDir(), "full")
+		if out, err := exec.Command("litbook", "build", "-d", full, dir).CombinedOutput(); err != nil {
+			t.Fatalf("%s: litbook build: %v\n%s", what, err, out)
+		}
+		served, built := readTree(t, filepath.Join(dir, "book")), readTree(t, full)
+		for name, data := range built {
+			if other, ok := served[name]; !ok || !bytes.Equal(data, other) {
+				t.Errorf("%s: serve's %s differs from build's (or is missing)", what, name)
+			}
+		}
+		for name := range served {
+			if _, ok := built[name]; !ok {
+				t.Errorf("%s: serve's site has %s, which build's has not", what, name)
+			}
+		}
+	}
+	edit := func(what, name, content string) {
+		t.Helper()
+		writeFile(t, filepath.Join(dir, "chapters", name), content)
+		for {
+			st := ev.next(t, s, what)
+			if len(st.Errors) > 0 {
+				t.Fatalf("%s: %+v", what, st.Errors)
+			}
+			if st.Digest != digest {
+				digest = st.Digest
+				break
+			}
+		}
+		compare(what)
+	}
+	compare("first build")
+	edit("prose", "c.md", "# C\n\nPlain prose, edited.\n")
+	edit("a figure number", "b.md", "# B\n\n![zero](d.svg)\n\nFigure: Zero. {#fig-zero}\n\n![one](d.svg)\n\nFigure: One. {#fig-one}\n\n![two](d.svg)\n\nFigure: Two. {#fig-two}\n\n## The end\n\nBack to [A](a.md#start).\n")
+	edit("a title", "b.md", "# Bee\n\n![zero](d.svg)\n\nFigure: Zero. {#fig-zero}\n\n![one](d.svg)\n\nFigure: One. {#fig-one}\n\n![two](d.svg)\n\nFigure: Two. {#fig-two}\n\n## The end\n\nBack to [A](a.md#start).\n")
+	s.stop(t)
+}
+
+// readTree returns every file under dir by its path relative to dir.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -18,6 +18,15 @@ prose edit, {{f "prose_ms" 0}} ms ({{f "prose_go_calls" 0}} go commands, {{f "pr
 compiled, {{f "prose_runs" 0}} runs); after editing one program, {{f "program_ms" 0}} ms
 ({{f "program_go_calls" 0}} go command, {{f "program_compiled" 0}} program compiled, {{f "program_runs" 0}} runs).`,
 
+	"serve": `Under serve, on the same {{f "chapters" 0}}-chapter corpus ({{f "edits" 0}} edits each, each appending a
+line to one chapter; alternating), the time from the file's write to the reload
+event an open page receives was a median {{f "litbook_ms" 0}} ms for litbook (fastest
+{{f "litbook_min_ms" 0}}, slowest {{f "litbook_max_ms" 0}}; the target is at most 100 ms), against {{f "hugo_ms" 0}} ms for
+{{note "hugo"}}'s hugo server --disableFastRender, which also brings every page up to date
+(fastest {{f "hugo_min_ms" 0}}, slowest {{f "hugo_max_ms" 0}}; ratio {{f "ratio" 3}}), and {{f "hugo_fast_ms" 0}} ms for hugo server
+with its default fast render, which renders only the changed page and those a
+browser visited lately (ratio {{f "ratio_fast" 2}}).`,
+
 	"overhead": `A book of {{f "runs" 0}} runs that each call a trivial compiled program
 took a median {{f "litbook_wall_s" 2}} s of wall time and {{f "litbook_cpu_s" 2}} s of CPU (user and system,
 litbook and everything it started) to build with -rerun at -j {{f "jobs" 0}},

@@ -3,6 +3,7 @@
 //
 //	go run ./site/internal/renderbench            # from the repository root
 //	go run ./site/internal/renderbench -n 1000 -runs 5 -growth 125,250,500,1000
+//	go run ./site/internal/renderbench -n 1000 -serve 15
 //
 // It makes a corpus of n chapters (prose, headings, tables and Go code
 // blocks, no runs: see writeCorpus), wraps the same Markdown as a Hugo site
@@ -22,6 +23,9 @@
 // (below 1).
 // With -growth it also builds corpora of several sizes and prints the total
 // size of litbook's output, per chapter, to show that it grows linearly.
+// With -serve it measures instead how long an edit takes to reach an open
+// page under litbook serve and hugo server (see serveBench), and writes
+// bench/results/serve.json.
 // Unless -save=false, it writes its figures, with the machine and the date,
 // to bench/results/render.json and the README's render speed section.
 //
@@ -51,10 +55,15 @@ func main() {
 	runs := flag.Int("runs", 5, "builds of each kind")
 	growth := flag.String("growth", "", "comma-separated chapter counts for which to measure litbook's output size")
 	keep := flag.Bool("keep", false, "keep the corpus directory")
-	save := flag.Bool("save", true, "save the figures in bench/results/render.json and the README")
+	save := flag.Bool("save", true, "save the figures in bench/results/render.json (serve.json with -serve) and the README")
+	edits := flag.Int("serve", 0, "measure instead edit-to-reload under litbook serve and hugo server, with this many edits each")
 	flag.Parse()
-	fig := benchfig.New("render", strings.Join(append([]string{"go run ./site/internal/renderbench"}, os.Args[1:]...), " "))
-	if err := run(fig, *n, *runs, *growth, *keep); err != nil {
+	name := "render"
+	if *edits > 0 {
+		name = "serve"
+	}
+	fig := benchfig.New(name, strings.Join(append([]string{"go run ./site/internal/renderbench"}, os.Args[1:]...), " "))
+	if err := run(fig, *n, *runs, *growth, *keep, *edits); err != nil {
 		fmt.Fprintln(os.Stderr, "renderbench:", err)
 		os.Exit(1)
 	}
@@ -70,7 +79,7 @@ func main() {
 // sample is one timed build.
 type sample = benchfig.Sample
 
-func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
+func run(fig *benchfig.File, n, runs int, growth string, keep bool, edits int) error {
 	if _, err := os.Stat("go.mod"); err != nil {
 		return errors.New("run it from the repository root: go run ./site/internal/renderbench")
 	}
@@ -105,6 +114,10 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool) error {
 	}
 	site := filepath.Join(book, "hugo")
 	hugoCache := filepath.Join(work, "hugo-cache")
+	if edits > 0 {
+		fig.Notes["hugo"] = strings.TrimSpace(hugoVersion(string(hv)))
+		return serveBench(fig, litbook, hugo, book, n, edits)
+	}
 
 	litCold := func() (sample, error) {
 		if err := removeAll(filepath.Join(book, "book"), filepath.Join(book, ".litbook")); err != nil {
