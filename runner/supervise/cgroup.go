@@ -149,6 +149,11 @@ type runCgroup struct {
 // v1 hierarchy costs a move for each run, a Slot one for each thread.
 // The thread counts as one task, so pids.max is one more than a run's
 // bound; killing the cgroup never kills litbook.
+//
+// Runs do not share cgroup v2 cgroups: on Linux 6.18 a process born with
+// CLONE_INTO_CGROUP into a cgroup that cgroup.kill has killed before is
+// killed at once (as if the kill were still going on), which is how a
+// first try of shared v2 cgroups lost every run after the first.
 type Slot struct {
 	dir string
 }
