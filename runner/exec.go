@@ -347,14 +347,15 @@ func shellQuote(s string) string {
 // the budget of all the trials of the run. It sets up the run's sandbox, launches
 // its shell, waits for it or kills it, reads what the shell reported on
 // its control pipe, and judges the outcome. By then nothing of the run
-// is alive; cleanup, which the caller must call (on the same thread, in
-// the run's namespaces), removes what is left of it: its directories,
-// mounts and cgroups. The result does not wait for that.
+// is alive; cleanup, which the caller must call (in the run's namespaces
+// if t is nil and the run has mounts of its own, fs=), removes what is
+// left of it: its directories, mounts and cgroups. The result does not
+// wait for that.
 //
 // t, if not nil, is a thread in the run's namespaces, which starts its
-// shell and then ends (see executeRun); execute ends it in any case. nil
-// means that the caller is in the run's namespaces, or that runs have
-// none.
+// shell and then leaves them, for another run's or for good (see
+// executeRun); execute gives it up in any case. nil means that the
+// caller is in the run's namespaces, or that runs have none.
 func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud *budget, t *nsThread) (_ *model.Result, cleanup func()) {
 	res := &model.Result{
 		Run:      run,
@@ -424,9 +425,12 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	ev := applyEvents(res, run, <-ctlDone)
 	// The transcript is over: nothing it started may outlive it.
 	_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+	hitLimit := false
 	if r.Supervisor != nil {
 		sup.Kill()
 		r.Supervisor.SweepOrphans(func() bool { return env.executing.Load() == 1 })
+		// Before the slot, whose pids cgroup it may be, is the next run's.
+		hitLimit = sup.HitLimit()
 	}
 	free()
 	sb.collect(res)
@@ -445,7 +449,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	}
 	res.Err = verdict(run, res, end, ev, timeout)
 	if !end.interrupted && res.Err != nil {
-		explainLimits(res.Err, run, res, env, sup)
+		explainLimits(res.Err, run, res, env, hitLimit)
 	}
 	return res, cleanup
 }
@@ -1016,8 +1020,9 @@ func limitFileSize(pid int, limit int64) {
 // explainLimits says so in e when the failure it reports met one of the
 // run's limits: the command it is about died of SIGXFSZ or failed a write
 // with EFBIG, or a fork of the run failed because the run had as many
-// tasks as its cgroup allows.
-func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, sup *supervise.Run) {
+// tasks as its cgroup allows (hitLimit, read before its cgroups could be
+// another run's).
+func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execEnv, hitLimit bool) {
 	for i, c := range run.Commands {
 		cr := res.Commands[i]
 		if c.Pos != e.Pos || !cr.Done {
@@ -1035,7 +1040,7 @@ func explainLimits(e *model.Error, run *model.Run, res *model.Result, env *execE
 			e.Msg = fmt.Sprintf("command %s: it reached a file size limit (litbook's is %s, file-size-limit in book.toml's [build]; a program may set a lower one)", how, sizeString(env.fileSizeLimit))
 		}
 	}
-	if !sup.HitLimit() {
+	if !hitLimit {
 		return
 	}
 	note := fmt.Sprintf("the run reached its limit of %d processes and threads, and a fork failed (process-limit in book.toml's [build])", env.processLimit)

@@ -141,3 +141,31 @@ func TestCancelledBuildLeavesNoWorkDir(t *testing.T) {
 		t.Errorf("go build's work directory was left: %v", m)
 	}
 }
+
+// TestLeftoversDoNotCountAgainstNextRun: what a run leaves running is
+// killed when it ends, and its zombies are reaped before the next run
+// starts where it did (a slot's cgroup v1 pids cgroup counts zombies), so
+// the next runs have all of their process limit, even while another run
+// executes (which keeps orphans from being swept).
+func TestLeftoversDoNotCountAgainstNextRun(t *testing.T) {
+	if _, limit := testSupervisor().Cgroups(); !limit {
+		t.Skip("no pids cgroup can be made here")
+	}
+	scripts := []string{
+		"sleep 3",
+		"for i in $(seq 40); do (sleep 3172 &); done",
+	}
+	for range 8 {
+		scripts = append(scripts, "sleep 0.1 & sleep 0.1 & sleep 0.1 & sleep 0.1 & sleep 0.1 & sleep 0.1 & wait")
+	}
+	b := book(t, scripts...)
+	res := runBook(t, context.Background(), &Runner{Jobs: 2, ProcessLimit: 45}, b)
+	for i, r := range res {
+		if r == nil || r.Err != nil {
+			t.Errorf("run %d: %+v", i, r)
+		}
+	}
+	if pids := alive("sleep 3172"); len(pids) > 0 {
+		t.Errorf("%d processes a run left survived it", len(pids))
+	}
+}

@@ -27,7 +27,9 @@ import (
 // own cgroup's other children, in the cgroup v2 hierarchy (for
 // cgroup.kill, and pids.max where the pids controller is enabled there)
 // and, on a hybrid machine whose pids controller is mounted as cgroup v1,
-// in that hierarchy too (for pids.max). What litbook cannot make it does
+// in that hierarchy too (for pids.max), unless its shell is started from
+// a Slot's thread: then its v1 pids cgroup is the slot's, which the runs
+// from that thread have one after another. What litbook cannot make it does
 // without: the run is still killed by process group, token, directory and
 // subreaper (see killRun and sweepOrphans), and bounded by its time limit only.
 
@@ -328,6 +330,22 @@ func (cg *runCgroup) kill() {
 	}
 }
 
+// settle waits, once the run's processes are killed, until a Slot's pids
+// cgroup counts only its thread again, reaping the zombies the run left
+// (see reapZombies): the next run from the slot must have all of its
+// process limit. It gives up after about 2 s (a process stuck in the
+// kernel); the next run then has fewer.
+func (cg *runCgroup) settle() {
+	for i := range 200 {
+		reapZombies()
+		data, err := os.ReadFile(filepath.Join(cg.pids, "pids.current"))
+		if n, perr := strconv.Atoi(strings.TrimSpace(string(data))); err != nil || perr != nil || n <= 1 {
+			return
+		}
+		time.Sleep(time.Duration(min(i+1, 10)) * time.Millisecond)
+	}
+}
+
 // remove removes the run's cgroups, once their processes have died. A
 // cgroup holding only zombies counts as empty.
 func (cg *runCgroup) remove() {
@@ -357,7 +375,7 @@ func removeCgroup(dir string) {
 
 // cgroupProcs returns the processes in the cgroup directory dir, other
 // than litbook itself (a thread of litbook's that started a run's shell
-// may still be in its cgroup v1 pids cgroup, see joinThread).
+// is in a Slot's cgroup v1 pids cgroup).
 func cgroupProcs(dir string) []int {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {

@@ -132,11 +132,21 @@ func TestSlot(t *testing.T) {
 			close(starts)
 		}
 	}()
-	for i, script := range []string{"sleep 3162", "for i in 1 2 3 4 5; do sleep 3163 & done; wait"} {
+	// Each shell waits for a line on its stdin, as a run's waits at its
+	// start gate, so that where it was born is read while it lives.
+	for i, script := range []string{"read go; sleep 3162", "read go; for i in 1 2 3 4 5; do sleep 3163 & done; wait"} {
 		token := "slot" + strconv.Itoa(i)
 		r := s.PrepareIn(sl, token, 3)
+		gateR, gateW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		starts <- func() result {
-			cmd, err := s.StartIn(r, func() *exec.Cmd { return exec.Command("sh", "-c", script) })
+			cmd, err := s.StartIn(r, func() *exec.Cmd {
+				cmd := exec.Command("sh", "-c", script)
+				cmd.Stdin = gateR
+				return cmd
+			})
 			return result{cmd, err}
 		}
 		res := <-results
@@ -148,6 +158,9 @@ func TestSlot(t *testing.T) {
 			t.Errorf("run %d: the shell was born in %q, want the slot's %s", i, got, sl.dir)
 		}
 		s.Confine(r, pid, nil)
+		gateR.Close()
+		_, _ = gateW.WriteString("go\n")
+		gateW.Close()
 		if i == 1 {
 			// 3 tasks: the shell and 2 sleeps; the third fork fails.
 			for deadline := time.Now().Add(10 * time.Second); !r.HitLimit() && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -158,9 +171,15 @@ func TestSlot(t *testing.T) {
 		} else if r.HitLimit() {
 			t.Errorf("run %d reached a limit it never met", i)
 		}
-		r.Kill() // with the slot's thread inside: must not kill this process
+		// As the runner does: the shell is waited for, then the rest is
+		// killed, and the zombies of what it left are reaped.
+		_ = unix.Kill(pid, unix.SIGKILL)
 		_ = res.cmd.Wait()
 		s.Exited(pid)
+		r.Kill() // with the slot's thread inside: must not kill this process
+		if cur, _ := os.ReadFile(filepath.Join(sl.dir, "pids.current")); strings.TrimSpace(string(cur)) != "1" {
+			t.Errorf("run %d: the slot counts %q tasks after Kill, want only its thread", i, cur)
+		}
 		r.Close()
 		if _, err := os.Stat(sl.dir); err != nil {
 			t.Errorf("run %d removed the slot: %v", i, err)

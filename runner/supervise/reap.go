@@ -1,8 +1,10 @@
 package supervise
 
 import (
+	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,9 +183,16 @@ func (s *Supervisor) StartIn(r *Run, command func() *exec.Cmd) (*exec.Cmd, error
 		r.bornIn = true
 		return cmd, nil
 	}
-	// A kernel without clone3 or CLONE_INTO_CGROUP, or a cgroup that
-	// refuses: start it as usual, and let Confine move it. Only if that
-	// works was it the cgroup; then later runs do not try again.
+	// A kernel without clone3 or CLONE_INTO_CGROUP (ENOSYS, E2BIG,
+	// EINVAL), or a cgroup that refuses (EOPNOTSUPP, EBUSY, EPERM,
+	// EACCES): start it as usual, and let Confine move it. Only if that
+	// works was it the cgroup; then later runs do not try again. Any
+	// other failure (a fork refused at the process limit, say) is the
+	// start's.
+	if !slices.ContainsFunc([]error{unix.ENOSYS, unix.E2BIG, unix.EINVAL, unix.EOPNOTSUPP, unix.EBUSY, unix.EPERM, unix.EACCES},
+		func(e error) bool { return errors.Is(err, e) }) {
+		return cmd, err
+	}
 	cmd = command()
 	if err := s.Start(cmd); err != nil {
 		return cmd, err
@@ -224,6 +233,23 @@ func (r *Run) Kill() {
 	}
 	r.cg.kill()
 	killRun(r.pgid, r.token, r.dirs)
+	if r.cg != nil && r.cg.slot {
+		r.cg.settle()
+	}
+}
+
+// reapZombies reaps the children of litbook that Start did not start and
+// that are zombies: what runs left, re-parented to litbook and killed.
+// A zombie is dead, so this is safe while other runs execute; sweepOrphans
+// kills and reaps the live ones, but only when no run executes. In cgroup
+// v1 a zombie still counts against its pids cgroup's pids.max.
+func reapZombies() {
+	for _, pid := range orphans() {
+		if state, _, ok := procfs.Stat(pid); ok && state == 'Z' {
+			var ws unix.WaitStatus
+			_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		}
+	}
 }
 
 // HitLimit reports whether a fork or clone of the run failed because the
