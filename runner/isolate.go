@@ -138,9 +138,10 @@ func loopbackUp() error {
 // thread for each worker, a slot, that makes the namespaces (and the
 // directories, private /tmp and cgroups, see Runner.prepareRun) of the
 // next run while the current runs execute. A slot thread starts a run's
-// shell and at once leaves its namespaces for fresh ones, made for the
-// next run: the shell holds the namespaces it was started in, and no run
-// ever sees what another left in its own. The thread itself lives as
+// shell, waits until that run's processes are gone, and leaves its
+// namespaces for fresh ones, made for the next run: the shell held the
+// namespaces it was started in, and no run ever sees what another left in
+// its own. The thread itself lives as
 // long as the pool, so that it joins a cgroup v1 pids cgroup once, not
 // once a run (see supervise.Slot).
 
@@ -208,6 +209,7 @@ type threadPool struct {
 	mu        sync.Mutex
 	idle      *sync.Cond // signalled when preparing drops
 	preparing int        // slot threads making namespaces now
+	paused    bool       // set while a run has the machine to itself
 	closed    bool
 	left      int // namespaces still to make: no more than will be taken
 	slots     []*supervise.Slot
@@ -240,6 +242,9 @@ func (p *threadPool) slot() {
 	tmp := false // whether the namespaces the thread is in have a private /tmp
 	for {
 		p.mu.Lock()
+		for p.paused && !p.closed {
+			p.idle.Wait()
+		}
 		if p.closed || p.left == 0 {
 			p.mu.Unlock()
 			// The thread counts as a task of the slot, whose pids.max
@@ -286,8 +291,27 @@ func (p *threadPool) take() (*nsThread, error) {
 	return t, nil
 }
 
-// quiesce waits until no slot thread is making namespaces: for a run that
-// must have the machine to itself.
+// pause waits until no slot thread is making namespaces, and keeps them
+// from starting to until resume: for a run that must have the machine to
+// itself.
+func (p *threadPool) pause() {
+	p.mu.Lock()
+	p.paused = true
+	for p.preparing > 0 {
+		p.idle.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// resume lets slot threads make namespaces again.
+func (p *threadPool) resume() {
+	p.mu.Lock()
+	p.paused = false
+	p.idle.Broadcast()
+	p.mu.Unlock()
+}
+
+// quiesce waits until no slot thread is making namespaces.
 func (p *threadPool) quiesce() {
 	p.mu.Lock()
 	for p.preparing > 0 {
@@ -331,6 +355,7 @@ func pooled(run *model.Run) bool {
 func (p *threadPool) close() {
 	p.mu.Lock()
 	p.closed = true
+	p.idle.Broadcast()
 	p.mu.Unlock()
 	close(p.done)
 	p.quiesce()
@@ -358,8 +383,12 @@ func (p *threadPool) close() {
 // calling thread's mount namespace, and mounts back at its path in it each
 // directory of keep that is under /tmp: the run's own directory, and the
 // directories of the programs and the Go toolchain on its PATH, each by
-// its real path (a symbolic link under /tmp would vanish under it). The
-// function it returns undoes it all.
+// its real path (a symbolic link under /tmp would vanish under it). A run
+// from a slot thread keeps every such directory of the build (allKeep:
+// every chapter's programs, and go's caches for in=), since its /tmp is
+// made before it is known which run it serves; only those under /tmp,
+// which is where a book or its caches seldom are. The function it returns
+// undoes it all.
 func privateTmp(keep []string, size int64) (func(), error) {
 	type kept struct {
 		path string

@@ -174,10 +174,11 @@ func (s *schedule) execute(tk task) *model.Result {
 	s.mu.Unlock()
 	if run.Exclusive {
 		// Alone means alone: what earlier runs left is removed first,
-		// and no namespaces are being made for the next.
+		// and no namespaces are made for later ones meanwhile.
 		s.env.cleaning.Wait()
 		if s.env.pool != nil {
-			s.env.pool.quiesce()
+			s.env.pool.pause()
+			defer s.env.pool.resume()
 		}
 	}
 	res := s.r.executeRun(s.ctx, run, s.env, s.budgets[tk.run])
