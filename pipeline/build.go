@@ -510,16 +510,22 @@ func (s *state) run(toRun []*model.Run, progs *runner.Programs) error {
 		}
 		res.Stored++
 	}
+	syncer, syncErr := store.OpenSync(b.Root)
 	start := time.Now()
 	records, err := s.rn.Run(s.ctx, b.Book, toRun, progs)
 	if s.bd.Progress != nil {
 		s.bd.Progress.Stop()
 	}
-	if res.Stored > 0 {
-		// Once, not once a record (see store.Sync).
-		if err := store.Sync(b.Root); err != nil {
+	switch {
+	case syncErr != nil:
+		storeErrs.Add(model.Pos{File: store.Dir}, "cannot sync the stored results to the disk: %v", syncErr)
+	case res.Stored > 0:
+		// Once, not once a record (see store.Syncer).
+		if err := syncer.Sync(); err != nil {
 			storeErrs.Add(model.Pos{File: store.Dir}, "cannot sync the stored results to the disk: %v", err)
 		}
+	default:
+		syncer.Close()
 	}
 	if err != nil {
 		if res.Stored == 0 {

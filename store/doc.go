@@ -76,8 +76,8 @@
 //
 // Files are written atomically (a temporary file in the same directory,
 // then a rename), so a build killed at any point leaves each record either
-// complete or absent; a build syncs its records to the disk once, at its
-// end (see Sync). Each file carries a digest of its own content: a
+// complete or absent; a build syncs its records to the disk once, after
+// its runs (see Syncer). Each file carries a digest of its own content: a
 // truncated, corrupt or hand-edited record is reported and measured again,
 // never trusted.
 package store

@@ -381,7 +381,7 @@ func jsonError(data []byte, err error) string {
 // Save stores rec atomically at RecordPath under root and sets rec.Path.
 // A corrupt file in its place is kept beside it as NAME.json.corrupt; a
 // file from a newer litbook is never replaced. It does not wait for the
-// disk: call Sync once the build's records are saved.
+// disk: see Syncer.
 func Save(root string, ix *Index, rec *model.Record) error {
 	rel := RecordPath(rec.Machine, rec.Run)
 	if p := ix.Problem(rel); p != nil && p.Newer {
@@ -410,27 +410,42 @@ func Save(root string, ix *Index, rec *model.Record) error {
 // see the old file or the new one, never a part.
 func WriteFileAtomic(name string, data []byte) error { return writeFileAtomic(name, data, true) }
 
-// Sync waits until every record saved under root is on the disk (syncfs of
-// its filesystem). A build saves records as their runs end, without
-// waiting for the disk each time: every fsync commits the filesystem's
-// journal, and a build of many short runs spent its time waiting for
-// those commits, as did every run's own directory operations on the same
-// filesystem. A build that is killed still leaves each record whole or
-// absent (a rename replaces it); a machine that loses power in a build
-// may leave one of that build's records truncated, which is then
-// reported and measured again, as every corrupt record is.
-func Sync(root string) error {
-	dir := filepath.Join(root, Dir)
-	f, err := os.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+// A Syncer waits until the records a build saves are on the disk, once,
+// after the build's runs (syncfs of the book's filesystem). A build saves
+// records as their runs end, without waiting for the disk each time: every
+// fsync commits the filesystem's journal, and a build of many short runs
+// spent its time waiting for those commits, as did every run's own
+// directory operations on the same filesystem. A build that is killed
+// still leaves each record whole or absent (a rename replaces it). A
+// machine that loses power during a build, or soon after it, may come
+// back with records of that build empty or cut short (and, on a
+// filesystem that does not flush a file renamed over another, without
+// the earlier record either); the store reports each such record as
+// corrupt and measures it again, so a power cut loses work, never a
+// wrong result.
+type Syncer struct{ f *os.File }
+
+// OpenSync opens root's filesystem for a Sync after the build's records
+// are saved. It is opened before they are, so that Sync reports an error
+// in writing any of them back even if another process's syncfs saw it
+// first.
+func OpenSync(root string) (*Syncer, error) {
+	f, err := os.Open(root)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
+	return &Syncer{f: f}, nil
 }
+
+// Sync waits until everything written on the filesystem since OpenSync is
+// on the disk, and closes s.
+func (s *Syncer) Sync() error {
+	defer s.f.Close()
+	return unix.Syncfs(int(s.f.Fd()))
+}
+
+// Close closes s without a sync.
+func (s *Syncer) Close() { s.f.Close() }
 
 // writeFileAtomic is WriteFileAtomic; sync says whether it waits for the
 // disk before the rename and after it.
