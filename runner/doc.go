@@ -38,8 +38,9 @@
 // lowers its RLIMIT_FSIZE to FileSizeLimit and, with a Supervisor that may
 // make cgroups, moves it into a cgroup of its own whose pids.max is
 // ProcessLimit (in cgroup v2 it is born there, with CLONE_INTO_CGROUP, where
-// the kernel allows), so that everything the run starts is born limited and
-// inside.
+// the kernel allows; a cgroup v1 pids cgroup may be a supervise.Slot's,
+// which its runs have one after another), so that everything the run
+// starts is born limited and inside.
 //
 // A trial's result is handed over as soon as its processes are gone; its
 // directories, streams and cgroups are removed meanwhile, before an

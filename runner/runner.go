@@ -133,10 +133,13 @@ func (r *Runner) wait(cmd *exec.Cmd) error {
 // runCmd as a child that litbook owns, as it owns go: in a process group of
 // its own, killed with everything it started when ctx is cancelled, and by
 // the kernel when litbook dies (Pdeathsig). (Pdeathsig follows the thread
-// that starts the child: litbook's threads end only with litbook, or, for
-// the threads that hold a run's namespaces, with the run, which waits for
-// the child first.) Through the Supervisor, no sweep takes it for a run's
-// orphan.
+// that starts the child, and Go ends a thread when a goroutine locked to
+// it ends: litbook's locked threads are those of runs' namespaces, which
+// start such a child only on their own thread and wait for it (fs=), and
+// slot threads, which start none; a thread that once started one and was
+// locked later would take the child with it when it ends. See
+// golang.org/issue/27505.) Through the Supervisor, no sweep takes it for a
+// run's orphan.
 func (r *Runner) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
