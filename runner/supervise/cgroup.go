@@ -337,12 +337,14 @@ func (cg *runCgroup) kill() {
 // kernel); the next run then has fewer.
 func (cg *runCgroup) settle() {
 	for i := range 200 {
-		reapZombies()
 		data, err := os.ReadFile(filepath.Join(cg.pids, "pids.current"))
 		if n, perr := strconv.Atoi(strings.TrimSpace(string(data))); err != nil || perr != nil || n <= 1 {
 			return
 		}
-		time.Sleep(time.Duration(min(i+1, 10)) * time.Millisecond)
+		reapZombies()
+		if i > 0 {
+			time.Sleep(time.Duration(min(i, 10)) * time.Millisecond)
+		}
 	}
 }
 
