@@ -3,7 +3,6 @@ package loader
 import (
 	"bytes"
 	"context"
-	"io"
 	"sync"
 
 	"github.com/litbook/litbook/internal/fsx"
@@ -51,29 +50,12 @@ func (c *Cache) read(path string, buf *[]byte) ([]byte, error) {
 	if c == nil {
 		return fsx.ReadRegular(path)
 	}
-	f, err := fsx.OpenRegular(path)
+	data, err := fsx.ReadRegularInto(path, *buf)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	data := (*buf)[:0]
-	if fi, err := f.Stat(); err == nil && int64(cap(data)) < fi.Size()+512 {
-		data = make([]byte, 0, fi.Size()+512)
-	}
-	for {
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			*buf = data
-			return data, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-	}
+	*buf = data
+	return data, nil
 }
 
 // get returns the chapter at p of the book in root parsed from src, from

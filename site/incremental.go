@@ -96,14 +96,10 @@ func (inc *Incremental) Write(in Input, buildDir string) error {
 	inc.mu.Lock()
 	defer inc.mu.Unlock()
 	b := in.Book
-	dir, err := checkBuildDir(b, buildDir)
+	dir, err := siteDir(&in, buildDir)
 	if err != nil {
 		return err
 	}
-	if _, err := replaceable(dir, buildDir, true); err != nil {
-		return err
-	}
-	in.Links = linksFor(b, in.Links, dir)
 	if inc.dir != dir || PublishedDigest(dir) != inc.digest || !slices.Equal(inc.paths, chapterPaths(b)) {
 		return writeSite(in, buildDir, inc)
 	}

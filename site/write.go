@@ -58,18 +58,29 @@ func Write(in Input, buildDir string) error {
 	return writeSite(in, buildDir, nil)
 }
 
+// siteDir returns the directory of the site that in is written to, the
+// book's buildDir, once it checked that litbook may replace it, and
+// resolves in's links if they are not resolved yet.
+func siteDir(in *Input, buildDir string) (string, error) {
+	dir, err := checkBuildDir(in.Book, buildDir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := replaceable(dir, buildDir, true); err != nil {
+		return "", err
+	}
+	in.Links = linksFor(in.Book, in.Links, dir)
+	return dir, nil
+}
+
 // writeSite is Write; with inc, the site's parts are kept in inc for
 // its next Write.
 func writeSite(in Input, buildDir string, inc *Incremental) error {
 	b := in.Book
-	dir, err := checkBuildDir(b, buildDir)
+	dir, err := siteDir(&in, buildDir)
 	if err != nil {
 		return err
 	}
-	if _, err := replaceable(dir, buildDir, true); err != nil {
-		return err
-	}
-	in.Links = linksFor(b, in.Links, dir)
 	digest, err := inputDigest(in, in.Links.Files())
 	if err != nil {
 		return err

@@ -97,16 +97,22 @@ func OpenRegular(path string) (*os.File, error) {
 // ReadRegular is os.ReadFile for a file that must be a regular one: a
 // FIFO, device, socket or directory gives a *NotRegularError at once.
 func ReadRegular(path string) ([]byte, error) {
+	return ReadRegularInto(path, nil)
+}
+
+// ReadRegularInto is ReadRegular reading into buf's array, from its
+// start, if it is large enough; a caller that reads many files can reuse
+// one buffer.
+func ReadRegularInto(path string, buf []byte) ([]byte, error) {
 	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var size int
-	if fi, err := f.Stat(); err == nil {
-		size = int(fi.Size())
+	data := buf[:0]
+	if fi, err := f.Stat(); err == nil && int64(cap(data)) < fi.Size()+512 {
+		data = make([]byte, 0, fi.Size()+512)
 	}
-	data := make([]byte, 0, size+512)
 	for {
 		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]

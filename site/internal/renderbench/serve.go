@@ -265,24 +265,35 @@ func startLitbook(litbook, book string) (*server, error) {
 		s.stop()
 		return nil, err
 	}
-	events := make(chan string)
+	s.reload = reloads(event, func(d string) bool {
+		changed := d != digest
+		digest = d
+		return changed
+	})
+	return s, nil
+}
+
+// reloads returns a server's reload function: it waits, until a
+// deadline, for the next message that next reads (in a goroutine of its
+// own, from now on) for which isReload is true.
+func reloads(next func() (string, error), isReload func(string) bool) func(deadline time.Time) error {
+	msgs := make(chan string)
 	errs := make(chan error, 1)
 	go func() {
 		for {
-			d, err := event()
+			m, err := next()
 			if err != nil {
 				errs <- err
 				return
 			}
-			events <- d
+			msgs <- m
 		}
 	}()
-	s.reload = func(deadline time.Time) error {
+	return func(deadline time.Time) error {
 		for {
 			select {
-			case d := <-events:
-				if d != digest {
-					digest = d
+			case m := <-msgs:
+				if isReload(m) {
 					return nil
 				}
 			case err := <-errs:
@@ -292,7 +303,6 @@ func startLitbook(litbook, book string) (*server, error) {
 			}
 		}
 	}
-	return s, nil
 }
 
 // startHugo starts hugo server on site and opens its LiveReload websocket.
@@ -317,34 +327,11 @@ func startHugo(hugo, site string, flags ...string) (*server, error) {
 		s.stop()
 		return nil, err
 	}
-	msgs := make(chan string)
-	errs := make(chan error, 1)
-	go func() {
-		r := bufio.NewReader(conn)
-		for {
-			m, err := readFrame(r)
-			if err != nil {
-				errs <- err
-				return
-			}
-			msgs <- m
-		}
-	}()
-	s.reload = func(deadline time.Time) error {
-		for {
-			select {
-			case m := <-msgs:
-				var msg struct{ Command string }
-				if json.Unmarshal([]byte(m), &msg) == nil && msg.Command == "reload" {
-					return nil
-				}
-			case err := <-errs:
-				return err
-			case <-time.After(time.Until(deadline)):
-				return errors.New("no reload within a minute")
-			}
-		}
-	}
+	r := bufio.NewReader(conn)
+	s.reload = reloads(func() (string, error) { return readFrame(r) }, func(m string) bool {
+		var msg struct{ Command string }
+		return json.Unmarshal([]byte(m), &msg) == nil && msg.Command == "reload"
+	})
 	return s, nil
 }
 
