@@ -222,25 +222,34 @@ func (c *compilation) bookPackageErrors(p *model.Program, output map[string]*str
 			c.reported = map[string]bool{}
 		}
 		c.reported[pkg] = true
-		var last *model.Error
-		for _, line := range strings.Split(out.String(), "\n") {
-			switch {
-			case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "# "):
-				continue
-			case strings.HasPrefix(line, "\t") && last != nil:
-				last.Detail += strings.TrimPrefix(line, "\t") + "\n"
-				continue
-			}
-			last = &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s: %s: %s", p.Name, pkg, c.clean(line))}
+		c.recordErrors(p, out.String(), func(line string) *model.Error {
 			if loc, msg, ok := strings.Cut(line, ": "); ok {
 				if pos, ok := c.bookPos(loc); ok {
-					last = &model.Error{Pos: pos, Msg: msg}
+					return &model.Error{Pos: pos, Msg: msg}
 				}
 			}
-			c.fail(p, last)
-		}
+			return &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s: %s: %s", p.Name, pkg, c.clean(line))}
+		})
 	}
 	return found
+}
+
+// recordErrors records the errors in build output out for p: each line
+// but blank ones and "# package" headers is the error errorAt makes of
+// it, and indented lines after one are its detail.
+func (c *compilation) recordErrors(p *model.Program, out string, errorAt func(line string) *model.Error) {
+	var last *model.Error
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "# "):
+			continue
+		case strings.HasPrefix(line, "\t") && last != nil:
+			last.Detail += strings.TrimPrefix(line, "\t") + "\n"
+			continue
+		}
+		last = errorAt(line)
+		c.fail(p, last)
+	}
 }
 
 // bookPos maps "path/file.go:LINE[:COL]", relative to the generated
@@ -316,22 +325,12 @@ func (c *compilation) goError(err error, stderr []byte) error {
 // "file.go:LINE:COL: message" at chapter lines, indented lines after one
 // as its detail, and any other line at the program's own line.
 func (c *compilation) compileErrors(p *model.Program, out string) {
-	var last *model.Error
-	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "# "):
-			continue
-		case strings.HasPrefix(line, "\t") && last != nil:
-			last.Detail += strings.TrimPrefix(line, "\t") + "\n"
-			continue
-		}
+	c.recordErrors(p, out, func(line string) *model.Error {
 		if pos, msg, ok := c.place(p, line); ok {
-			last = &model.Error{Pos: pos, Msg: msg}
-		} else {
-			last = &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s: %s", p.Name, c.clean(line))}
+			return &model.Error{Pos: pos, Msg: msg}
 		}
-		c.fail(p, last)
-	}
+		return &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s: %s", p.Name, c.clean(line))}
+	})
 	if len(c.failed[p]) == 0 {
 		c.fail(p, &model.Error{Pos: p.Pos, Msg: fmt.Sprintf("program %s did not compile", p.Name)})
 	}

@@ -65,8 +65,8 @@ type execEnv struct {
 	isolated bool
 	// realPaths caches realPath.
 	realPaths sync.Map
-	// allKeep is every directory that a private /tmp of this Run keeps
-	// but the runs' own (see sandbox.keep), by their real paths.
+	// allKeep is every directory that the private /tmp of a run from the
+	// pool keeps but the run's own (see keep and setAllKeep).
 	allKeep []string
 	// ioRoot is where runs get the directory of their streams, or "" to
 	// have it in their base directory (see ioRoot).
@@ -381,10 +381,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	if err != nil {
 		return fail(err)
 	}
-	cleanup = func() {
-		if t != nil {
-			t.release()
-		}
+	cleanup = func() { // launch gives t its work, whatever happens
 		sup.Close()
 		sb.close()
 	}
@@ -761,7 +758,7 @@ func (r *Runner) launch(run *model.Run, sb *sandbox, env *execEnv, t *nsThread, 
 			// read. On a thread that ends after this, it lasts as long as
 			// the namespace, which the run's processes hold, and no
 			// unmount is needed (nor possible: that thread is gone).
-			untmp, err := privateTmp(sb.keep(run, env), env.fileSizeLimit)
+			untmp, err := privateTmp(append(env.keep(run), sb.base), env.fileSizeLimit)
 			if err != nil {
 				return err
 			}
@@ -827,10 +824,10 @@ func (r *Runner) prepareRun(env *execEnv, t *nsThread, sl *supervise.Slot) error
 	return err
 }
 
-// keep returns the directories that a private /tmp must keep at their
-// paths, by their real paths: the run's own (real: env.tempDir is), the
-// directories on its PATH, and what in= uses.
-func (sb *sandbox) keep(run *model.Run, env *execEnv) []string {
+// keep returns the directories that the private /tmp of run must keep at
+// their paths, by their real paths, but its own directory: those on its
+// PATH, and what uses= and in= use.
+func (env *execEnv) keep(run *model.Run) []string {
 	keep := append([]string{env.pathDirs[run.Chapter.Path], env.binDir}, env.keepDirs(run)...)
 	if env.goBin != "" {
 		keep = append(keep, filepath.Dir(env.goBin)) // GOROOT, all of it
@@ -838,28 +835,14 @@ func (sb *sandbox) keep(run *model.Run, env *execEnv) []string {
 	for i, p := range keep {
 		keep[i] = env.realPath(p)
 	}
-	return append(keep, sb.base)
+	return keep
 }
 
-// setAllKeep sets allKeep, once env is complete.
-func (env *execEnv) setAllKeep() {
-	dirs := []string{env.binDir}
-	for _, d := range env.pathDirs {
-		dirs = append(dirs, d)
-	}
-	for _, d := range env.programDirs {
-		dirs = append(dirs, d)
-	}
-	if env.goBin != "" {
-		dirs = append(dirs, filepath.Dir(env.goBin))
-	}
-	if env.goEnv != nil {
-		dirs = append(dirs, env.goEnv.cache, env.goEnv.modCache)
-	}
-	for _, d := range dirs {
-		if d != "" {
-			env.allKeep = append(env.allKeep, env.realPath(d))
-		}
+// setAllKeep sets allKeep to what the private /tmp of any of runs keeps
+// (see keep), once env is complete.
+func (env *execEnv) setAllKeep(runs []*model.Run) {
+	for _, run := range runs {
+		env.allKeep = append(env.allKeep, env.keep(run)...)
 	}
 	slices.Sort(env.allKeep)
 	env.allKeep = slices.Compact(env.allKeep)

@@ -141,9 +141,8 @@ func loopbackUp() error {
 // shell, waits until that run's processes are gone, and leaves its
 // namespaces for fresh ones, made for the next run: the shell held the
 // namespaces it was started in, and no run ever sees what another left in
-// its own. The thread itself lives as
-// long as the pool, so that it joins a cgroup v1 pids cgroup once, not
-// once a run (see supervise.Slot).
+// its own. The thread itself lives as long as the pool, so that it joins
+// a cgroup v1 pids cgroup once, not once a run (see supervise.Slot).
 
 // nsThread is an OS thread in namespaces made for one run, ready to start
 // its shell.
@@ -205,9 +204,8 @@ type threadPool struct {
 	prepare func(*nsThread, *supervise.Slot) error
 	threads sync.WaitGroup // slot threads not ended yet
 
-	done      chan struct{} // closed by close
 	mu        sync.Mutex
-	idle      *sync.Cond // signalled when preparing drops
+	idle      *sync.Cond // signalled when preparing drops, and by resume and close
 	preparing int        // slot threads making namespaces now
 	paused    bool       // set while a run has the machine to itself
 	closed    bool
@@ -219,7 +217,7 @@ type threadPool struct {
 // than total namespaces in all, the number that will be taken.
 func newThreadPool(n, total int, newSlot func() *supervise.Slot, prepare func(*nsThread, *supervise.Slot) error) *threadPool {
 	slots := min(2*n, total)
-	p := &threadPool{ready: make(chan *nsThread, slots), newSlot: newSlot, prepare: prepare, left: total, done: make(chan struct{})}
+	p := &threadPool{ready: make(chan *nsThread, slots), newSlot: newSlot, prepare: prepare, left: total}
 	p.idle = sync.NewCond(&p.mu)
 	for range slots {
 		p.threads.Add(1)
@@ -246,10 +244,12 @@ func (p *threadPool) slot() {
 			p.idle.Wait()
 		}
 		if p.closed || p.left == 0 {
-			p.mu.Unlock()
 			// The thread counts as a task of the slot, whose pids.max
 			// allows for it, until the last run that started there ends.
-			<-p.done
+			for !p.closed {
+				p.idle.Wait()
+			}
+			p.mu.Unlock()
 			return
 		}
 		p.left--
@@ -293,7 +293,7 @@ func (p *threadPool) take() (*nsThread, error) {
 
 // pause waits until no slot thread is making namespaces, and keeps them
 // from starting to until resume: for a run that must have the machine to
-// itself.
+// itself, and for close.
 func (p *threadPool) pause() {
 	p.mu.Lock()
 	p.paused = true
@@ -308,15 +308,6 @@ func (p *threadPool) resume() {
 	p.mu.Lock()
 	p.paused = false
 	p.idle.Broadcast()
-	p.mu.Unlock()
-}
-
-// quiesce waits until no slot thread is making namespaces.
-func (p *threadPool) quiesce() {
-	p.mu.Lock()
-	for p.preparing > 0 {
-		p.idle.Wait()
-	}
 	p.mu.Unlock()
 }
 
@@ -357,8 +348,7 @@ func (p *threadPool) close() {
 	p.closed = true
 	p.idle.Broadcast()
 	p.mu.Unlock()
-	close(p.done)
-	p.quiesce()
+	p.pause()
 	var unused []*nsThread
 	for {
 		select {
@@ -384,9 +374,9 @@ func (p *threadPool) close() {
 // directory of keep that is under /tmp: the run's own directory, and the
 // directories of the programs and the Go toolchain on its PATH, each by
 // its real path (a symbolic link under /tmp would vanish under it). A run
-// from a slot thread keeps every such directory of the build (allKeep:
-// every chapter's programs, and go's caches for in=), since its /tmp is
-// made before it is known which run it serves; only those under /tmp,
+// from a slot thread keeps every such directory of the pool's runs
+// (allKeep: their chapters' programs, and go's caches for in=), since its
+// /tmp is made before it is known which run it serves; only those under /tmp,
 // which is where a book or its caches seldom are. The function it returns
 // undoes it all.
 func privateTmp(keep []string, size int64) (func(), error) {

@@ -249,22 +249,21 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 		}
 	}
 	if r.Supervisor != nil {
-		r.Supervisor.RemoveStale(tmp)
-		if env.ioRoot != "" {
-			r.Supervisor.RemoveStale(env.ioRoot)
-		}
+		r.Supervisor.RemoveStale(tmp, env.ioRoot) // "" has no entries
 		defer r.Supervisor.SweepOrphans(func() bool { return true })
 	}
 	s := newSchedule(ctx, r, runs, progs.GoVersion, env)
 	workers := min(jobs, s.total)
 	inPool := 0 // trials that start from a thread of the pool
+	var poolRuns []*model.Run
 	for i, run := range runs {
 		if pooled(run) {
 			inPool += len(s.trials[i])
+			poolRuns = append(poolRuns, run)
 		}
 	}
 	if env.isolated && inPool > 0 {
-		env.setAllKeep()
+		env.setAllKeep(poolRuns)
 		var newSlot func() *supervise.Slot
 		if r.Supervisor != nil {
 			newSlot = func() *supervise.Slot { return r.Supervisor.NewSlot(env.processLimit) }

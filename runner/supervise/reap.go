@@ -265,9 +265,10 @@ func (r *Run) Close() {
 }
 
 // RemoveStale removes what litbook processes that no longer exist left:
-// run directories in tempDir, go build's work directories there, and run
+// run directories in each of dirs (TMPDIR, where go build's work
+// directories are too, and where the streams of runs are), and run
 // cgroups (killing what still runs in them first).
-func (s *Supervisor) RemoveStale(tempDir string) { removeStale(tempDir, s.cgroups) }
+func (s *Supervisor) RemoveStale(dirs ...string) { removeStale(s.cgroups, dirs...) }
 
 // Cgroups reports how this machine lets the Supervisor confine runs:
 // whether each run gets a cgroup v2 cgroup (killed at once, with

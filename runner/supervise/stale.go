@@ -18,9 +18,9 @@ import (
 func Prefix(pid int) string { return "litbook-run-" + strconv.Itoa(pid) + "-" }
 
 // removeStale removes what litbook processes that no longer exist left in
-// the directories runs are made in: run directories in tempDir, and run
+// the directories runs are made in: run directories in dirs, and run
 // cgroups (killing what still runs in them first).
-func removeStale(tempDir string, cg cgroupDirs) {
+func removeStale(cg cgroupDirs, dirs ...string) {
 	for _, dir := range []string{cg.v2, cg.v1Pids} {
 		for _, p := range staleEntries(dir) {
 			stale := &runCgroup{}
@@ -33,8 +33,10 @@ func removeStale(tempDir string, cg cgroupDirs) {
 			stale.remove()
 		}
 	}
-	for _, p := range staleEntries(tempDir) {
-		RemoveAll(p)
+	for _, dir := range dirs {
+		for _, p := range staleEntries(dir) {
+			RemoveAll(p)
+		}
 	}
 }
 
