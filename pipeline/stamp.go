@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/runner"
 	"github.com/litbook/litbook/store"
@@ -327,23 +328,5 @@ func (sp *stamper) write(s *state, outputs []string) error {
 		return err
 	}
 	// Not synced: a stamp lost in a crash only costs a full build.
-	dir := filepath.Join(b.Root, filepath.Dir(stampFile))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".stamp-")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(b.Root, stampFile))
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
+	return fsx.WriteAtomic(filepath.Join(b.Root, stampFile), false, data)
 }

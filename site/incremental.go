@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"sync"
 
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/internal/par"
 	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
@@ -412,13 +412,13 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 		return err
 	}
 	marker := filepath.Join(dir, MarkerFile)
-	if err := writeAtomic(marker, markerContent("")); err != nil {
+	if err := fsx.WriteAtomic(marker, false, markerContent("")); err != nil {
 		return err
 	}
 	if err := st.commit(); err != nil {
 		return err
 	}
-	if err := writeAtomic(marker, markerContent(digest)); err != nil {
+	if err := fsx.WriteAtomic(marker, false, markerContent(digest)); err != nil {
 		return err
 	}
 	delete(scans, PrintPage)
@@ -431,45 +431,6 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	inc.top, inc.bottom = w.printTop, w.printBottom
 	inc.topScan, inc.bottomScan, inc.printIDs = top, bottom, printScan.ids
 	return nil
-}
-
-// writeAtomic writes the pieces one after the other to a new file beside
-// file, and renames it over file.
-func writeAtomic(file string, pieces ...[]byte) error {
-	tmp, err := writeTemp(file, pieces)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, file); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-// writeTemp writes the pieces one after the other to a new file beside
-// file, and returns its name.
-func writeTemp(file string, pieces [][]byte) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	for _, p := range pieces {
-		_, _ = bw.Write(p) // Flush returns the error
-	}
-	err = bw.Flush()
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // stager writes files to temporary files beside them, in parallel, and
@@ -486,7 +447,7 @@ func (s *stager) stage(file string, pieces ...[]byte) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		tmp, err := writeTemp(file, pieces)
+		tmp, err := fsx.TempBeside(file, false, pieces...)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if err != nil {

@@ -398,7 +398,7 @@ func Save(root string, ix *Index, rec *model.Record) error {
 		// earlier copy.
 		_ = os.Link(target, fmt.Sprintf("%s.corrupt-%s", target, time.Now().UTC().Format("20060102T150405.000000000")))
 	}
-	if err := writeFileAtomic(target, data, false); err != nil {
+	if err := fsx.WriteAtomic(target, false, data); err != nil {
 		return fmt.Errorf("storing the result of %s: %w", rec.Run.ID, err)
 	}
 	rec.Path = rel
@@ -408,7 +408,7 @@ func Save(root string, ix *Index, rec *model.Record) error {
 // WriteFileAtomic writes data to name through a temporary file in the same
 // directory, synced before it is renamed into place: readers and crashes
 // see the old file or the new one, never a part.
-func WriteFileAtomic(name string, data []byte) error { return writeFileAtomic(name, data, true) }
+func WriteFileAtomic(name string, data []byte) error { return fsx.WriteAtomic(name, true, data) }
 
 // A Syncer waits until the records a build saves are on the disk, once,
 // after the build's runs (syncfs of the book's filesystem). A build saves
@@ -446,52 +446,6 @@ func (s *Syncer) Sync() error {
 
 // Close closes s without a sync.
 func (s *Syncer) Close() { s.f.Close() }
-
-// writeFileAtomic is WriteFileAtomic; sync says whether it waits for the
-// disk before the rename and after it.
-func writeFileAtomic(name string, data []byte, sync bool) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if sync {
-		if err := tmp.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return err
-	}
-	ok = true
-	if !sync {
-		return nil
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
 
 // Prune removes, from m's directory, records of runs that keep is false
 // for, and temporary files left by interrupted builds. Other machines'

@@ -5,6 +5,7 @@
 package fsx
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -147,4 +148,60 @@ func RealPath(p string) string {
 		return p
 	}
 	return filepath.Join(RealPath(parent), filepath.Base(p))
+}
+
+// TempBeside writes the pieces one after the other to a new file beside
+// name, .NAME.tmp-*, of mode 0644, in name's directory, which it makes
+// if need be, and returns the new file's path; with sync, the file is on
+// the disk when it returns. On an error it leaves nothing behind.
+func TempBeside(name string, sync bool, pieces ...[]byte) (string, error) {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return "", err
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	for _, p := range pieces {
+		_, _ = bw.Write(p) // Flush returns the error
+	}
+	err = bw.Flush()
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// WriteAtomic writes the pieces to name through TempBeside and a rename:
+// readers, and a process killed at any point, see the old file or the new
+// one, never a part. With sync, so does a machine that loses power: the
+// file is synced before the rename, and its directory after.
+func WriteAtomic(name string, sync bool, pieces ...[]byte) error {
+	tmp, err := TempBeside(name, sync, pieces...)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	if sync {
+		if d, err := os.Open(filepath.Dir(name)); err == nil {
+			_ = d.Sync()
+			d.Close()
+		}
+	}
+	return nil
 }

@@ -38,3 +38,30 @@ func TestReadRegularRefusesAtOnce(t *testing.T) {
 		t.Errorf("ReadRegular(missing) = %v, want ErrNotExist", err)
 	}
 }
+
+// TestWriteAtomic: the pieces end up in the file, of mode 0644, made with
+// its directory, with no temporary file left, synced or not; and a file
+// that cannot be made leaves nothing.
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	for _, sync := range []bool{false, true} {
+		name := filepath.Join(dir, "sub", "f.json")
+		if err := WriteAtomic(name, sync, []byte("ab"), []byte("c")); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(name)
+		fi, _ := os.Stat(name)
+		if err != nil || string(data) != "abc" || fi.Mode().Perm() != 0o644 {
+			t.Errorf("sync=%v: read %q (%v), mode %v", sync, data, err, fi.Mode())
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, "sub", ".f.json.tmp-*")); len(left) > 0 {
+			t.Errorf("sync=%v: left %v", sync, left)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteAtomic(filepath.Join(dir, "file", "f"), false, []byte("x")); err == nil {
+		t.Error("wrote under a regular file")
+	}
+}
