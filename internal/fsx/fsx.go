@@ -163,11 +163,7 @@ func TempBeside(name string, sync bool, pieces ...[]byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	for _, p := range pieces {
-		_, _ = bw.Write(p) // Flush returns the error
-	}
-	err = bw.Flush()
+	err = writePieces(f, pieces)
 	if err == nil {
 		err = f.Chmod(0o644)
 	}
@@ -182,6 +178,26 @@ func TempBeside(name string, sync bool, pieces ...[]byte) (string, error) {
 		return "", err
 	}
 	return f.Name(), nil
+}
+
+// writePieces writes the pieces to f: one as it is, more through a buffer
+// no larger than they are together (a build saves hundreds of small
+// records, and a buffer of its own for each was most of what it
+// allocated).
+func writePieces(f *os.File, pieces [][]byte) error {
+	if len(pieces) == 1 {
+		_, err := f.Write(pieces[0])
+		return err
+	}
+	n := 0
+	for _, p := range pieces {
+		n += len(p)
+	}
+	bw := bufio.NewWriterSize(f, max(min(n, 256<<10), 16))
+	for _, p := range pieces {
+		_, _ = bw.Write(p) // Flush returns the error
+	}
+	return bw.Flush()
 }
 
 // WriteAtomic writes the pieces to name through TempBeside and a rename:
