@@ -596,8 +596,9 @@ func (s *state) check() error {
 
 // prune removes this machine's records of runs the book no longer has
 // (every run of the book has its record for this machine now) and reloads
-// the index if the store changed, so that the Machines page lists it as
-// this build leaves it.
+// the index if it removed any, so that the Machines page lists the store
+// as this build leaves it (store.Save keeps the index up to date with what
+// it stores).
 func (s *state) prune() error {
 	b, res := s.res.Book, s.res
 	ids := map[string]bool{}
@@ -608,7 +609,7 @@ func (s *state) prune() error {
 	if err != nil {
 		return err
 	}
-	if removed > 0 || res.Stored > 0 {
+	if removed > 0 {
 		res.Index, err = store.Load(b.Root)
 	}
 	return err

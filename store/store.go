@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -230,7 +231,7 @@ func (p *Problem) Error() string { return p.Path + ": " + p.Msg }
 
 // Index is what the store holds.
 type Index struct {
-	Entries  []*Entry   // sorted by Path
+	Entries  []*Entry   // in the order Load walks them (see comparePaths)
 	Problems []*Problem // sorted by Path
 	byKey    map[string][]*Entry
 	bad      map[string]*Problem
@@ -340,10 +341,7 @@ func readEntry(p, rel string) (*Entry, *Problem) {
 		// one must not lead out of the store.
 		return nil, &Problem{Path: rel, Corrupt: true, Msg: fmt.Sprintf("corrupt: %q is not a run (CHAPTER/NAME)", f.Run)}
 	}
-	e := &Entry{
-		Path: rel, RunID: f.Run, Source: f.Source, Key: f.Key, Sources: f.Sources,
-		GoVersion: f.Go, Machine: f.Machine.model(f.Go), Stored: f.Stored, Trials: len(f.Trials), file: &f,
-	}
+	e := f.entry(rel)
 	if len(f.Trials) == 0 {
 		return nil, &Problem{Path: rel, Corrupt: true, Msg: "corrupt: no trials"}
 	}
@@ -356,6 +354,45 @@ func readEntry(p, rel string) (*Entry, *Problem) {
 		}
 	}
 	return e, nil
+}
+
+// entry is f as the Entry at rel.
+func (f *file) entry(rel string) *Entry {
+	return &Entry{
+		Path: rel, RunID: f.Run, Source: f.Source, Key: f.Key, Sources: f.Sources,
+		GoVersion: f.Go, Machine: f.Machine.model(f.Go), Stored: f.Stored, Trials: len(f.Trials), file: f,
+	}
+}
+
+// put puts e in ix as Load would find it, in place of what was at its
+// path: another entry, or a problem.
+func (ix *Index) put(e *Entry) {
+	i, found := slices.BinarySearchFunc(ix.Entries, e.Path, func(x *Entry, p string) int { return comparePaths(x.Path, p) })
+	if found {
+		old := ix.Entries[i]
+		ix.byKey[old.Key] = slices.DeleteFunc(ix.byKey[old.Key], func(x *Entry) bool { return x == old })
+		if len(ix.byKey[old.Key]) == 0 {
+			delete(ix.byKey, old.Key)
+		}
+		ix.Entries[i] = e
+	} else {
+		ix.Entries = slices.Insert(ix.Entries, i, e)
+	}
+	ix.byKey[e.Key] = append(ix.byKey[e.Key], e)
+	if ix.bad[e.Path] != nil {
+		delete(ix.bad, e.Path)
+		ix.Problems = slices.DeleteFunc(ix.Problems, func(p *Problem) bool { return p.Path == e.Path })
+		if len(ix.Problems) == 0 {
+			ix.Problems = nil
+		}
+	}
+}
+
+// comparePaths orders slash-separated paths as Load's walk finds them:
+// name by name, a directory's files where its name falls among its
+// siblings.
+func comparePaths(a, b string) int {
+	return slices.Compare(strings.Split(a, "/"), strings.Split(b, "/"))
 }
 
 // jsonError describes a decoding error with the line it happened on.
@@ -378,7 +415,8 @@ func jsonError(data []byte, err error) string {
 	return err.Error()
 }
 
-// Save stores rec atomically at RecordPath under root and sets rec.Path.
+// Save stores rec atomically at RecordPath under root, sets rec.Path, and
+// puts it in ix as Load would now find it.
 // A corrupt file in its place is kept beside it as NAME.json.corrupt; a
 // file from a newer litbook is never replaced. It does not wait for the
 // disk: see Syncer.
@@ -402,6 +440,7 @@ func Save(root string, ix *Index, rec *model.Record) error {
 		return fmt.Errorf("storing the result of %s: %w", rec.Run.ID, err)
 	}
 	rec.Path = rel
+	ix.put(f.entry(rel))
 	return nil
 }
 

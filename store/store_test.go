@@ -481,3 +481,58 @@ func TestFIFOInStoreDoesNotBlock(t *testing.T) {
 		t.Errorf("problems %v, want one saying the FIFO is not a regular file", ix.Problems)
 	}
 }
+
+// Save keeps the index as Load would now find it, so that a build needs
+// not read its store again after storing its results.
+func TestSaveKeepsIndexAsLoadFindsIt(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	// Run ids whose paths order differently as strings than as the walk
+	// finds them ("01-append/x" against "01-append-b/x"), a replaced
+	// record, one over a corrupt file, and another machine's.
+	other := testRun()
+	other.Chapter = &model.Chapter{Path: "chapters/01-append-b.md", Slug: "01-append-b"}
+	other.ID = "01-append-b/seek"
+	third := testRun()
+	third.ID, third.Name = "01-append/a", "a"
+	ix, _ := Load(root)
+	for _, rec := range []*model.Record{testRecord(run, here), testRecord(other, here), testRecord(run, there)} {
+		if err := Save(root, ix, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := filepath.Join(root, RecordPath(here, third))
+	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ = Load(root)
+	if len(ix.Problems) != 1 {
+		t.Fatalf("problems %v, want the corrupt file", ix.Problems)
+	}
+	edited := testRun() // its block changed: another key
+	edited.Block = append(edited.Block, "\n"...)
+	replaced := testRecord(edited, here)
+	c := &replaced.Trials[0].Commands[0]
+	c.Stdout = model.Output{Data: []byte("lost=0\n"), Total: 7}
+	c.Order = []model.Chunk{{Len: 7}, {Stderr: true, Len: 5}}
+	for _, rec := range []*model.Record{replaced, testRecord(third, here), testRecord(other, there)} {
+		if err := Save(root, ix, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ix, want) {
+		var got, wanted []string
+		for _, e := range ix.Entries {
+			got = append(got, e.Path+" "+e.Key[:8])
+		}
+		for _, e := range want.Entries {
+			wanted = append(wanted, e.Path+" "+e.Key[:8])
+		}
+		t.Errorf("index after Save differs from Load:\ngot  %v (problems %v, %d keys)\nwant %v (problems %v, %d keys)",
+			got, ix.Problems, len(ix.byKey), wanted, want.Problems, len(want.byKey))
+	}
+}
