@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/styles"
 )
 
 func TestHighlightCache(t *testing.T) {
@@ -56,5 +59,32 @@ func TestHighlightCache(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(file))
 	if len(entries) != 1 {
 		t.Errorf("cache directory holds %d entries after abort, want 1", len(entries))
+	}
+}
+
+// The styles litbook keeps a copy of (chromastyles) are chroma's own, in
+// the version go.mod names: an upgrade of chroma that changes them fails
+// here until the copies are updated.
+func TestChromaStylesAsChromas(t *testing.T) {
+	for _, name := range []string{lightStyle, darkStyle} {
+		ours, err := chromaStyle(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs := styles.Get(name)
+		if theirs.Name != name {
+			t.Fatalf("chroma has no style %s", name)
+		}
+		f := chromahtml.New(chromahtml.WithClasses(true))
+		var a, b strings.Builder
+		if err := f.WriteCSS(&a, ours); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.WriteCSS(&b, theirs); err != nil {
+			t.Fatal(err)
+		}
+		if a.String() != b.String() || ours.Counterpart != theirs.Counterpart {
+			t.Errorf("chromastyles/%s.xml differs from chroma's: copy styles/%[1]s.xml of the chroma in go.mod", name)
+		}
 	}
 }
