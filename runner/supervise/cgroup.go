@@ -305,29 +305,58 @@ func failedForks(dir string) int64 {
 
 // kill kills every process in the run's cgroups: at once through
 // cgroup.kill where the kernel has it, else one by one until none is
-// left (a v1 pids cgroup bounds how many can be born meanwhile).
-func (cg *runCgroup) kill() {
+// left (a v1 pids cgroup bounds how many can be born meanwhile). It
+// reports whether a Slot's pids cgroup held only the slot's thread.
+//
+// Most runs leave nothing, and their cgroups are only read: a cgroup with
+// no process stays empty, since nothing is born in it but from a member
+// (litbook's descriptor for CLONE_INTO_CGROUP is closed), and a write to
+// cgroup.kill takes the lock that every other run's cgroups wait on.
+func (cg *runCgroup) kill() (slotIdle bool) {
 	if cg == nil {
-		return
+		return false
 	}
 	if cg.v2 != "" {
-		_ = os.WriteFile(filepath.Join(cg.v2, "cgroup.kill"), []byte("1"), 0)
-	}
-	for _, dir := range []string{cg.v2, cg.v1} {
-		if dir == "" {
-			continue
-		}
-		for range 100 {
-			members := cgroupProcs(dir)
-			if len(members) == 0 {
-				break
-			}
-			for _, pid := range members {
-				_ = unix.Kill(pid, unix.SIGKILL)
-			}
-			time.Sleep(time.Millisecond)
+		if members := cgroupProcs(cg.v2); len(members) > 0 {
+			_ = os.WriteFile(filepath.Join(cg.v2, "cgroup.kill"), []byte("1"), 0)
+			killMembers(cg.v2, members)
 		}
 	}
+	if cg.v1 != "" {
+		if cg.slot && tasks(cg.v1) <= 1 {
+			return true
+		}
+		killMembers(cg.v1, cgroupProcs(cg.v1))
+	}
+	return false
+}
+
+// killMembers kills the processes of the cgroup dir, members first, until
+// none is left, for 100 rounds at most.
+func killMembers(dir string, members []int) {
+	for range 100 {
+		if len(members) == 0 {
+			return
+		}
+		for _, pid := range members {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+		time.Sleep(time.Millisecond)
+		members = cgroupProcs(dir)
+	}
+}
+
+// tasks returns pids.current of the pids cgroup dir, or -1.
+func tasks(dir string) int {
+	data, err := os.ReadFile(filepath.Join(dir, "pids.current"))
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // settle waits, once the run's processes are killed, until a Slot's pids
@@ -337,8 +366,7 @@ func (cg *runCgroup) kill() {
 // kernel); the next run then has fewer.
 func (cg *runCgroup) settle() {
 	for i := range 200 {
-		data, err := os.ReadFile(filepath.Join(cg.pids, "pids.current"))
-		if n, perr := strconv.Atoi(strings.TrimSpace(string(data))); err != nil || perr != nil || n <= 1 {
+		if tasks(cg.pids) <= 1 { // -1: cannot tell
 			return
 		}
 		reapZombies()

@@ -108,9 +108,15 @@ func sweepOrphans() {
 // through Start: orphans of runs, come back to it as their subreaper.
 // spawn is held, so that no child is between its start and Start's record
 // of it.
+//
+// An orphan goes to the first live thread of its subreaper (the kernel's
+// find_new_reaper and find_alive_thread), and so does the child of a
+// thread of litbook that ends: that is litbook's main thread, which lives
+// as long as litbook does. Its children file is the only one to read, not
+// one for each of litbook's threads (a run's end read 16).
 func orphans() []int {
 	self := os.Getpid()
-	children, ok := procfs.Children(self)
+	children, ok := procfs.ThreadChildren(self, self)
 	if !ok {
 		// No children files: find them by their parent pid.
 		children = nil
@@ -231,9 +237,9 @@ func (r *Run) Kill() {
 	if r == nil {
 		return
 	}
-	r.cg.kill()
+	idle := r.cg.kill()
 	killRun(r.pgid, r.token, r.dirs)
-	if r.cg != nil && r.cg.slot {
+	if r.cg != nil && r.cg.slot && !idle {
 		r.cg.settle()
 	}
 }

@@ -126,6 +126,21 @@ func Children(pid int) (children []int, ok bool) {
 	return children, true
 }
 
+// ThreadChildren returns the children of the thread tid of process pid,
+// from its children file; ok is false where the kernel has none.
+func ThreadChildren(pid, tid int) (children []int, ok bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/children")
+	if err != nil {
+		return nil, false
+	}
+	for _, f := range strings.Fields(string(data)) {
+		if c, err := strconv.Atoi(f); err == nil {
+			children = append(children, c)
+		}
+	}
+	return children, true
+}
+
 // Descendants returns the descendants of the processes in roots, roots
 // included, walking Children. ok is false where the kernel has no children
 // files.
