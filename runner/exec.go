@@ -1,14 +1,12 @@
 package runner
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -160,11 +158,13 @@ func (c *capture) Write(p []byte) (int, error) {
 
 func (c *capture) output() model.Output { return model.Output{Data: c.data, Total: c.total} }
 
-// stream is a pipe or FIFO that litbook drains into a capture.
+// stream is a pipe or FIFO that litbook drains into a capture, or, for
+// the control pipe, into ctl.
 type stream struct {
 	r    *os.File
 	hold *os.File // litbook's own write end of a FIFO, so that reads do not see EOF before the shell opens it
 	cap  capture
+	ctl  *control
 	done chan struct{}
 }
 
@@ -197,7 +197,7 @@ func putBuffer(b []byte) {
 }
 
 // drain reads the stream into its capture until it ends (EOF, an error, or
-// the read deadline that finish sets).
+// a read deadline: see finish).
 func (s *stream) drain() {
 	defer close(s.done)
 	rc, err := s.r.SyscallConn()
@@ -210,16 +210,7 @@ func (s *stream) drain() {
 		err := rc.Read(func(fd uintptr) bool {
 			buf := getBuffer()
 			defer putBuffer(buf)
-			if seq := s.cap.seq; seq != nil {
-				seq.mu.Lock()
-			}
-			n, err := unix.Read(int(fd), buf)
-			if n > 0 {
-				_, _ = s.cap.Write(buf[:n])
-			}
-			if seq := s.cap.seq; seq != nil {
-				seq.mu.Unlock()
-			}
+			n, err := s.read(int(fd), buf)
 			switch {
 			case n > 0:
 			case err == unix.EAGAIN:
@@ -236,20 +227,75 @@ func (s *stream) drain() {
 	}
 }
 
+// read makes one read(2) of the stream's descriptor fd into buf and hands
+// what it read to the capture, or to ctl. Reads of a run's numbered
+// streams are numbered in the order they happen (see sequence).
+func (s *stream) read(fd int, buf []byte) (int, error) {
+	if seq := s.cap.seq; seq != nil {
+		seq.mu.Lock()
+		defer seq.mu.Unlock()
+	}
+	n, err := unix.Read(fd, buf)
+	if n > 0 {
+		if s.ctl != nil {
+			s.ctl.feed(buf[:n], time.Now())
+		} else {
+			_, _ = s.cap.Write(buf[:n])
+		}
+	}
+	return n, err
+}
+
 // release releases litbook's write end, so that the stream ends once
-// what else writes to it is gone, and stops reading at deadline.
-func (s *stream) release(deadline time.Time) {
+// what else writes to it is gone.
+func (s *stream) release() {
 	if s.hold != nil {
 		s.hold.Close()
 	}
-	_ = s.r.SetReadDeadline(deadline)
 }
 
-// wait waits until the stream has ended or its deadline has passed (see
-// release), then closes it.
-func (s *stream) wait() {
+// finish stops drain and reads what is left of the stream itself, until
+// it ends or until deadline while something still writes to it; then it
+// closes the stream. Call it once what wrote to the stream is gone
+// (release, and the run's processes killed).
+//
+// Waiting for drain to see the end would wait for the poller to wake it,
+// which takes a millisecond or more when litbook's threads are all busy:
+// twice on every run's path (its control pipe, its streams). A deadline in
+// the past wakes drain at once, and what is left is read here.
+func (s *stream) finish(deadline time.Time) {
+	_ = s.r.SetReadDeadline(time.Now())
 	<-s.done
+	if rc, err := s.r.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { s.readRest(int(fd), deadline) })
+	}
 	s.r.Close()
+}
+
+// readRest reads the non-blocking descriptor fd of the stream until EOF or
+// an error, waiting for more while it is empty but still has a writer,
+// until deadline.
+func (s *stream) readRest(fd int, deadline time.Time) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	for {
+		n, err := s.read(fd, buf)
+		switch {
+		case n > 0 || err == unix.EINTR:
+			if n > 0 && time.Now().After(deadline) {
+				return // a writer that never stops
+			}
+		case err == unix.EAGAIN:
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				return
+			}
+			pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			_, _ = unix.Poll(pfd, int(min(wait, time.Second)/time.Millisecond)+1)
+		default:
+			return // EOF or an error
+		}
+	}
 }
 
 // newFIFO makes a FIFO at path and opens it for reading without blocking;
@@ -394,8 +440,6 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	defer cancel()
 
 	sb.drain()
-	ctlDone := make(chan []ctlEvent, 1)
-	go func() { ctlDone <- readControl(sb.ctlR, len(run.Commands)) }()
 	var start time.Time
 	var ended chan struct{} // see nsThread.ended
 	if t != nil {
@@ -418,8 +462,8 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	// The shell is gone and no command holds fd 3 (each gets 3>&-), so the
 	// control pipe ends at once; the deadline only guards against a
 	// program that reopened it through /proc.
-	_ = sb.ctlR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	ev := applyEvents(res, run, <-ctlDone)
+	sb.ctl.finish(time.Now().Add(500 * time.Millisecond))
+	ev := applyEvents(res, run, sb.ctl.ctl.done())
 	// The transcript is over: nothing it started may outlive it.
 	_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
 	hitLimit := false
@@ -466,7 +510,8 @@ type sandbox struct {
 	inFile              bool
 	streams             []*stream // stdout then stderr of each command
 	shOut, shErr        *pipe
-	ctlR, ctlW          *os.File // the shell reports on fd 3
+	ctl                 *stream  // the shell reports on fd 3, ctlW
+	ctlW                *os.File
 	gateR, gateW        *os.File // the shell waits on fd 4
 	// stdin is the shell's standard input; nil is /dev/null, which every
 	// run has until a run block can say otherwise.
@@ -573,9 +618,11 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (
 	if sb.shErr, err = newPipe(bud); err != nil {
 		return nil, err
 	}
-	if sb.ctlR, sb.ctlW, err = os.Pipe(); err != nil {
+	ctlR, ctlW, err := os.Pipe()
+	if err != nil {
 		return nil, err
 	}
+	sb.ctl, sb.ctlW = &stream{r: ctlR, ctl: &control{n: len(run.Commands)}, done: make(chan struct{})}, ctlW
 	if sb.gateR, sb.gateW, err = os.Pipe(); err != nil {
 		return nil, err
 	}
@@ -594,7 +641,10 @@ func (sb *sandbox) close() {
 			p.close()
 		}
 	}
-	for _, f := range []*os.File{sb.ctlR, sb.ctlW, sb.gateR, sb.gateW, sb.stdin} {
+	if sb.ctl != nil {
+		sb.ctl.r.Close()
+	}
+	for _, f := range []*os.File{sb.ctlW, sb.gateR, sb.gateW, sb.stdin} {
 		if f != nil {
 			f.Close()
 		}
@@ -684,19 +734,20 @@ func (sb *sandbox) drain() {
 	}
 	go sb.shOut.s.drain()
 	go sb.shErr.s.drain()
+	go sb.ctl.drain()
 }
 
 // collect stops reading the streams, once what is left of the run has been
 // killed, and puts what they captured in res.
 func (sb *sandbox) collect(res *model.Result) {
-	// Every stream is released first, then waited for: they end together.
+	// Every stream is released first, then finished: they end together.
 	deadline := time.Now().Add(drainGrace)
 	all := append(slices.Clip(sb.streams), sb.shOut.s, sb.shErr.s)
 	for _, s := range all {
-		s.release(deadline)
+		s.release()
 	}
 	for _, s := range all {
-		s.wait()
+		s.finish(deadline)
 	}
 	// dash names the script and its line ("/tmp/…/script.sh: 13:"),
 	// which mean nothing to the author and name litbook's internal paths:
@@ -901,26 +952,56 @@ type ctlEvent struct {
 	at   time.Time
 }
 
-// readControl reads the control pipe of a run of n commands until it ends.
-func readControl(r io.Reader, n int) []ctlEvent {
-	var events []ctlEvent
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 || len(f[0]) != 1 {
-			continue
+// control parses what a run's script writes on its control pipe: a line
+// per event, each timed when litbook read it.
+type control struct {
+	n       int // the run's commands
+	events  []ctlEvent
+	partial []byte // the start of a line not yet ended
+}
+
+// maxCtlLine bounds a control line; the script writes short ones.
+const maxCtlLine = 4096
+
+// feed parses the lines that data, read at at, completes.
+func (c *control) feed(data []byte, at time.Time) {
+	for len(data) > 0 {
+		line, rest, ended := bytes.Cut(data, []byte("\n"))
+		if len(c.partial)+len(line) <= maxCtlLine {
+			c.partial = append(c.partial, line...)
 		}
-		i, err := strconv.Atoi(f[1])
-		if err != nil || i < 0 || i >= n {
-			continue
+		if !ended {
+			return
 		}
-		e := ctlEvent{kind: f[0][0], i: i, at: time.Now()}
-		if len(f) == 3 {
-			e.n, _ = strconv.Atoi(f[2])
-		}
-		events = append(events, e)
+		c.parse(string(c.partial), at)
+		c.partial, data = c.partial[:0], rest
 	}
-	return events
+}
+
+func (c *control) parse(line string, at time.Time) {
+	f := strings.Fields(line)
+	if len(f) < 2 || len(f[0]) != 1 {
+		return
+	}
+	i, err := strconv.Atoi(f[1])
+	if err != nil || i < 0 || i >= c.n {
+		return
+	}
+	e := ctlEvent{kind: f[0][0], i: i, at: at}
+	if len(f) == 3 {
+		e.n, _ = strconv.Atoi(f[2])
+	}
+	c.events = append(c.events, e)
+}
+
+// done returns the events, the last one parsed even if its line did not
+// end.
+func (c *control) done() []ctlEvent {
+	if len(c.partial) > 0 {
+		c.parse(string(c.partial), time.Now())
+		c.partial = c.partial[:0]
+	}
+	return c.events
 }
 
 // progressOf is what the control events say of how far a script got.
