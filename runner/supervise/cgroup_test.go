@@ -117,7 +117,15 @@ func TestSlot(t *testing.T) {
 			runtime.Gosched()
 			runtime.LockOSThread()
 		}
-		slots <- s.NewSlot(3)
+		sl := s.NewSlot(3)
+		if sl != nil {
+			// The thread alone joined it, not litbook's other threads.
+			data, _ := os.ReadFile(filepath.Join(sl.dir, "tasks"))
+			if got, want := strings.TrimSpace(string(data)), strconv.Itoa(unix.Gettid()); got != want {
+				t.Errorf("the slot's tasks are %q, want only its thread %s", got, want)
+			}
+		}
+		slots <- sl
 		for start := range starts {
 			results <- start()
 		}
