@@ -166,6 +166,11 @@ type stream struct {
 	cap  capture
 	ctl  *control
 	done chan struct{}
+	// mu is held for each read and what it hands on, unless the stream
+	// is numbered (cap.seq), whose lock is held instead; over, set by
+	// finish, ends the reads.
+	mu   sync.Mutex
+	over bool
 }
 
 // readBuffers lends read buffers to the streams of every run. A stream
@@ -231,9 +236,14 @@ func (s *stream) drain() {
 // what it read to the capture, or to ctl. Reads of a run's numbered
 // streams are numbered in the order they happen (see sequence).
 func (s *stream) read(fd int, buf []byte) (int, error) {
+	lock := &s.mu
 	if seq := s.cap.seq; seq != nil {
-		seq.mu.Lock()
-		defer seq.mu.Unlock()
+		lock = &seq.mu
+	}
+	lock.Lock()
+	defer lock.Unlock()
+	if s.over {
+		return 0, nil // as at EOF
 	}
 	n, err := unix.Read(fd, buf)
 	if n > 0 {
@@ -254,22 +264,28 @@ func (s *stream) release() {
 	}
 }
 
-// finish stops drain and reads what is left of the stream itself, until
-// it ends or until deadline while something still writes to it; then it
-// closes the stream. Call it once what wrote to the stream is gone
-// (release, and the run's processes killed).
+// finish reads what is left of the stream, until it ends or until
+// deadline while something still writes to it, and ends drain's reads.
+// Call it once what wrote to the stream is gone (release, and the run's
+// processes killed); close closes the stream.
 //
-// Waiting for drain to see the end would wait for the poller to wake it,
-// which takes a millisecond or more when litbook's threads are all busy:
-// twice on every run's path (its control pipe, its streams). A deadline in
-// the past wakes drain at once, and what is left is read here.
+// Waiting for drain to see the end would wait for the scheduler to run
+// drain, parked in the poller: a millisecond or more when litbook's
+// threads are busy, twice on every run's path (its control pipe, its
+// streams). The deadline makes drain return at its next read, whenever
+// that is; what is left is read here.
 func (s *stream) finish(deadline time.Time) {
 	_ = s.r.SetReadDeadline(time.Now())
-	<-s.done
 	if rc, err := s.r.SyscallConn(); err == nil {
 		_ = rc.Control(func(fd uintptr) { s.readRest(int(fd), deadline) })
 	}
-	s.r.Close()
+	lock := &s.mu
+	if seq := s.cap.seq; seq != nil {
+		lock = &seq.mu
+	}
+	lock.Lock()
+	s.over = true
+	lock.Unlock()
 }
 
 // readRest reads the non-blocking descriptor fd of the stream until EOF or
@@ -510,8 +526,9 @@ type sandbox struct {
 	inFile              bool
 	streams             []*stream // stdout then stderr of each command
 	shOut, shErr        *pipe
-	ctl                 *stream  // the shell reports on fd 3, ctlW
+	ctl                 *stream // the shell reports on fd 3, ctlW
 	ctlW                *os.File
+	draining            bool     // drain started reading the streams
 	gateR, gateW        *os.File // the shell waits on fd 4
 	// stdin is the shell's standard input; nil is /dev/null, which every
 	// run has until a run block can say otherwise.
@@ -649,6 +666,12 @@ func (sb *sandbox) close() {
 			f.Close()
 		}
 	}
+	if sb.draining {
+		// Closed, each drain returns if it has not yet (see finish).
+		for _, s := range sb.all() {
+			<-s.done
+		}
+	}
 	// The private /tmp first: it holds a copy of the mount of fs=, which
 	// the unmount of fs= then finds at its own path again.
 	if sb.untmp != nil {
@@ -727,14 +750,17 @@ func (sb *sandbox) command(run *model.Run, env *execEnv) *exec.Cmd {
 	return cmd
 }
 
+// all returns every stream of the sandbox, its control pipe last.
+func (sb *sandbox) all() []*stream {
+	return append(slices.Clip(sb.streams), sb.shOut.s, sb.shErr.s, sb.ctl)
+}
+
 // drain starts reading every stream of the sandbox.
 func (sb *sandbox) drain() {
-	for _, s := range sb.streams {
+	sb.draining = true
+	for _, s := range sb.all() {
 		go s.drain()
 	}
-	go sb.shOut.s.drain()
-	go sb.shErr.s.drain()
-	go sb.ctl.drain()
 }
 
 // collect stops reading the streams, once what is left of the run has been
@@ -742,7 +768,8 @@ func (sb *sandbox) drain() {
 func (sb *sandbox) collect(res *model.Result) {
 	// Every stream is released first, then finished: they end together.
 	deadline := time.Now().Add(drainGrace)
-	all := append(slices.Clip(sb.streams), sb.shOut.s, sb.shErr.s)
+	all := sb.all()
+	all = all[:len(all)-1] // the control pipe was finished before
 	for _, s := range all {
 		s.release()
 	}
