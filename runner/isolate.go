@@ -204,8 +204,6 @@ type threadPool struct {
 	prepare func(*nsThread, *supervise.Slot) error
 	threads sync.WaitGroup // slot threads not ended yet
 
-	size int // slot threads
-
 	mu        sync.Mutex
 	idle      *sync.Cond // signalled when preparing drops, and by resume and close
 	preparing int        // slot threads making namespaces now
@@ -219,7 +217,7 @@ type threadPool struct {
 // than total namespaces in all, the number that will be taken.
 func newThreadPool(n, total int, newSlot func() *supervise.Slot, prepare func(*nsThread, *supervise.Slot) error) *threadPool {
 	slots := min(2*n, total)
-	p := &threadPool{ready: make(chan *nsThread, slots), newSlot: newSlot, prepare: prepare, left: total, size: slots}
+	p := &threadPool{ready: make(chan *nsThread, slots), newSlot: newSlot, prepare: prepare, left: total}
 	p.idle = sync.NewCond(&p.mu)
 	for range slots {
 		p.threads.Add(1)
@@ -288,9 +286,12 @@ func (p *threadPool) slot() {
 // of a P behind the workers, the streams and the reporter: with one P per
 // CPU, 3.5 ms on average after each run's end, longer than the run itself,
 // and the workers then waited for the slots (timers on bench/overhead's
-// book, 2 CPUs). The slots' goroutines do little between system calls; a
-// P more for each lets them run as soon as they are woken, and the kernel
-// shares the CPUs. The build took 15 % less time.
+// book, 2 CPUs). The slots' goroutines do little between system calls, and
+// of a worker's two slots one mostly waits for its run while the other
+// works: Run adds a P per worker while the pool runs, and the kernel
+// shares the CPUs. Build time with 0, 1, 2 and 4 Ps more: 428, 370, 363
+// and 375 ms (medians of 11, alternated); more Ps spend more CPU looking
+// for work.
 
 // procs counts the Ps that pools added to GOMAXPROCS (see addProcs).
 var procs struct {

@@ -269,7 +269,7 @@ func (r *Runner) Run(ctx context.Context, b *model.Book, runs []*model.Run, prog
 			newSlot = func() *supervise.Slot { return r.Supervisor.NewSlot(env.processLimit) }
 		}
 		env.pool = newThreadPool(workers, inPool, newSlot, func(t *nsThread, sl *supervise.Slot) error { return r.prepareRun(env, t, sl) })
-		defer addProcs(env.pool.size)()
+		defer addProcs(workers)()
 	}
 	go s.queue()
 	go s.reporter()
