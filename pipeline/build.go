@@ -123,7 +123,7 @@ type Result struct {
 // or wraps runner.ErrInterrupted when ctx was cancelled. The Result is
 // non-nil whenever the book loaded, so that a caller can show what was
 // measured even when the build failed.
-func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
+func (bd *Builder) Build(ctx context.Context, dir string) (_ *Result, err error) {
 	// A config with wrong values is still a book that this build may
 	// write into: lock it whenever its root is known.
 	var sp *stamper
@@ -162,6 +162,15 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 		sp.inputsLoaded(b)
 	}
 	s := &state{bd: bd, ctx: ctx, res: &Result{Book: b, Records: make([]*model.Record, len(b.Runs))}, blocked: map[*model.Run]bool{}}
+	defer func() {
+		// On every way out, not only past the stamp below.
+		if serr := s.waitSynced(); serr != nil {
+			var list model.ErrorList
+			list.Append(err)
+			list.Append(serr)
+			err = list
+		}
+	}()
 	s.errs.Append(err)
 	s.blockBroken(err)
 	if err := s.prepare(); err != nil {
@@ -193,6 +202,9 @@ func (bd *Builder) Build(ctx context.Context, dir string) (*Result, error) {
 			return s.res, err
 		}
 	}
+	if err := s.waitSynced(); err != nil {
+		return s.res, err // no stamp: the next build stores them again
+	}
 	if sp != nil {
 		if err := sp.write(s, outputs); err != nil {
 			fmt.Fprintf(bd.log(), "litbook: %v (the next build does the full work)\n", err)
@@ -217,6 +229,26 @@ type state struct {
 	// hostname is this machine's name, once read, where the book asks
 	// for it in its records.
 	hostname string
+	// synced, if not nil, receives the result of the sync of the
+	// records that the build stored (see waitSynced).
+	synced chan error
+}
+
+// syncStored syncs the records a build stored; a test makes it fail.
+var syncStored = (*store.Syncer).Sync
+
+// waitSynced waits until the records the build stored are on the disk,
+// and returns the error of their sync, if any, once.
+func (s *state) waitSynced() error {
+	if s.synced == nil {
+		return nil
+	}
+	err := <-s.synced
+	s.synced = nil
+	if err != nil {
+		return model.ErrorList{{Pos: model.Pos{File: store.Dir}, Msg: fmt.Sprintf("cannot sync the stored results to the disk: %v", err)}}
+	}
+	return nil
 }
 
 // identify completes what the runner knows of a machine with what depends
@@ -519,8 +551,14 @@ func (s *state) run(toRun []*model.Run, progs *runner.Programs) error {
 	switch {
 	case syncErr != nil:
 		storeErrs.Add(model.Pos{File: store.Dir}, "cannot sync the stored results to the disk: %v", syncErr)
+	case res.Stored > 0 && err == nil:
+		// Once, not once a record (see store.Syncer), and while the
+		// claims are checked and the site is drawn: Build waits for it
+		// before it writes its stamp or returns.
+		synced := make(chan error, 1)
+		go func() { synced <- syncStored(syncer) }()
+		s.synced = synced
 	case res.Stored > 0:
-		// Once, not once a record (see store.Syncer).
 		if err := syncer.Sync(); err != nil {
 			storeErrs.Add(model.Pos{File: store.Dir}, "cannot sync the stored results to the disk: %v", err)
 		}
