@@ -417,7 +417,22 @@ func (ix *Index) put(e *Entry) {
 // name by name, a directory's files where its name falls among its
 // siblings.
 func comparePaths(a, b string) int {
-	return slices.Compare(strings.Split(a, "/"), strings.Split(b, "/"))
+	for {
+		ah, at, amore := strings.Cut(a, "/")
+		bh, bt, bmore := strings.Cut(b, "/")
+		if c := strings.Compare(ah, bh); c != 0 {
+			return c
+		}
+		switch {
+		case !amore && !bmore:
+			return 0
+		case !amore:
+			return -1
+		case !bmore:
+			return 1
+		}
+		a, b = at, bt
+	}
 }
 
 // jsonError describes a decoding error with the line it happened on.
@@ -865,14 +880,40 @@ func (t *trial) result(run *model.Run, n int, m model.Machine) *model.Result {
 	return res
 }
 
-// encode returns f as indented JSON with its digest set.
+// encode returns f as indented JSON with its digest set. It encodes f
+// once: the digest is of the compact encoding with Digest empty, and the
+// file is that encoding with the digest written in, indented (a build
+// saves a record per run, and encoding was half of saving one).
 func (f *file) encode() ([]byte, error) {
-	f.Digest = f.digest()
+	compact, err := f.compact()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(compact)
+	f.Digest = hex.EncodeToString(sum[:])
+	// Digest is the last field: the encoding ends with it.
+	const empty = `"digest":""}` + "\n"
+	if !bytes.HasSuffix(compact, []byte(empty)) {
+		return nil, fmt.Errorf("encoding a record: it does not end with its digest")
+	}
+	compact = append(compact[:len(compact)-len(empty)], `"digest":"`+f.Digest+`"}`+"\n"...)
+	var out bytes.Buffer
+	out.Grow(len(compact) * 3 / 2)
+	if err := json.Indent(&out, compact, "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// compact returns f's compact JSON encoding with Digest empty, as
+// json.Encoder writes it (a newline after it, HTML not escaped).
+func (f *file) compact() ([]byte, error) {
+	g := *f
+	g.Digest = ""
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(f); err != nil {
+	if err := enc.Encode(&g); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -880,14 +921,10 @@ func (f *file) encode() ([]byte, error) {
 
 // digest returns the SHA-256 of f's compact JSON encoding with Digest empty.
 func (f *file) digest() string {
-	g := *f
-	g.Digest = ""
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&g); err != nil {
+	compact, err := f.compact()
+	if err != nil {
 		return ""
 	}
-	sum := sha256.Sum256(buf.Bytes())
+	sum := sha256.Sum256(compact)
 	return hex.EncodeToString(sum[:])
 }

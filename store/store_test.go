@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -534,5 +536,44 @@ func TestSaveKeepsIndexAsLoadFindsIt(t *testing.T) {
 		}
 		t.Errorf("index after Save differs from Load:\ngot  %v (problems %v, %d keys)\nwant %v (problems %v, %d keys)",
 			got, ix.Problems, len(ix.byKey), wanted, want.Problems, len(want.byKey))
+	}
+}
+
+// encode writes what an indenting json.Encoder writes, digest included.
+func TestEncodeAsEncoder(t *testing.T) {
+	f := newFile(testRecord(testRun(), here), time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC))
+	got, err := f.encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Digest == "" || f.Digest != f.digest() {
+		t.Fatalf("digest %q, want that of the record without it, %q", f.Digest, f.digest())
+	}
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want.String() {
+		t.Errorf("encode:\n%s\nwant:\n%s", got, want.String())
+	}
+}
+
+func TestComparePaths(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"r/a/x.json", "r/a/x.json", 0},
+		{"r/a/x.json", "r/a-b/x.json", -1}, // "a" before "a-b", though "/" sorts after "-"
+		{"r/a-b/x.json", "r/a/x.json", 1},
+		{"r/a", "r/a/x.json", -1},
+		{"r/b.json", "r/a/x.json", 1},
+	} {
+		if got := comparePaths(c.a, c.b); got != c.want {
+			t.Errorf("comparePaths(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
 	}
 }
