@@ -313,6 +313,12 @@ func addProcs(n int) (undo func()) {
 		procs.Lock()
 		defer procs.Unlock()
 		procs.extra -= n
+		if procs.extra == 0 && os.Getenv("GOMAXPROCS") == "" {
+			// Back to the runtime's own, which follows the CPUs this
+			// process may use (a call to GOMAXPROCS stops that).
+			runtime.SetDefaultGOMAXPROCS()
+			return
+		}
 		runtime.GOMAXPROCS(procs.base + procs.extra)
 	}
 }

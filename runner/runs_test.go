@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -623,5 +624,25 @@ func TestMachineSaysIsolation(t *testing.T) {
 	}
 	if m.Unisolated != (isolation() != nil) {
 		t.Errorf("Unisolated = %v; isolation() = %v", m.Unisolated, isolation())
+	}
+}
+
+// A pool's Ps come and go with it, whatever the order in which
+// overlapping pools end; with the last, GOMAXPROCS is the runtime's own
+// again.
+func TestAddProcs(t *testing.T) {
+	base := runtime.GOMAXPROCS(0)
+	one := addProcs(2)
+	two := addProcs(1)
+	if got := runtime.GOMAXPROCS(0); got != base+3 {
+		t.Fatalf("GOMAXPROCS %d with two pools, want %d", got, base+3)
+	}
+	one()
+	if got := runtime.GOMAXPROCS(0); got != base+1 {
+		t.Errorf("GOMAXPROCS %d after the first pool ended, want %d", got, base+1)
+	}
+	two()
+	if got := runtime.GOMAXPROCS(0); got != base {
+		t.Errorf("GOMAXPROCS %d after both ended, want %d", got, base)
 	}
 }

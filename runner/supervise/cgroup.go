@@ -321,7 +321,8 @@ func (cg *runCgroup) kill() (slotIdle bool) {
 		return false
 	}
 	if cg.v2 != "" {
-		if members := cgroupProcs(cg.v2); len(members) > 0 {
+		// A list that cannot be read counts as not empty.
+		if members, err := readProcs(cg.v2); err != nil || len(members) > 0 {
 			_ = os.WriteFile(filepath.Join(cg.v2, "cgroup.kill"), []byte("1"), 0)
 			killMembers(cg.v2, members)
 		}
@@ -411,9 +412,15 @@ func removeCgroup(dir string) {
 // than litbook itself (a thread of litbook's that started a run's shell
 // is in a Slot's cgroup v1 pids cgroup).
 func cgroupProcs(dir string) []int {
+	pids, _ := readProcs(dir)
+	return pids
+}
+
+// readProcs is cgroupProcs, with the error of reading the list.
+func readProcs(dir string) ([]int, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	self := os.Getpid()
 	var pids []int
@@ -422,5 +429,5 @@ func cgroupProcs(dir string) []int {
 			pids = append(pids, pid)
 		}
 	}
-	return pids
+	return pids, nil
 }
