@@ -328,7 +328,7 @@ func (cg *runCgroup) kill() (slotIdle bool) {
 		}
 	}
 	if cg.v1 != "" {
-		if cg.slot && tasks(cg.v1) <= 1 {
+		if n := tasks(cg.v1); cg.slot && n >= 0 && n <= 1 { // -1: cannot tell
 			return true
 		}
 		killMembers(cg.v1, cgroupProcs(cg.v1))
@@ -369,12 +369,12 @@ func tasks(dir string) int {
 // (see reapZombies): the next run from the slot must have all of its
 // process limit. It gives up after about 2 s (a process stuck in the
 // kernel); the next run then has fewer.
-func (cg *runCgroup) settle() {
+func (cg *runCgroup) settle(starter int) {
 	for i := range 200 {
 		if tasks(cg.pids) <= 1 { // -1: cannot tell
 			return
 		}
-		reapZombies()
+		reapZombies(starter)
 		if i > 0 {
 			time.Sleep(time.Duration(min(i, 10)) * time.Millisecond)
 		}

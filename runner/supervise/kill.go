@@ -24,12 +24,12 @@ import (
 // exec while it looks: such a child still holds every file litbook has
 // open, the streams of this run among them, and would be taken for one of
 // its processes (and killed) before it ever became another run's shell.
-func killRun(pgid int, token string, dirs []string) {
+func killRun(pgid int, token string, dirs []string, starter int) {
 	_ = unix.Kill(-pgid, unix.SIGKILL)
 	needle := runNeedle(token)
 	for i := 0; i < 50; i++ {
 		spawn.Lock()
-		pids := runProcesses(needle, dirs)
+		pids := runProcesses(needle, dirs, starter)
 		for _, pid := range pids {
 			_ = unix.Kill(pid, unix.SIGKILL)
 		}
@@ -52,10 +52,10 @@ func runNeedle(token string) []byte { return []byte("\x00LITBOOK_RUN=" + token +
 //
 // It looks only at the processes that may be a run's once the run's shell
 // was waited for (see candidates), not at every process of the machine.
-func runProcesses(needle []byte, dirs []string) []int {
+func runProcesses(needle []byte, dirs []string, starter int) []int {
 	self := os.Getpid()
 	var matched []int
-	for _, pid := range candidates() {
+	for _, pid := range candidates(starter) {
 		if pid == self {
 			continue
 		}
@@ -69,16 +69,19 @@ func runProcesses(needle []byte, dirs []string) []int {
 	return matched
 }
 
-// candidates returns the processes that may belong to a run whose shell
-// has been waited for. As a child subreaper, litbook inherits every
-// process of a run whose parent died, the shell's children first: what a
-// run left running is a descendant of an orphan of litbook (a child it did
-// not start itself), whatever group, session or environment it moved to.
-// Only those are looked at, not the whole machine's processes; without
-// the subreaper, or without /proc's children files, every process is.
-func candidates() []int {
+// candidates returns the processes that may belong to a run whose shell,
+// started by litbook's thread starter, has been waited for. As a child
+// subreaper, litbook inherits every process of a run whose parent died,
+// the shell's children first; and a process started with CLONE_PARENT is
+// the child of its parent's parent, the thread starter for what the shell
+// became. What a run left running is a descendant of such a child of
+// litbook that it did not start itself (see orphans), whatever group,
+// session or environment it moved to. Only those are looked at, not the
+// whole machine's processes; without the subreaper, or without /proc's
+// children files, every process is.
+func candidates(starter int) []int {
 	if subreaper.Load() {
-		if pids, ok := procfs.Descendants(orphans()); ok {
+		if pids, ok := procfs.Descendants(orphans(starter)); ok {
 			return pids
 		}
 	}

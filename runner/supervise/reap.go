@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -58,15 +59,25 @@ func New() *Supervisor {
 // Start starts cmd as a child that no sweep takes for an orphan. Call
 // Exited with its pid once Wait returned.
 func (s *Supervisor) Start(cmd *exec.Cmd) error {
+	_, err := start(cmd)
+	return err
+}
+
+// start is Start, and returns the thread of litbook that forked cmd: its
+// parent, which a process cmd starts with CLONE_PARENT has for parent too.
+func start(cmd *exec.Cmd) (tid int, err error) {
 	spawn.RLock()
 	defer spawn.RUnlock()
+	runtime.LockOSThread() // fork from the thread whose id is taken
+	defer runtime.UnlockOSThread()
+	tid = unix.Gettid()
 	if err := cmd.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	started.Lock()
 	started.pids[cmd.Process.Pid] = true
 	started.Unlock()
-	return nil
+	return tid, nil
 }
 
 // Exited forgets the child pid that Start started, after it was waited for.
@@ -93,7 +104,7 @@ func (s *Supervisor) SweepOrphans(when func() bool) {
 // did not start; spawn is held.
 func sweepOrphans() {
 	for round := 0; round < 50; round++ {
-		orphans := orphans()
+		orphans := orphans(allThreads)
 		if len(orphans) == 0 {
 			return
 		}
@@ -105,18 +116,38 @@ func sweepOrphans() {
 }
 
 // orphans returns the children of this process that litbook did not start
-// through Start: orphans of runs, come back to it as their subreaper.
-// spawn is held, so that no child is between its start and Start's record
-// of it.
+// through Start: orphans of runs, come back to it as their subreaper, and
+// processes that a run's process started with CLONE_PARENT (children of
+// the thread that started its shell). spawn is held, so that no child is
+// between its start and Start's record of it.
 //
-// An orphan goes to the first live thread of its subreaper (the kernel's
-// find_new_reaper and find_alive_thread), and so does the child of a
-// thread of litbook that ends: that is litbook's main thread, which lives
-// as long as litbook does. Its children file is the only one to read, not
-// one for each of litbook's threads (a run's end read 16).
-func orphans() []int {
+// It reads the children files of litbook's main thread and of threads
+// tids, or of every thread if tids is allThreads. An orphan goes to the
+// first live thread of its subreaper (the kernel's find_new_reaper and
+// find_alive_thread, since Linux 3.19), and so does the child of a thread
+// of litbook that ends: that is the main thread, which lives as long as
+// litbook does. A run's end reads the files of the main thread and of the
+// thread that started the run's shell, not the 16 of all litbook's
+// threads; the sweeps read them all.
+func orphans(tids ...int) []int {
 	self := os.Getpid()
-	children, ok := procfs.ThreadChildren(self, self)
+	var children []int
+	ok := true
+	if len(tids) == 1 && tids[0] == allThreads {
+		children, ok = procfs.Children(self)
+	} else {
+		for i, tid := range append([]int{self}, tids...) {
+			if tid <= 0 || i > 0 && tid == self {
+				continue
+			}
+			c, cok := procfs.ThreadChildren(self, tid)
+			if !cok && i == 0 {
+				ok = false
+				break
+			}
+			children = append(children, c...) // a thread that ended has none
+		}
+	}
 	if !ok {
 		// No children files: find them by their parent pid.
 		children = nil
@@ -129,13 +160,16 @@ func orphans() []int {
 	started.Lock()
 	defer started.Unlock()
 	var out []int
-	for _, pid := range children {
+	for _, pid := range slices.Compact(slices.Sorted(slices.Values(children))) {
 		if !started.pids[pid] {
 			out = append(out, pid)
 		}
 	}
 	return out
 }
+
+// allThreads, for orphans, reads the children of every thread.
+const allThreads = -1
 
 // reap waits for the killed child pid, for a second at most: a process in
 // uninterruptible sleep (a hung NFS or FUSE call) dies only when the call
@@ -153,11 +187,12 @@ func reap(pid int) {
 // Run is the supervision of one run: its cgroups, if any, and the marks
 // that find its processes. A nil *Run does nothing.
 type Run struct {
-	cg     *runCgroup
-	bornIn bool // the shell was started in cg's v2 cgroup
-	pgid   int
-	token  string
-	dirs   []string
+	cg      *runCgroup
+	bornIn  bool // the shell was started in cg's v2 cgroup
+	pgid    int
+	token   string
+	dirs    []string
+	starter int // the thread that started the shell (see start)
 }
 
 // Prepare makes the cgroups of a run whose shell is about to start,
@@ -182,9 +217,9 @@ func (s *Supervisor) PrepareIn(sl *Slot, token string, maxTasks int) *Run {
 func (s *Supervisor) StartIn(r *Run, command func() *exec.Cmd) (*exec.Cmd, error) {
 	cmd := command()
 	if r == nil || noCloneInto.Load() || !r.cg.startIn(cmd) {
-		return cmd, s.Start(cmd)
+		return cmd, r.start(cmd)
 	}
-	err := s.Start(cmd)
+	err := r.start(cmd)
 	if err == nil {
 		r.bornIn = true
 		return cmd, nil
@@ -200,11 +235,20 @@ func (s *Supervisor) StartIn(r *Run, command func() *exec.Cmd) (*exec.Cmd, error
 		return cmd, err
 	}
 	cmd = command()
-	if err := s.Start(cmd); err != nil {
+	if err := r.start(cmd); err != nil {
 		return cmd, err
 	}
 	noCloneInto.Store(true)
 	return cmd, nil
+}
+
+// start starts the run's shell cmd and notes its starter; r may be nil.
+func (r *Run) start(cmd *exec.Cmd) error {
+	tid, err := start(cmd)
+	if r != nil {
+		r.starter = tid
+	}
+	return err
 }
 
 // noCloneInto is set once a process started where it could not be
@@ -238,19 +282,20 @@ func (r *Run) Kill() {
 		return
 	}
 	idle := r.cg.kill()
-	killRun(r.pgid, r.token, r.dirs)
+	killRun(r.pgid, r.token, r.dirs, r.starter)
 	if r.cg != nil && r.cg.slot && !idle {
-		r.cg.settle()
+		r.cg.settle(r.starter)
 	}
 }
 
 // reapZombies reaps the children of litbook that Start did not start and
-// that are zombies: what runs left, re-parented to litbook and killed.
+// that are zombies (those of orphans(starter)): what runs left,
+// re-parented to litbook and killed.
 // A zombie is dead, so this is safe while other runs execute; sweepOrphans
 // kills and reaps the live ones, but only when no run executes. In cgroup
 // v1 a zombie still counts against its pids cgroup's pids.max.
-func reapZombies() {
-	for _, pid := range orphans() {
+func reapZombies(starter int) {
+	for _, pid := range orphans(starter) {
 		if state, _, ok := procfs.Stat(pid); ok && state == 'Z' {
 			var ws unix.WaitStatus
 			_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
