@@ -148,7 +148,7 @@ func (c *capture) Write(p []byte) (int, error) {
 	c.total += int64(len(p))
 	if n := c.budget.take(int64(len(p))); n > 0 {
 		c.data = append(c.data, p[:n]...)
-		if c.seq != nil { // the caller holds c.seq.mu (see drain)
+		if c.seq != nil { // the caller holds c.seq.mu (see stream.read)
 			c.seq.n++
 			c.chunks = append(c.chunks, seqChunk{c.seq.n, int(n)})
 		}
@@ -647,7 +647,8 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (
 }
 
 // close closes every file of the sandbox (closing one twice is harmless
-// here) and removes its directory.
+// here), waits for the goroutines that drained its streams, and removes
+// its directory.
 func (sb *sandbox) close() {
 	for _, s := range sb.streams {
 		s.hold.Close()

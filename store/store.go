@@ -403,7 +403,10 @@ func (ix *Index) put(e *Entry) {
 	} else {
 		ix.Entries = slices.Insert(ix.Entries, i, e)
 	}
-	ix.byKey[e.Key] = append(ix.byKey[e.Key], e)
+	// In the walk's order too, as Load lists them.
+	same := ix.byKey[e.Key]
+	j, _ := slices.BinarySearchFunc(same, e.Path, func(x *Entry, p string) int { return comparePaths(x.Path, p) })
+	ix.byKey[e.Key] = slices.Insert(same, j, e)
 	if ix.bad[e.Path] != nil {
 		delete(ix.bad, e.Path)
 		ix.Problems = slices.DeleteFunc(ix.Problems, func(p *Problem) bool { return p.Path == e.Path })
