@@ -124,11 +124,12 @@ func sweepOrphans() {
 // It reads the children files of litbook's main thread and of threads
 // tids, or of every thread if tids is allThreads. An orphan goes to the
 // first live thread of its subreaper (the kernel's find_new_reaper and
-// find_alive_thread, since Linux 3.19), and so does the child of a thread
-// of litbook that ends: that is the main thread, which lives as long as
-// litbook does. A run's end reads the files of the main thread and of the
-// thread that started the run's shell, not the 16 of all litbook's
-// threads; the sweeps read them all.
+// find_alive_thread), and so does the child of a thread of litbook that
+// ends: that is the main thread, which lives as long as litbook does
+// (TestOrphansComeToMainThread). A run's end reads the files of the main
+// thread and of the thread that started the run's shell, not the 16 of
+// all litbook's threads; the sweeps, between runs and at the end of the
+// build, read them all.
 func orphans(tids ...int) []int {
 	self := os.Getpid()
 	var children []int
