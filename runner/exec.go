@@ -267,7 +267,7 @@ func (s *stream) release() {
 // finish reads what is left of the stream, until it ends or until
 // deadline while something still writes to it, and ends drain's reads.
 // Call it once what wrote to the stream is gone (release, and the run's
-// processes killed); close closes the stream.
+// processes killed); sandbox.close closes it.
 //
 // Waiting for drain to see the end would wait for the scheduler to run
 // drain, parked in the poller: a millisecond or more when litbook's
