@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -288,8 +289,8 @@ func (p *threadPool) slot() {
 // and the workers then waited for the slots (timers on bench/overhead's
 // book, 2 CPUs). The slots' goroutines do little between system calls, and
 // of a worker's two slots one mostly waits for its run while the other
-// works: Run adds a P per worker (no more than the CPUs) while the pool
-// runs, and the kernel shares the CPUs. Build time with 0, 1, 2 and 4 Ps more: 428, 370, 363
+// works: Run adds a P per worker (no more than the CPUs) while the
+// pool runs, and the kernel shares the CPUs. Build time with 0, 1, 2 and 4 Ps more: 428, 370, 363
 // and 375 ms (medians of 11, alternated); more Ps spend more CPU looking
 // for work.
 
@@ -297,34 +298,41 @@ func (p *threadPool) slot() {
 var procs struct {
 	sync.Mutex
 	base, extra int
+	auto        bool // base was the runtime's default, which follows the CPUs
 }
 
-// addProcs raises GOMAXPROCS by n, at most the number of CPUs, until the
-// returned func is called; not if the GOMAXPROCS environment variable
-// sets it. Calls may overlap.
+// addProcs raises GOMAXPROCS by n until the returned func is called, and
+// by no more than it was (the CPUs this process may use) for all the
+// pools at once; not at all if the GOMAXPROCS environment variable sets
+// it. Calls may overlap; when the last ends, GOMAXPROCS is as before.
 func addProcs(n int) (undo func()) {
-	if os.Getenv("GOMAXPROCS") != "" {
+	if v, err := strconv.Atoi(os.Getenv("GOMAXPROCS")); err == nil && v > 0 {
 		return func() {}
 	}
-	n = min(n, runtime.NumCPU())
 	procs.Lock()
 	defer procs.Unlock()
 	if procs.extra == 0 {
 		procs.base = runtime.GOMAXPROCS(0)
+		// A call to GOMAXPROCS stops the runtime from following the
+		// CPUs; the default is restored as such, a value set by code
+		// (go test -cpu) as that value.
+		runtime.SetDefaultGOMAXPROCS()
+		procs.auto = runtime.GOMAXPROCS(0) == procs.base
 	}
 	procs.extra += n
-	runtime.GOMAXPROCS(procs.base + procs.extra)
+	runtime.GOMAXPROCS(procs.base + min(procs.extra, procs.base))
 	return func() {
 		procs.Lock()
 		defer procs.Unlock()
 		procs.extra -= n
-		if procs.extra == 0 {
-			// Back to the runtime's own, which follows the CPUs this
-			// process may use (a call to GOMAXPROCS stops that).
+		switch {
+		case procs.extra > 0:
+			runtime.GOMAXPROCS(procs.base + min(procs.extra, procs.base))
+		case procs.auto:
 			runtime.SetDefaultGOMAXPROCS()
-			return
+		default:
+			runtime.GOMAXPROCS(procs.base)
 		}
-		runtime.GOMAXPROCS(procs.base + procs.extra)
 	}
 }
 
