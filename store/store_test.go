@@ -577,3 +577,41 @@ func TestComparePaths(t *testing.T) {
 		}
 	}
 }
+
+// Two files may hold records of one key (a copy in another directory):
+// Save keeps them in the walk's order under that key, as Load lists them.
+func TestSaveKeepsSameKeyInWalkOrder(t *testing.T) {
+	root := t.TempDir()
+	run := testRun()
+	rec := testRecord(run, here)
+	ix, _ := Load(root)
+	if err := Save(root, ix, rec); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, rec.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(root, Dir, "zzz-copy", "01-append", "seek.json") // after the original
+	if err := os.MkdirAll(filepath.Dir(copied), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copied, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ = Load(root)
+	if err := Save(root, ix, testRecord(run, here)); err != nil { // the original again
+		t.Fatal(err)
+	}
+	want, _ := Load(root)
+	var got, wanted []string
+	for _, e := range ix.byKey[rec.Key] {
+		got = append(got, e.Path)
+	}
+	for _, e := range want.byKey[rec.Key] {
+		wanted = append(wanted, e.Path)
+	}
+	if !reflect.DeepEqual(got, wanted) || len(got) != 2 {
+		t.Errorf("entries of the key after Save: %v, want %v as Load lists them", got, wanted)
+	}
+}

@@ -328,8 +328,10 @@ func (cg *runCgroup) kill() (slotIdle bool) {
 		}
 	}
 	if cg.v1 != "" {
-		if n := tasks(cg.v1); cg.slot && n >= 0 && n <= 1 { // -1: cannot tell
-			return true
+		if cg.slot {
+			if n := tasks(cg.v1); n >= 0 && n <= 1 { // -1: cannot tell
+				return true
+			}
 		}
 		killMembers(cg.v1, cgroupProcs(cg.v1))
 	}

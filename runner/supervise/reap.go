@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
@@ -32,7 +33,11 @@ var (
 	started = struct {
 		sync.Mutex
 		pids map[int]bool
-	}{pids: map[int]bool{}}
+		// starters are the threads that Start forked from, and so the
+		// parents of what their children start with CLONE_PARENT (see
+		// orphans); a thread that has ended is dropped.
+		starters map[int]bool
+	}{pids: map[int]bool{}, starters: map[int]bool{}}
 	spawn sync.RWMutex
 	// subreaper is whether this process is a child subreaper, which New
 	// makes it: then every process a run started and left behind is a
@@ -76,6 +81,7 @@ func start(cmd *exec.Cmd) (tid int, err error) {
 	}
 	started.Lock()
 	started.pids[cmd.Process.Pid] = true
+	started.starters[tid] = true
 	started.Unlock()
 	return tid, nil
 }
@@ -104,7 +110,7 @@ func (s *Supervisor) SweepOrphans(when func() bool) {
 // did not start; spawn is held.
 func sweepOrphans() {
 	for round := 0; round < 50; round++ {
-		orphans := orphans(allThreads)
+		orphans := orphans(starters()...)
 		if len(orphans) == 0 {
 			return
 		}
@@ -121,33 +127,37 @@ func sweepOrphans() {
 // the thread that started its shell). spawn is held, so that no child is
 // between its start and Start's record of it.
 //
-// It reads the children files of litbook's main thread and of threads
-// tids, or of every thread if tids is allThreads. An orphan goes to the
-// first live thread of its subreaper (the kernel's find_new_reaper and
-// find_alive_thread), and so does the child of a thread of litbook that
-// ends: that is the main thread, which lives as long as litbook does
-// (TestOrphansComeToMainThread). A run's end reads the files of the main
-// thread and of the thread that started the run's shell, not the 16 of
-// all litbook's threads; the sweeps, between runs and at the end of the
-// build, read them all.
+// It reads the children files of litbook's main thread and of the
+// threads tids, not of all of litbook's threads (16 files; each run's end
+// read them all). An orphan goes to the first live thread of its
+// subreaper (the kernel's find_new_reaper and find_alive_thread), and so
+// does the child of a thread of litbook that ends: that is the main
+// thread, which lives as long as litbook does
+// (TestOrphansComeToMainThread). The children of a live thread other than
+// the main one are what it started, and what those started with
+// CLONE_PARENT: a run's end passes the thread that started its shell, the
+// sweeps every thread Start forked from (starters).
 func orphans(tids ...int) []int {
 	self := os.Getpid()
 	var children []int
 	ok := true
-	if len(tids) == 1 && tids[0] == allThreads {
-		children, ok = procfs.Children(self)
-	} else {
-		for i, tid := range append([]int{self}, tids...) {
-			if tid <= 0 || i > 0 && tid == self {
-				continue
-			}
-			c, cok := procfs.ThreadChildren(self, tid)
-			if !cok && i == 0 {
-				ok = false
-				break
-			}
-			children = append(children, c...) // a thread that ended has none
+	for i, tid := range append([]int{self}, tids...) {
+		if tid <= 0 || i > 0 && tid == self {
+			continue
 		}
+		c, cok := procfs.ThreadChildren(self, tid)
+		switch {
+		case !cok && i == 0:
+			ok = false
+		case !cok: // ended: its children went to the main thread
+			started.Lock()
+			delete(started.starters, tid)
+			started.Unlock()
+		}
+		if !ok {
+			break
+		}
+		children = append(children, c...)
 	}
 	if !ok {
 		// No children files: find them by their parent pid.
@@ -169,8 +179,13 @@ func orphans(tids ...int) []int {
 	return out
 }
 
-// allThreads, for orphans, reads the children of every thread.
-const allThreads = -1
+// starters returns the threads that Start forked from and that have not
+// been seen to end.
+func starters() []int {
+	started.Lock()
+	defer started.Unlock()
+	return slices.Collect(maps.Keys(started.starters))
+}
 
 // reap waits for the killed child pid, for a second at most: a process in
 // uninterruptible sleep (a hung NFS or FUSE call) dies only when the call

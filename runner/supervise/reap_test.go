@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/litbook/litbook/runner/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -138,5 +139,52 @@ func TestOrphansOfStarterThread(t *testing.T) {
 		t.Logf("the main thread has it too: this test no longer shows why the starter is read")
 	}
 	_ = unix.Kill(left, unix.SIGKILL)
+	reap(left)
+}
+
+// End to end, without cgroups (as for a user who may make none): a run's
+// process starts a process with CLONE_PARENT that carries the run's token,
+// and the run's Kill kills it.
+func TestKillFindsCloneParent(t *testing.T) {
+	New()
+	if !subreaper.Load() {
+		t.Skip("cannot be a child subreaper here")
+	}
+	s := &Supervisor{} // no cgroups
+	const token = "cloneparenttest"
+	r := s.Prepare(token, 0)
+	var left int
+	var err error
+	onOtherThread(false, func() {
+		var out bytes.Buffer
+		var cmd *exec.Cmd
+		cmd, err = s.StartIn(r, func() *exec.Cmd {
+			c := exec.Command(os.Args[0], "-test.run=^TestOrphansOfStarterThread$")
+			c.Env = append(os.Environ(), "LITBOOK_TEST_CLONE_PARENT=1", "LITBOOK_RUN="+token)
+			c.Stdout = &out
+			return c
+		})
+		if err != nil {
+			return
+		}
+		s.Confine(r, cmd.Process.Pid, nil)
+		err = cmd.Wait()
+		s.Exited(cmd.Process.Pid)
+		left, err = strconv.Atoi(strings.TrimSpace(out.String()))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Kill(left, unix.SIGKILL)
+	r.Kill()
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		if state, _, ok := procfs.Stat(left); !ok || state == 'Z' {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d, started with CLONE_PARENT by a run's process, is alive after the run's Kill", left)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	reap(left)
 }
