@@ -13,17 +13,15 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/litbook/litbook/internal/fsx"
+	"github.com/litbook/litbook/internal/par"
 	"github.com/litbook/litbook/model"
 	"golang.org/x/sys/unix"
 )
@@ -297,16 +295,7 @@ func Load(root string) (*Index, error) {
 	}
 	entries := make([]*Entry, len(paths))
 	probs := make([]*Problem, len(paths))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
-				entries[i], probs[i] = readEntry(paths[i], rels[i])
-			}
-		})
-	}
-	wg.Wait()
+	par.Each(len(paths), func(i int) { entries[i], probs[i] = readEntry(paths[i], rels[i]) })
 	for i, e := range entries {
 		if prob := probs[i]; prob != nil {
 			ix.Problems = append(ix.Problems, prob)
