@@ -159,16 +159,15 @@ func (c *capture) Write(p []byte) (int, error) {
 func (c *capture) output() model.Output { return model.Output{Data: c.data, Total: c.total} }
 
 // stream is a pipe or FIFO that litbook drains into a capture, or, for
-// the control pipe, into ctl.
+// the control pipe, into events.
 type stream struct {
-	r    *os.File
-	hold *os.File // litbook's own write end of a FIFO, so that reads do not see EOF before the shell opens it
-	cap  capture
-	ctl  *control
-	done chan struct{}
+	r      *os.File
+	hold   *os.File // litbook's own write end of a FIFO, so that reads do not see EOF before the shell opens it
+	cap    capture
+	events *control
+	done   chan struct{}
 	// mu is held for each read and what it hands on, unless the stream
-	// is numbered (cap.seq), whose lock is held instead; over, set by
-	// finish, ends the reads.
+	// is numbered (see lock); over, set by finish, ends the reads.
 	mu   sync.Mutex
 	over bool
 }
@@ -233,13 +232,10 @@ func (s *stream) drain() {
 }
 
 // read makes one read(2) of the stream's descriptor fd into buf and hands
-// what it read to the capture, or to ctl. Reads of a run's numbered
+// what it read to the capture, or to events. Reads of a run's numbered
 // streams are numbered in the order they happen (see sequence).
 func (s *stream) read(fd int, buf []byte) (int, error) {
-	lock := &s.mu
-	if seq := s.cap.seq; seq != nil {
-		lock = &seq.mu
-	}
+	lock := s.lock()
 	lock.Lock()
 	defer lock.Unlock()
 	if s.over {
@@ -247,13 +243,22 @@ func (s *stream) read(fd int, buf []byte) (int, error) {
 	}
 	n, err := unix.Read(fd, buf)
 	if n > 0 {
-		if s.ctl != nil {
-			s.ctl.feed(buf[:n], time.Now())
+		if s.events != nil {
+			s.events.feed(buf[:n], time.Now())
 		} else {
 			_, _ = s.cap.Write(buf[:n])
 		}
 	}
 	return n, err
+}
+
+// lock is the lock each read of the stream holds: its run's sequence's
+// if the stream is numbered, else its own.
+func (s *stream) lock() *sync.Mutex {
+	if seq := s.cap.seq; seq != nil {
+		return &seq.mu
+	}
+	return &s.mu
 }
 
 // release releases litbook's write end, so that the stream ends once
@@ -279,10 +284,7 @@ func (s *stream) finish(deadline time.Time) {
 	if rc, err := s.r.SyscallConn(); err == nil {
 		_ = rc.Control(func(fd uintptr) { s.readRest(int(fd), deadline) })
 	}
-	lock := &s.mu
-	if seq := s.cap.seq; seq != nil {
-		lock = &seq.mu
-	}
+	lock := s.lock()
 	lock.Lock()
 	s.over = true
 	lock.Unlock()
@@ -479,7 +481,7 @@ func (r *Runner) execute(ctx context.Context, run *model.Run, env *execEnv, bud 
 	// control pipe ends at once; the deadline only guards against a
 	// program that reopened it through /proc.
 	sb.ctl.finish(time.Now().Add(500 * time.Millisecond))
-	ev := applyEvents(res, run, sb.ctl.ctl.done())
+	ev := applyEvents(res, run, sb.ctl.events.done())
 	// The transcript is over: nothing it started may outlive it.
 	_ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
 	hitLimit := false
@@ -639,7 +641,7 @@ func newSandbox(run *model.Run, env *execEnv, bud *budget, token, base string) (
 	if err != nil {
 		return nil, err
 	}
-	sb.ctl, sb.ctlW = &stream{r: ctlR, ctl: &control{n: len(run.Commands)}, done: make(chan struct{})}, ctlW
+	sb.ctl, sb.ctlW = &stream{r: ctlR, events: &control{n: len(run.Commands)}, done: make(chan struct{})}, ctlW
 	if sb.gateR, sb.gateW, err = os.Pipe(); err != nil {
 		return nil, err
 	}

@@ -289,10 +289,10 @@ func (p *threadPool) slot() {
 // and the workers then waited for the slots (timers on bench/overhead's
 // book, 2 CPUs). The slots' goroutines do little between system calls, and
 // of a worker's two slots one mostly waits for its run while the other
-// works: Run adds a P per worker (no more than the CPUs) while the
-// pool runs, and the kernel shares the CPUs. Build time with 0, 1, 2 and 4 Ps more: 428, 370, 363
-// and 375 ms (medians of 11, alternated); more Ps spend more CPU looking
-// for work.
+// works: Run adds a P per worker (no more than the CPUs) while the pool
+// runs, and the kernel shares the CPUs. Build time with 0, 1, 2 and 4 Ps
+// more: 428, 370, 363 and 375 ms (medians of 11, alternated); more Ps
+// spend more CPU looking for work.
 
 // procs counts the Ps that pools added to GOMAXPROCS (see addProcs).
 var procs struct {
@@ -405,16 +405,12 @@ func (p *threadPool) close() {
 	p.idle.Broadcast()
 	p.mu.Unlock()
 	p.pause()
+	// Paused and closed, no slot sends any more.
 	var unused []*nsThread
-	for {
-		select {
-		case t := <-p.ready:
-			t.release()
-			unused = append(unused, t)
-			continue
-		default:
-		}
-		break
+	for len(p.ready) > 0 {
+		t := <-p.ready
+		t.release()
+		unused = append(unused, t)
 	}
 	p.threads.Wait()
 	for _, t := range unused {
