@@ -3,11 +3,11 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 	"github.com/litbook/litbook/model"
@@ -26,11 +26,7 @@ func TestEveryErrorInOneBuild(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) {
 		t.Helper()
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		if err := fsx.WriteAtomic(filepath.Join(dir, filepath.FromSlash(name)), false, []byte(content)); err != nil {
 			t.Fatal(err)
 		}
 	}

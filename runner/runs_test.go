@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/internal/inputs"
 	"github.com/litbook/litbook/model"
 	"github.com/litbook/litbook/runner/supervise"
@@ -197,11 +198,8 @@ func digested(t *testing.T, root string, in model.Input) *model.Input {
 func TestInputChangedDuringBuild(t *testing.T) {
 	b := book(t, "cat", "cat in.txt", "cat tree/f", "cat")
 	write := func(name, content string) {
-		p := filepath.Join(b.Root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Helper()
+		if err := fsx.WriteAtomic(filepath.Join(b.Root, filepath.FromSlash(name)), false, []byte(content)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/links"
 	"github.com/litbook/litbook/loader"
 )
@@ -29,11 +30,7 @@ func TestIncrementalEqualsWrite(t *testing.T) {
 	root := t.TempDir()
 	write := func(name, content string) {
 		t.Helper()
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		if err := fsx.WriteAtomic(filepath.Join(root, filepath.FromSlash(name)), false, []byte(content)); err != nil {
 			t.Fatal(err)
 		}
 	}
