@@ -260,7 +260,6 @@ func generated(name string) bool {
 // update writes the site of in into dir, which holds the site inc knows,
 // made from the same chapters and the same global inputs.
 func (inc *Incremental) update(in Input, dir, digest string) error {
-	b := in.Book
 	hl := &highlighter{formatter: chromahtml.New(chromahtml.WithClasses(true)), known: inc.known, written: map[highlightKey]bool{}}
 	w, err := newSiteWriter(in, dir, hl)
 	if err != nil {
@@ -272,27 +271,9 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	}
 	w.heads = inc.heads
 	ks := keys(in, inc.global, w.contents)
-	outs := make([]chapterOut, len(b.Chapters))
-	same := make([]bool, len(b.Chapters))
-	for i := range same {
-		same[i] = inc.chapters[i].key == ks[i] && bytes.Equal(inc.chapters[i].source, b.Chapters[i].Source)
-	}
-	reuse := make([]bool, len(b.Chapters))
-	par.Each(len(b.Chapters), func(i int) {
-		reuse[i] = same[i] && holds(w.lk, i, inc.chapters[i].out.trace, same)
-	})
-	var redraw []int
-	for i := range b.Chapters {
-		if reuse[i] {
-			outs[i] = inc.chapters[i].out
-		} else {
-			redraw = append(redraw, i)
-		}
-	}
-	if len(redraw) > 0 {
-		if err := w.chapters(outs, redraw, nil); err != nil {
-			return err
-		}
+	outs, redraw, err := inc.draw(w, ks)
+	if err != nil {
+		return err
 	}
 	if err := w.navPages(outs, nil); err != nil {
 		return err
@@ -302,105 +283,38 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	// largest, first.
 	st := &stager{}
 	defer st.discard()
-	printChanged := !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom)
-	pieceSame := make([]bool, len(b.Chapters))
-	for i := range b.Chapters {
-		old := &inc.chapters[i]
-		pieceSame[i] = old.head != nil && bytes.Equal(old.head, w.printHeads[i]) && bytes.Equal(old.out.print, outs[i].print)
-		printChanged = printChanged || !pieceSame[i]
-	}
-	if printChanged {
-		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
-		pieces = append(pieces, w.printTop)
-		for i := range b.Chapters {
-			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
-		}
-		pieces = append(pieces, w.printBottom)
-		st.stage(filepath.Join(dir, PrintPage), pieces...)
-	}
+	pieceSame := inc.stagePrint(st, w, outs, dir)
 	if err := w.assets(outs); err != nil {
 		return err
 	}
 
 	// Check every link of the new site, from the scans of its pages.
-	scans := make(map[string]pageScan, len(inc.scans)+1)
-	for name, sc := range inc.scans {
-		scans[name] = sc
+	ch, err := inc.changes(w, outs, redraw)
+	if err != nil {
+		return err
 	}
-	write := map[string][]byte{}
-	// The links of a page that is the same as before lead where they
-	// did, unless a page's ids changed: then every link is checked.
-	fresh := map[string]pageScan{} // pages and pieces scanned again
-	idsChanged := false
-	rescan := func(name string, data []byte, old pageScan) pageScan {
-		sc := scanPage(data)
-		idsChanged = idsChanged || !maps.Equal(sc.ids, old.ids)
-		return sc
-	}
-	for _, i := range redraw {
-		name := naming.PageFile(b.Chapters[i].Slug)
-		data := w.mem[name]
-		delete(w.mem, name)
-		if outs[i].pageSum != inc.chapters[i].out.pageSum {
-			write[name] = data
-			scans[name] = rescan(name, data, scans[name])
-			fresh[name] = scans[name]
-		}
-	}
-	for name, data := range w.mem {
-		if !generated(name) {
-			return fmt.Errorf("site: %s: not a file an Incremental knows", name)
-		}
-		if !bytes.Equal(data, inc.gen[name]) {
-			write[name] = data
-			if old, page := scans[name]; page {
-				scans[name] = rescan(name, data, old)
-				fresh[name] = scans[name]
-			}
-		}
-	}
-	for name, data := range write {
+	for name, data := range ch.write {
 		st.stage(filepath.Join(dir, name), data)
 	}
-	kept := make([]keptChapter, len(b.Chapters))
-	// The print page's scan is its pieces'; the refs of those that
-	// changed are checked, against its ids, which are made again only
-	// when a piece's changed.
-	var freshPieces pageScan
-	top, bottom := inc.topScan, inc.bottomScan
-	if !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom) {
-		top, bottom = scanPage(w.printTop), scanPage(w.printBottom)
-		idsChanged = idsChanged || inc.printIDs == nil || !maps.Equal(top.ids, inc.topScan.ids) || !maps.Equal(bottom.ids, inc.bottomScan.ids)
-		freshPieces.refs = append(append(freshPieces.refs, top.refs...), bottom.refs...)
-	}
-	for i := range b.Chapters {
-		head, body := w.printHeads[i], outs[i].print
-		kept[i] = keptChapter{key: ks[i], source: b.Chapters[i].Source, out: outs[i], head: head}
-		if old := &inc.chapters[i]; pieceSame[i] {
-			kept[i].pieceScan = old.pieceScan
-		} else {
-			kept[i].pieceScan = scanPage(slices.Concat(head, body, []byte(articleEnd)))
-			idsChanged = idsChanged || old.head == nil || !maps.Equal(kept[i].pieceScan.ids, old.pieceScan.ids)
-			freshPieces.refs = append(freshPieces.refs, kept[i].pieceScan.refs...)
-		}
-	}
+	ps := inc.printScans(w, outs, ks, pieceSame)
+	ch.idsChanged = ch.idsChanged || ps.idsChanged
 	printScan := pageScan{ids: inc.printIDs}
-	if idsChanged {
-		printScan.ids = maps.Clone(top.ids)
-		maps.Copy(printScan.ids, bottom.ids)
-		printScan.refs = append(printScan.refs, top.refs...)
-		for i := range kept {
-			maps.Copy(printScan.ids, kept[i].pieceScan.ids)
-			printScan.refs = append(printScan.refs, kept[i].pieceScan.refs...)
+	if ch.idsChanged {
+		printScan.ids = maps.Clone(ps.top.ids)
+		maps.Copy(printScan.ids, ps.bottom.ids)
+		printScan.refs = append(printScan.refs, ps.top.refs...)
+		for i := range ps.kept {
+			maps.Copy(printScan.ids, ps.kept[i].pieceScan.ids)
+			printScan.refs = append(printScan.refs, ps.kept[i].pieceScan.refs...)
 		}
-		printScan.refs = append(printScan.refs, bottom.refs...)
+		printScan.refs = append(printScan.refs, ps.bottom.refs...)
 	}
-	scans[PrintPage] = printScan
-	if idsChanged {
-		err = checkScans(inc.files, scans)
+	ch.scans[PrintPage] = printScan
+	if ch.idsChanged {
+		err = checkScans(inc.files, ch.scans)
 	} else {
-		fresh[PrintPage] = freshPieces
-		err = checkScansAgainst(inc.files, fresh, scans)
+		ch.fresh[PrintPage] = ps.fresh
+		err = checkScansAgainst(inc.files, ch.fresh, ch.scans)
 	}
 	if err != nil {
 		return err
@@ -421,16 +335,152 @@ func (inc *Incremental) update(in Input, dir, digest string) error {
 	if err := fsx.WriteAtomic(marker, false, markerContent(digest)); err != nil {
 		return err
 	}
-	delete(scans, PrintPage)
-	for name, data := range write {
+	delete(ch.scans, PrintPage)
+	for name, data := range ch.write {
 		if generated(name) {
 			inc.gen[name] = data
 		}
 	}
-	inc.chapters, inc.scans, inc.digest = kept, scans, digest
+	inc.chapters, inc.scans, inc.digest = ps.kept, ch.scans, digest
 	inc.top, inc.bottom = w.printTop, w.printBottom
-	inc.topScan, inc.bottomScan, inc.printIDs = top, bottom, printScan.ids
+	inc.topScan, inc.bottomScan, inc.printIDs = ps.top, ps.bottom, printScan.ids
 	return nil
+}
+
+// draw draws again, with w, the chapters whose key ks or whose links'
+// answers changed, and returns every chapter's rendering, kept or new,
+// and the indexes of those it drew.
+func (inc *Incremental) draw(w *siteWriter, ks []fileSum) (outs []chapterOut, redraw []int, err error) {
+	b := w.b
+	outs = make([]chapterOut, len(b.Chapters))
+	same := make([]bool, len(b.Chapters))
+	for i := range same {
+		same[i] = inc.chapters[i].key == ks[i] && bytes.Equal(inc.chapters[i].source, b.Chapters[i].Source)
+	}
+	reuse := make([]bool, len(b.Chapters))
+	par.Each(len(b.Chapters), func(i int) {
+		reuse[i] = same[i] && holds(w.lk, i, inc.chapters[i].out.trace, same)
+	})
+	for i := range b.Chapters {
+		if reuse[i] {
+			outs[i] = inc.chapters[i].out
+		} else {
+			redraw = append(redraw, i)
+		}
+	}
+	if len(redraw) > 0 {
+		if err := w.chapters(outs, redraw, nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	return outs, redraw, nil
+}
+
+// stagePrint stages the print page in dir if any of its pieces changed,
+// and reports for each chapter whether its piece is the same as before.
+func (inc *Incremental) stagePrint(st *stager, w *siteWriter, outs []chapterOut, dir string) (pieceSame []bool) {
+	b := w.b
+	printChanged := !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom)
+	pieceSame = make([]bool, len(b.Chapters))
+	for i := range b.Chapters {
+		old := &inc.chapters[i]
+		pieceSame[i] = old.head != nil && bytes.Equal(old.head, w.printHeads[i]) && bytes.Equal(old.out.print, outs[i].print)
+		printChanged = printChanged || !pieceSame[i]
+	}
+	if printChanged {
+		pieces := make([][]byte, 0, 3*len(b.Chapters)+2)
+		pieces = append(pieces, w.printTop)
+		for i := range b.Chapters {
+			pieces = append(pieces, w.printHeads[i], outs[i].print, []byte(articleEnd))
+		}
+		pieces = append(pieces, w.printBottom)
+		st.stage(filepath.Join(dir, PrintPage), pieces...)
+	}
+	return pieceSame
+}
+
+// pageChanges are the pages and files of an update that differ from the
+// site's, and the scans of its pages.
+type pageChanges struct {
+	write map[string][]byte
+	// scans are every page's but the print page's, fresh those scanned
+	// again; idsChanged says a page's ids changed, and every link is to
+	// be checked.
+	scans, fresh map[string]pageScan
+	idsChanged   bool
+}
+
+// changes finds the files that w made (the chapters in redraw and the
+// generated ones) that differ from the site's, and scans those that are
+// pages. The links of a page that is the same as before lead where they
+// did, unless a page's ids changed.
+func (inc *Incremental) changes(w *siteWriter, outs []chapterOut, redraw []int) (*pageChanges, error) {
+	ch := &pageChanges{write: map[string][]byte{}, scans: maps.Clone(inc.scans), fresh: map[string]pageScan{}}
+	if ch.scans == nil {
+		ch.scans = map[string]pageScan{}
+	}
+	rescan := func(name string, data []byte, old pageScan) {
+		sc := scanPage(data)
+		ch.idsChanged = ch.idsChanged || !maps.Equal(sc.ids, old.ids)
+		ch.scans[name], ch.fresh[name] = sc, sc
+	}
+	for _, i := range redraw {
+		name := naming.PageFile(w.b.Chapters[i].Slug)
+		data := w.mem[name]
+		delete(w.mem, name)
+		if outs[i].pageSum != inc.chapters[i].out.pageSum {
+			ch.write[name] = data
+			rescan(name, data, ch.scans[name])
+		}
+	}
+	for name, data := range w.mem {
+		if !generated(name) {
+			return nil, fmt.Errorf("site: %s: not a file an Incremental knows", name)
+		}
+		if !bytes.Equal(data, inc.gen[name]) {
+			ch.write[name] = data
+			if old, page := ch.scans[name]; page {
+				rescan(name, data, old)
+			}
+		}
+	}
+	return ch, nil
+}
+
+// printScanned is what an update knows of the print page's scan: the
+// chapters to keep with their pieces' scans, the scans of its top and
+// bottom, the refs of the pieces scanned again, and whether any piece's
+// ids changed.
+type printScanned struct {
+	kept        []keptChapter
+	top, bottom pageScan
+	fresh       pageScan
+	idsChanged  bool
+}
+
+// printScans scans the pieces of the print page that changed; the refs
+// of those are checked against its ids, which are made again only when a
+// piece's changed.
+func (inc *Incremental) printScans(w *siteWriter, outs []chapterOut, ks []fileSum, pieceSame []bool) printScanned {
+	b := w.b
+	ps := printScanned{kept: make([]keptChapter, len(b.Chapters)), top: inc.topScan, bottom: inc.bottomScan}
+	if !bytes.Equal(w.printTop, inc.top) || !bytes.Equal(w.printBottom, inc.bottom) {
+		ps.top, ps.bottom = scanPage(w.printTop), scanPage(w.printBottom)
+		ps.idsChanged = inc.printIDs == nil || !maps.Equal(ps.top.ids, inc.topScan.ids) || !maps.Equal(ps.bottom.ids, inc.bottomScan.ids)
+		ps.fresh.refs = append(append(ps.fresh.refs, ps.top.refs...), ps.bottom.refs...)
+	}
+	for i := range b.Chapters {
+		head, body := w.printHeads[i], outs[i].print
+		ps.kept[i] = keptChapter{key: ks[i], source: b.Chapters[i].Source, out: outs[i], head: head}
+		if old := &inc.chapters[i]; pieceSame[i] {
+			ps.kept[i].pieceScan = old.pieceScan
+		} else {
+			ps.kept[i].pieceScan = scanPage(slices.Concat(head, body, []byte(articleEnd)))
+			ps.idsChanged = ps.idsChanged || old.head == nil || !maps.Equal(ps.kept[i].pieceScan.ids, old.pieceScan.ids)
+			ps.fresh.refs = append(ps.fresh.refs, ps.kept[i].pieceScan.refs...)
+		}
+	}
+	return ps
 }
 
 // stager writes files to temporary files beside them, in parallel, and
