@@ -88,6 +88,11 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool, edits int) e
 		return errors.New("hugo is not installed: apt-get install hugo")
 	}
 	hv, _ := exec.Command(hugo, "version").Output()
+	fig.Notes["hugo"] = strings.TrimSpace(hugoVersion(string(hv)))
+	sizes, err := parseGrowth(growth) // before minutes of building
+	if err != nil {
+		return err
+	}
 	work, err := os.MkdirTemp("", "renderbench-")
 	if err != nil {
 		return err
@@ -115,7 +120,6 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool, edits int) e
 	site := filepath.Join(book, "hugo")
 	hugoCache := filepath.Join(work, "hugo-cache")
 	if edits > 0 {
-		fig.Notes["hugo"] = strings.TrimSpace(hugoVersion(string(hv)))
 		return serveBench(fig, litbook, hugo, book, n, edits)
 	}
 
@@ -192,7 +196,6 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool, edits int) e
 	out, _ := dirSize(filepath.Join(book, "book"))
 	hout, _ := dirSize(filepath.Join(site, "public"))
 	fmt.Printf("output: litbook %.1f MB, hugo %.1f MB\n", float64(out)/1e6, float64(hout)/1e6)
-	fig.Notes["hugo"] = strings.TrimSpace(hugoVersion(string(hv)))
 	fig.Figures = map[string]float64{
 		"chapters": float64(n), "runs": float64(runs),
 		"litbook_cold_s": benchfig.Median(walls(lc)).Seconds(), "hugo_cold_s": hugoMed.Seconds(),
@@ -203,16 +206,34 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool, edits int) e
 		"output_kb_per_chapter": float64(out) / float64(n) / 1000,
 	}
 
-	if growth == "" {
+	if len(sizes) == 0 {
 		return nil
 	}
-	var perChapter []float64
-	fmt.Printf("\n%-10s %14s %16s %16s\n", "chapters", "litbook output", "bytes/chapter", "largest page")
+	return growthBench(fig, litbook, work, sizes, keep)
+}
+
+// parseGrowth reads -growth: corpus sizes, comma-separated.
+func parseGrowth(growth string) ([]int, error) {
+	if growth == "" {
+		return nil, nil
+	}
+	var sizes []int
 	for _, f := range strings.Split(growth, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || k < 1 {
-			return fmt.Errorf("-growth: bad count %q", f)
+			return nil, fmt.Errorf("-growth: bad count %q", f)
 		}
+		sizes = append(sizes, k)
+	}
+	return sizes, nil
+}
+
+// growthBench builds a corpus of each size with litbook and prints the
+// size of its output per chapter, to show that it grows linearly.
+func growthBench(fig *benchfig.File, litbook, work string, sizes []int, keep bool) error {
+	var perChapter []float64
+	fmt.Printf("\n%-10s %14s %16s %16s\n", "chapters", "litbook output", "bytes/chapter", "largest page")
+	for _, k := range sizes {
 		dir := filepath.Join(work, "growth-"+strconv.Itoa(k))
 		if err := writeCorpus(dir, k); err != nil {
 			return err
@@ -227,7 +248,7 @@ func run(fig *benchfig.File, n, runs int, growth string, keep bool, edits int) e
 			os.RemoveAll(dir)
 		}
 	}
-	fig.Figures["growth_smallest_chapters"], _ = strconv.ParseFloat(strings.TrimSpace(strings.Split(growth, ",")[0]), 64)
+	fig.Figures["growth_smallest_chapters"] = float64(sizes[0])
 	fig.Figures["growth_kb_per_chapter_min"] = slices.Min(perChapter)
 	fig.Figures["growth_kb_per_chapter_max"] = slices.Max(perChapter)
 	return nil
