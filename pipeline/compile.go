@@ -10,7 +10,6 @@ import (
 
 	"github.com/litbook/litbook/internal/fsx"
 	"github.com/litbook/litbook/model"
-	"github.com/litbook/litbook/store"
 )
 
 // builtFile records, per program, the hash of the sources it last compiled
@@ -32,7 +31,7 @@ func writeBuilt(root string, built map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(filepath.Join(root, builtFile), data)
+	return fsx.WriteAtomic(filepath.Join(root, builtFile), true, data)
 }
 
 // programHashes returns what each program of b compiles from, by name.

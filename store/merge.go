@@ -8,6 +8,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/litbook/litbook/internal/fsx"
 )
 
 // Merged is what Merge did.
@@ -73,7 +75,7 @@ func Merge(root, src string) (Merged, error) {
 		if err != nil {
 			return err
 		}
-		return WriteFileAtomic(dst, data)
+		return fsx.WriteAtomic(dst, true, data)
 	})
 	return m, err
 }

@@ -8,6 +8,8 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+
+	"github.com/litbook/litbook/internal/fsx"
 )
 
 // Migration is what Migrate did to one machine directory.
@@ -78,7 +80,7 @@ func Migrate(root string, ix *Index, keepHostname bool) ([]Migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := WriteFileAtomic(filepath.Join(root, filepath.FromSlash(want)), data); err != nil {
+		if err := fsx.WriteAtomic(filepath.Join(root, filepath.FromSlash(want)), true, data); err != nil {
 			return nil, fmt.Errorf("migrating %s: %w", newest.Path, err)
 		}
 		for _, m := range moves {

@@ -476,11 +476,6 @@ func Save(root string, ix *Index, rec *model.Record) error {
 	return nil
 }
 
-// WriteFileAtomic writes data to name through a temporary file in the same
-// directory, synced before it is renamed into place: readers and crashes
-// see the old file or the new one, never a part.
-func WriteFileAtomic(name string, data []byte) error { return fsx.WriteAtomic(name, true, data) }
-
 // A Syncer waits until the records a build saves are on the disk, once,
 // after the build's runs (syncfs of the book's filesystem). A build saves
 // records as their runs end, without waiting for the disk each time: every
